@@ -1,0 +1,90 @@
+import { resolve } from 'node:path';
+import { StartupError } from './errors.ts';
+
+/** The gateway's settings, read once from the environment (see the README's Configuration table). */
+export interface Config {
+  /** A PostgreSQL URL; when absent the gateway runs an embedded PGlite database. */
+  databaseUrl: string | undefined;
+  /** Where the embedded database keeps its files. @default ".fingate" */
+  dataDir: string;
+  /** Keep the embedded database in memory only (the `--memory` flag). */
+  memory: boolean;
+  /** @default 4000 */
+  port: number;
+  /** @default "127.0.0.1" */
+  host: string;
+  production: boolean;
+  jwt: JwtConfig;
+  /** The business day's time zone, for licence validity and same-day AML totals. @default "Asia/Shanghai" */
+  timeZone: string;
+  /** Customers seeded into a new embedded database on first start. @default 1000 */
+  demoCustomers: number;
+  /** Connections per process to a real PostgreSQL server (the embedded one takes exactly one). @default 10 */
+  poolMax: number;
+}
+
+/** How bearer tokens are verified (see ../shared/contract/AUTH.md). */
+export interface JwtConfig {
+  /** HS256 secret. */
+  secret: string | undefined;
+  /** True when no secret was configured and the documented development secret is in use. */
+  devSecret: boolean;
+  jwksUrl: string | undefined;
+  jwksFile: string | undefined;
+  issuer: string | undefined;
+  audience: string | undefined;
+}
+
+/** The documented development secret. Refused when NODE_ENV=production. */
+export const DEV_JWT_SECRET = 'fingate-development-secret-never-use-in-production';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: { memory?: boolean } = {}): Config {
+  const production = env.NODE_ENV === 'production';
+  const jwksUrl = env.GATEWAY_JWKS_URL || undefined;
+  const jwksFile = env.GATEWAY_JWKS_FILE || undefined;
+  const secret = env.GATEWAY_JWT_SECRET || undefined;
+  if (production && !secret && !jwksUrl && !jwksFile) {
+    throw new StartupError('NODE_ENV=production needs GATEWAY_JWT_SECRET, GATEWAY_JWKS_URL or GATEWAY_JWKS_FILE');
+  }
+  if (production && secret === DEV_JWT_SECRET) {
+    throw new StartupError('NODE_ENV=production refuses the documented development JWT secret');
+  }
+  if (secret !== undefined && secret.length < 32) {
+    throw new StartupError('GATEWAY_JWT_SECRET must be at least 32 characters (HS256 needs a 256-bit key)');
+  }
+  const timeZone = env.FINGATE_TIME_ZONE || 'Asia/Shanghai';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    throw new StartupError(`FINGATE_TIME_ZONE: unknown time zone "${timeZone}"`);
+  }
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: resolve(env.FINGATE_DATA_DIR || '.fingate'),
+    memory: flags.memory ?? false,
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    production,
+    jwt: {
+      secret: secret ?? (jwksUrl || jwksFile ? undefined : DEV_JWT_SECRET),
+      devSecret: !secret && !jwksUrl && !jwksFile,
+      jwksUrl,
+      jwksFile,
+      issuer: env.GATEWAY_JWT_ISSUER || undefined,
+      audience: env.GATEWAY_JWT_AUDIENCE || undefined,
+    },
+    timeZone,
+    demoCustomers: integer(env, 'FINGATE_DEMO_CUSTOMERS', 1000, 1, 10_000_000),
+    poolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new StartupError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
