@@ -49,6 +49,7 @@ function client(url: string, { max = 10, applicationName = 'fingate' }: ClientOp
     connect_timeout: 5,
     idle_timeout: 30,
     onnotice: () => {},
+    transform: postgres.camel,
     connection: { application_name: applicationName, TimeZone: 'UTC' },
     types: {
       // keep calendar dates as the strings they are; a JS Date would drag a time zone in

@@ -1,0 +1,53 @@
+import { loadDisclosure } from '../src/data/disclosures.ts';
+import { loadProduct } from '../src/data/products.ts';
+import { keyOf, toGlobalId } from '../src/ids.ts';
+import { permitOf } from '../src/policy/gate.ts';
+import { builder } from './builder.ts';
+import { existing, NodeRef, registerNode } from './relay.ts';
+import { AcknowledgementRef, DisclosureRef, ProductRef } from './refs.ts';
+
+export const DisclosureKind = builder.enumType('DisclosureKind', {
+  values: ['PROSPECTUS', 'RISK_DISCLOSURE', 'FEE_SCHEDULE', 'PERIODIC_REPORT'] as const,
+});
+
+DisclosureRef.implement({
+  action: 'disclosure.read',
+  interfaces: [NodeRef],
+  fields: (t) => ({
+    id: t.id({ action: 'public', resolve: (d) => toGlobalId('Disclosure', d.id) }),
+    product: t.field({
+      type: ProductRef,
+      action: 'product.read',
+      resolve: (d, args, { sql, loaders }) => existing(loadProduct(sql, loaders, permitOf(args), d.productId), 'Product'),
+    }),
+    kind: t.field({ type: DisclosureKind, resolve: (d) => d.kind as never }),
+    version: t.exposeInt('version'),
+    title: t.exposeString('title'),
+    body: t.exposeString('body'),
+    publishedAt: t.field({ type: 'DateTime', resolve: (d) => d.publishedAt }),
+  }),
+});
+
+AcknowledgementRef.implement({
+  action: 'customer.read',
+  fields: (t) => ({
+    disclosure: t.field({
+      type: DisclosureRef,
+      action: 'disclosure.read',
+      resolve: (a, args, { sql, loaders }) => existing(loadDisclosure(sql, loaders, permitOf(args), a.disclosureId), 'Disclosure'),
+    }),
+    acknowledgedAt: t.field({ type: 'DateTime', resolve: (a) => a.acknowledgedAt }),
+  }),
+});
+
+registerNode('Disclosure', { action: 'disclosure.read', load: ({ sql, loaders }, permit, key) => loadDisclosure(sql, loaders, permit, key) });
+
+builder.queryField('disclosure', (t) =>
+  t.field({
+    type: DisclosureRef,
+    nullable: true,
+    action: 'disclosure.read',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, { sql, loaders }) => existing(loadDisclosure(sql, loaders, permitOf(args), keyOf(args.id, 'Disclosure')), 'Disclosure'),
+  }),
+);

@@ -1,0 +1,108 @@
+import { currentDisclosureOf, loadDisclosuresOf } from '../src/data/disclosures.ts';
+import { loadInstitution, loadLicences } from '../src/data/institutions.ts';
+import { listProducts, loadProduct } from '../src/data/products.ts';
+import { keyOf, toGlobalId } from '../src/ids.ts';
+import { permitOf } from '../src/policy/gate.ts';
+import { builder } from './builder.ts';
+import { existing, NodeRef, pageArgs, registerNode } from './relay.ts';
+import { DisclosureRef, InstitutionRef, LicenseRef, ProductConnection, ProductRef } from './refs.ts';
+
+export const LicenseType = builder.enumType('LicenseType', {
+  values: ['PAYMENT', 'FUND_SALES', 'WEALTH_MANAGEMENT', 'ONLINE_MICROLENDING', 'INSURANCE_AGENCY', 'CONSUMER_FINANCE'] as const,
+});
+export const ProductRiskLevel = builder.enumType('ProductRiskLevel', {
+  description: 'Product risk grades, R1 lowest',
+  values: ['R1', 'R2', 'R3', 'R4', 'R5'] as const,
+});
+export const ProductCategory = builder.enumType('ProductCategory', {
+  values: ['DEPOSIT', 'WEALTH_MANAGEMENT', 'FUND', 'INSURANCE', 'LOAN', 'PAYMENT'] as const,
+});
+export const ProductStatus = builder.enumType('ProductStatus', {
+  values: ['DRAFT', 'IN_REVIEW', 'ONLINE', 'SUSPENDED', 'TERMINATED'] as const,
+});
+
+InstitutionRef.implement({
+  action: 'institution.read',
+  interfaces: [NodeRef],
+  fields: (t) => ({
+    id: t.id({ action: 'public', resolve: (i) => toGlobalId('Institution', i.id) }),
+    name: t.exposeString('name'),
+    licenses: t.field({ type: [LicenseRef], resolve: (i, _args, { sql, loaders }) => loadLicences(sql, loaders, i.id) }),
+  }),
+});
+
+LicenseRef.implement({
+  action: 'institution.read',
+  fields: (t) => ({
+    type: t.field({ type: LicenseType, resolve: (l) => l.type as never }),
+    number: t.exposeString('number'),
+    validFrom: t.field({ type: 'Date', resolve: (l) => l.validFrom }),
+    validTo: t.field({ type: 'Date', nullable: true, resolve: (l) => l.validTo }),
+    regions: t.exposeStringList('regions', { description: 'GB/T 2260 province codes; "000000" is nationwide' }),
+    revoked: t.exposeBoolean('revoked'),
+  }),
+});
+
+ProductRef.implement({
+  action: 'product.read',
+  interfaces: [NodeRef],
+  fields: (t) => ({
+    id: t.id({ action: 'public', resolve: (p) => toGlobalId('Product', p.id) }),
+    code: t.exposeString('code'),
+    name: t.exposeString('name'),
+    category: t.field({ type: ProductCategory, resolve: (p) => p.category as never }),
+    riskLevel: t.field({ type: ProductRiskLevel, resolve: (p) => p.riskLevel as never }),
+    status: t.field({ type: ProductStatus, resolve: (p) => p.status as never }),
+    issuer: t.field({
+      type: InstitutionRef,
+      action: 'institution.read',
+      resolve: (p, args, { sql, loaders }) => existing(loadInstitution(sql, loaders, permitOf(args), p.issuerId), 'Institution'),
+    }),
+    distributor: t.field({
+      type: InstitutionRef,
+      action: 'institution.read',
+      description: 'The institution that sells it on this platform',
+      resolve: (p, args, { sql, loaders }) => existing(loadInstitution(sql, loaders, permitOf(args), p.distributorId), 'Institution'),
+    }),
+    minAmount: t.field({ type: 'Decimal', resolve: (p) => p.minAmount }),
+    disclosures: t.field({
+      type: [DisclosureRef],
+      action: 'disclosure.read',
+      resolve: (p, args, { sql, loaders, now }) => loadDisclosuresOf(sql, loaders, permitOf(args), p.id, now),
+    }),
+    currentDisclosure: t.field({
+      type: DisclosureRef,
+      nullable: true,
+      action: 'disclosure.read',
+      description: 'The newest published risk disclosure (or prospectus) a buyer must acknowledge',
+      resolve: (p, args, { sql, loaders, now }) => currentDisclosureOf(sql, loaders, permitOf(args), p.id, now),
+    }),
+  }),
+});
+
+const ProductFilter = builder.inputType('ProductFilter', {
+  fields: (t) => ({
+    category: t.field({ type: ProductCategory }),
+    riskLevel: t.field({ type: ProductRiskLevel }),
+    status: t.field({ type: ProductStatus }),
+  }),
+});
+
+registerNode('Product', { action: 'product.read', load: ({ sql, loaders }, permit, key) => loadProduct(sql, loaders, permit, key) });
+registerNode('Institution', { action: 'institution.read', load: ({ sql, loaders }, permit, key) => loadInstitution(sql, loaders, permit, key) });
+
+builder.queryFields((t) => ({
+  product: t.field({
+    type: ProductRef,
+    nullable: true,
+    action: 'product.read',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, { sql, loaders }) => existing(loadProduct(sql, loaders, permitOf(args), keyOf(args.id, 'Product')), 'Product'),
+  }),
+  products: t.field({
+    type: ProductConnection,
+    action: 'product.read',
+    args: { ...pageArgs, filter: t.arg({ type: ProductFilter }) },
+    resolve: (_root, args, { sql }) => listProducts(sql, permitOf(args), args),
+  }),
+}));

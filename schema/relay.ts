@@ -1,0 +1,98 @@
+import type { ObjectRef } from '@pothos/core';
+import type { GatewayContext } from '../src/context.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, toCursor, type Page } from '../src/data/page.ts';
+import { badInput, notFound } from '../src/errors.ts';
+import { parseGlobalId, type NodeType } from '../src/ids.ts';
+import { permitOf, type Action, type Permit } from '../src/policy/gate.ts';
+import { builder } from './builder.ts';
+
+const NODE_TYPE = Symbol('fingate.nodeType');
+
+/** Global object identification: every row with an id is reachable through `node(id:)`. */
+export const NodeRef = builder.interfaceRef<{ id: string }>('Node').implement({
+  action: 'public',
+  resolveType: (value) => (value as { [NODE_TYPE]?: NodeType })[NODE_TYPE] ?? null,
+  fields: (t) => ({ id: t.exposeID('id') }),
+});
+
+
+interface NodeSource<T> {
+  /** The action that reads this type; `node(id:)` asks the gate for exactly this one. */
+  action: Action;
+  load: (context: GatewayContext, permit: Permit, key: string) => Promise<T | null>;
+}
+const nodeSources = new Map<NodeType, NodeSource<object>>();
+
+/** Makes a type reachable through `node(id:)` under the same action as its own root field. */
+export function registerNode<T extends object>(type: NodeType, source: NodeSource<T>): void {
+  nodeSources.set(type, source as NodeSource<object>);
+}
+
+/** The action `node(id:)` needs: the one that reads the type its id names. */
+function nodeAction(args: Record<string, unknown>): Action {
+  const parsed = parseGlobalId(String(args.id));
+  const action = parsed && nodeSources.get(parsed.type)?.action;
+  if (!action) throw badInput('id', 'is not a valid id');
+  return action;
+}
+
+/** The row, or `NOT_FOUND` when it does not exist or the permit does not cover it (the same answer). */
+export async function existing<T>(row: Promise<T | null>, type: NodeType): Promise<T> {
+  const found = await row;
+  if (found === null) throw notFound(type);
+  return found;
+}
+
+builder.queryField('node', (t) =>
+  t.field({
+    type: NodeRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    action: nodeAction,
+    resolve: async (_root, args, context) => {
+      const { type, key } = parseGlobalId(args.id)!; // nodeAction refused anything else
+      const row = await existing(nodeSources.get(type)!.load(context, permitOf(args), key), type);
+      return Object.assign(row, { [NODE_TYPE]: type }) as unknown as { id: string };
+    },
+  }),
+);
+
+export const PageInfoRef = builder.objectRef<{ hasNextPage: boolean; endCursor: string | null }>('PageInfo').implement({
+  action: 'public',
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean('hasNextPage'),
+    endCursor: t.exposeString('endCursor', { nullable: true }),
+  }),
+});
+
+/**
+ * The `XConnection` and `XEdge` types of a node type. They only arrange rows a permit already
+ * selected, so their own fields are public.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Pothos refs carry the builder's types
+export function connectionOf<T extends { id: string }>(name: string, node: ObjectRef<any, T>) {
+  const edge = builder.objectRef<T>(`${name}Edge`).implement({
+    action: 'public',
+    fields: (t) => ({
+      node: t.field({ type: node, resolve: (row) => row as never }),
+      cursor: t.string({ resolve: (row) => toCursor(row.id) }),
+    }),
+  });
+  return builder.objectRef<Page<T>>(`${name}Connection`).implement({
+    action: 'public',
+    fields: (t) => ({
+      edges: t.field({ type: [edge], resolve: (page) => page.rows }),
+      pageInfo: t.field({
+        type: PageInfoRef,
+        resolve: (page) => ({ hasNextPage: page.hasNextPage, endCursor: page.rows.length ? toCursor(page.rows.at(-1)!.id) : null }),
+      }),
+      totalCount: t.int({ resolve: (page) => page.totalCount() }),
+    }),
+  });
+}
+
+/** The `first` and `after` arguments of a connection field. */
+export const pageArgs = builder.args((t) => ({
+  first: t.int({ description: `Page size: default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}` }),
+  after: t.string({ description: 'The endCursor of the previous page' }),
+}));

@@ -1,0 +1,181 @@
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createAuthenticator, mintToken } from './auth.ts';
+import { loadConfig, type Config } from './config.ts';
+import { openDatabase, type Database, type Sql } from './db/database.ts';
+import { migrate, MigrationError } from './db/migrate.ts';
+import { StartupError } from './errors.ts';
+import { createGateway } from './gateway.ts';
+import { toGlobalId } from './ids.ts';
+import { ROLES } from './policy/principal.ts';
+import { seed } from './seed/seed.ts';
+import { listen } from './server.ts';
+
+const USAGE = `usage: fingate <command> [options]
+
+  start [--memory]                         migrate, seed the demo (embedded, first start), serve GraphQL
+  migrate                                  apply pending migrations
+  seed --customers N [--seed S]            load deterministic demo data into an empty database
+  token --role R [--customer ID] [--institution ID] [--sub S] [--ttl 12h]
+                                           print a development token (HS256, GATEWAY_JWT_SECRET)
+  schema                                   write the printed SDL to schema/schema.graphql
+`;
+
+const commands: Record<string, (args: string[]) => Promise<void>> = { start, migrate: migrateCommand, seed: seedCommand, token, schema: schemaCommand };
+
+/** Runs one CLI command; operator errors print one line and exit non-zero. */
+export async function main(argv: string[]): Promise<void> {
+  const [name, ...args] = argv;
+  const command = name ? commands[name] : undefined;
+  if (!command) {
+    process.stderr.write(USAGE);
+    process.exitCode = name === undefined || name === 'help' || name === '--help' ? 0 : 2;
+    return;
+  }
+  try {
+    await command(args);
+  } catch (error) {
+    if (error instanceof StartupError || error instanceof MigrationError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`fingate ${name}: ${(error as Error).message}\n`);
+    } else {
+      process.stderr.write(`fingate ${name}: ${(error as Error).stack ?? String(error)}\n`);
+    }
+    process.exitCode = 1;
+  }
+}
+
+async function withDatabase<T>(config: Config, run: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, memory: config.memory, max: config.poolMax });
+  try {
+    return await run(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function start(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { memory: { type: 'boolean', default: false } } });
+  const config = loadConfig(process.env, { memory: values.memory });
+  const authenticate = await createAuthenticator(config.jwt);
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, memory: config.memory, max: config.poolMax });
+  try {
+    const applied = await migrate(db.sql);
+    if (applied.length) log(`migrated: ${applied.join(', ')}`);
+    if (db.embedded && !(await hasCustomers(db.sql))) {
+      log(`seeding ${config.demoCustomers} demo customers into the embedded database…`);
+      await seed(db.sql, { customers: config.demoCustomers, seed: 'demo', onProgress: progress });
+    }
+    const tokens = config.jwt.secret ? await demoTokens(db.sql, config) : [];
+    const gateway = createGateway({
+      sql: db.sql,
+      authenticate,
+      graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}` }) },
+    });
+    const server = await listen(gateway, config);
+    log(`fingate serving ${server.url} (${db.embedded ? (config.memory ? 'embedded, in memory' : `embedded, data in ${config.dataDir}`) : 'PostgreSQL'})`);
+    if (config.jwt.devSecret) log('using the documented development JWT secret; set GATEWAY_JWT_SECRET for anything real');
+    for (const { role, who, token } of tokens) log(`\n${role}${who ? ` (${who})` : ''}:\n  Authorization: Bearer ${token}`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        log(`${signal}: finishing in-flight requests…`);
+        server.close().then(resolve, resolve);
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+  } finally {
+    await db.close();
+  }
+}
+
+async function migrateCommand(): Promise<void> {
+  const config = loadConfig();
+  const applied = await withDatabase(config, (db) => migrate(db.sql));
+  log(applied.length ? `applied: ${applied.join(', ')}` : 'up to date');
+}
+
+async function seedCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { customers: { type: 'string', default: '1000' }, seed: { type: 'string', default: 'demo' }, memory: { type: 'boolean', default: false } },
+  });
+  const customers = Number(values.customers);
+  if (!Number.isInteger(customers) || customers < 1) throw new StartupError('--customers must be a positive integer');
+  const config = loadConfig(process.env, { memory: values.memory });
+  const started = performance.now();
+  const summary = await withDatabase(config, async (db) => {
+    await migrate(db.sql);
+    return seed(db.sql, { customers, seed: values.seed, onProgress: progress });
+  });
+  log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(summary)}`);
+}
+
+async function token(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      role: { type: 'string', multiple: true },
+      customer: { type: 'string' },
+      institution: { type: 'string' },
+      sub: { type: 'string' },
+      scope: { type: 'string' },
+      ttl: { type: 'string', default: '12h' },
+    },
+  });
+  if (!values.role?.length) throw new StartupError(`--role is required (${ROLES.join(', ')})`);
+  const config = loadConfig();
+  if (!config.jwt.secret) throw new StartupError('minting tokens needs GATEWAY_JWT_SECRET (the gateway is configured for a JWKS)');
+  process.stdout.write(
+    `${await mintToken(
+      config.jwt.secret,
+      {
+        sub: values.sub ?? `${values.role[0]}-dev`,
+        roles: values.role,
+        customerId: values.customer,
+        institutionId: values.institution,
+        scope: values.scope,
+        expiresIn: values.ttl,
+      },
+      config.jwt,
+    )}\n`,
+  );
+}
+
+async function schemaCommand(): Promise<void> {
+  const { printedSchema, schemaFile } = await import('../schema/index.ts');
+  await writeFile(schemaFile, printedSchema());
+  log(`wrote ${fileURLToPath(schemaFile)}`);
+}
+
+async function hasCustomers(sql: Sql): Promise<boolean> {
+  const [row] = await sql`select exists (select 1 from customers) as any`;
+  return Boolean(row?.any);
+}
+
+/** A ready-to-paste token for each role, bound to demo data where the role needs it. */
+async function demoTokens(sql: Sql, config: Config) {
+  const [customer] = await sql<{ id: string; institutionId: string; name: string }[]>`
+    select c.id, c.institution_id, c.name from customers c
+     where exists (select 1 from risk_assessments r where r.customer_id = c.id and r.expires_at > now())
+     order by c.id limit 1`;
+  const customerId = customer ? toGlobalId('Customer', customer.id) : undefined;
+  const institutionId = customer ? toGlobalId('Institution', customer.institutionId) : undefined;
+  const mint = (role: string, claims: { customerId?: string | undefined; institutionId?: string | undefined } = {}) =>
+    mintToken(config.jwt.secret!, { sub: `demo-${role}`, roles: [role], ...claims }, config.jwt);
+  return [
+    { role: 'customer', who: customerId && `customer ${customerId}`, token: await mint('customer', { customerId }) },
+    { role: 'advisor', who: institutionId && `institution ${institutionId}`, token: await mint('advisor', { institutionId }) },
+    { role: 'compliance', who: undefined, token: await mint('compliance') },
+    { role: 'auditor', who: undefined, token: await mint('auditor') },
+  ];
+}
+
+function progress(done: number, total: number): void {
+  process.stderr.write(`\r  ${done}/${total} customers`);
+  if (done === total) process.stderr.write('\n');
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}

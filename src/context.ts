@@ -1,0 +1,15 @@
+import type { Sql } from './db/database.ts';
+import type { Loaders } from './data/loaders.ts';
+import type { GateContext } from './policy/gate.ts';
+import type { Principal } from './policy/principal.ts';
+
+/** Everything a resolver may use for one GraphQL request. */
+export interface GatewayContext extends GateContext {
+  sql: Sql;
+  principal: Principal;
+  /** Why personal information is being accessed (`x-access-purpose`), if the caller said. */
+  purpose: string | null;
+  /** The request's clock: every decision and query of one request sees the same instant. */
+  now: Date;
+  loaders: Loaders;
+}

@@ -1,0 +1,57 @@
+import type { Sql } from '../db/database.ts';
+import type { Permit } from '../policy/gate.ts';
+import type { Loaders } from './loaders.ts';
+import { byKeys, groupBy, permitted } from './query.ts';
+
+export interface DisclosureRow {
+  id: string;
+  productId: string;
+  kind: string;
+  version: number;
+  title: string;
+  body: string;
+  publishedAt: Date;
+}
+
+export interface AcknowledgementRow {
+  id: string;
+  customerId: string;
+  disclosureId: string;
+  acknowledgedAt: Date;
+}
+
+export function loadDisclosure(sql: Sql, loaders: Loaders, permit: Permit, key: string): Promise<DisclosureRow | null> {
+  return loaders.get(permit, 'disclosure', (keys: readonly string[]) => byKeys<DisclosureRow>(sql, permit, keys)).load(key);
+}
+
+/** A product's published disclosures, newest first. */
+export function loadDisclosuresOf(sql: Sql, loaders: Loaders, permit: Permit, productId: string, now: Date): Promise<DisclosureRow[]> {
+  return loaders
+    .get(permit, 'disclosuresOf', async (keys: readonly string[]) => {
+      const rows = await sql<DisclosureRow[]>`
+        select d.* from disclosures d
+         where d.product_id = any(${keys as string[]}::bigint[]) and d.published_at <= ${now} and ${permitted(sql, permit)}
+         order by d.published_at desc, d.id desc`;
+      return groupBy(keys, rows, (row) => row.productId);
+    })
+    .load(productId);
+}
+
+/**
+ * The disclosure a customer must have read before buying: the newest published risk disclosure
+ * (风险揭示书), or the newest prospectus for products without one.
+ */
+export async function currentDisclosureOf(sql: Sql, loaders: Loaders, permit: Permit, productId: string, now: Date): Promise<DisclosureRow | null> {
+  const disclosures = await loadDisclosuresOf(sql, loaders, permit, productId, now);
+  return disclosures.find((d) => d.kind === 'RISK_DISCLOSURE') ?? disclosures.find((d) => d.kind === 'PROSPECTUS') ?? null;
+}
+
+export function loadAcknowledgements(sql: Sql, loaders: Loaders, customerId: string): Promise<AcknowledgementRow[]> {
+  return loaders
+    .get(null, 'acknowledgements', async (keys: readonly string[]) => {
+      const rows = await sql<AcknowledgementRow[]>`
+        select * from disclosure_acknowledgements where customer_id = any(${keys as string[]}::bigint[]) order by acknowledged_at, id`;
+      return groupBy(keys, rows, (row) => row.customerId);
+    })
+    .load(customerId);
+}

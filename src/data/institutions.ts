@@ -1,0 +1,35 @@
+import type { Sql } from '../db/database.ts';
+import type { Permit } from '../policy/gate.ts';
+import type { Loaders } from './loaders.ts';
+import { byKeys, groupBy } from './query.ts';
+
+export interface InstitutionRow {
+  id: string;
+  name: string;
+  kind: string;
+}
+
+export interface LicenceRow {
+  id: string;
+  institutionId: string;
+  type: string;
+  number: string;
+  validFrom: string;
+  validTo: string | null;
+  regions: string[];
+  revoked: boolean;
+}
+
+export function loadInstitution(sql: Sql, loaders: Loaders, permit: Permit, key: string): Promise<InstitutionRow | null> {
+  return loaders.get(permit, 'institution', (keys: readonly string[]) => byKeys<InstitutionRow>(sql, permit, keys)).load(key);
+}
+
+export function loadLicences(sql: Sql, loaders: Loaders, institutionId: string): Promise<LicenceRow[]> {
+  return loaders
+    .get(null, 'licences', async (keys: readonly string[]) => {
+      const rows = await sql<LicenceRow[]>`
+        select * from licences where institution_id = any(${keys as string[]}::bigint[]) order by id`;
+      return groupBy(keys, rows, (row) => row.institutionId);
+    })
+    .load(institutionId);
+}

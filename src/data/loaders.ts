@@ -1,0 +1,31 @@
+import DataLoader from 'dataloader';
+import type { Permit } from '../policy/gate.ts';
+
+/** Batch loading function: one query for all keys a request level asked for. */
+export type Batch<K, V> = (keys: readonly K[]) => Promise<readonly (V | Error)[]>;
+
+/**
+ * The request's DataLoaders, one per (permit, relation), so each level of a query is one SQL
+ * statement however many rows it has, and rows are filtered by the permit that loaded them.
+ */
+export interface Loaders {
+  /** The loader for `name` under `permit` (or `null` for data its parent's permit already covers). */
+  get<K, V>(permit: Permit | null, name: string, batch: Batch<K, V>): DataLoader<K, V, string>;
+}
+
+export function createLoaders(): Loaders {
+  const byPermit = new WeakMap<Permit, Map<string, DataLoader<unknown, unknown, string>>>();
+  const unscoped = new Map<string, DataLoader<unknown, unknown, string>>();
+  return {
+    get<K, V>(permit: Permit | null, name: string, batch: Batch<K, V>) {
+      let loaders = permit ? byPermit.get(permit) : unscoped;
+      if (!loaders) byPermit.set(permit!, (loaders = new Map()));
+      let loader = loaders.get(name);
+      if (!loader) {
+        loader = new DataLoader(batch as Batch<unknown, unknown>, { cacheKeyFn: (key) => (typeof key === 'string' ? key : JSON.stringify(key)) });
+        loaders.set(name, loader);
+      }
+      return loader as DataLoader<K, V, string>;
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import type { Fragment } from 'postgres';
+import type { Sql } from '../db/database.ts';
+import type { Permit } from '../policy/gate.ts';
+import type { Loaders } from './loaders.ts';
+import { cursorKey, pageSize, toPage, type Page, type PageArgs } from './page.ts';
+import { byKeys, groupBy, list, permitted } from './query.ts';
+
+export interface TransactionRow {
+  id: string;
+  type: string;
+  status: string;
+  amount: string;
+  currency: string;
+  customerId: string;
+  productId: string | null;
+  createdAt: Date;
+}
+
+export interface RiskAlertRow {
+  id: string;
+  kind: string;
+  status: string;
+  customerId: string;
+  transactionId: string | null;
+  rule: string | null;
+  reason: string;
+  createdAt: Date;
+}
+
+export interface TransactionFilter {
+  customerId?: string | undefined;
+  type?: string | null | undefined;
+  status?: string | null | undefined;
+  from?: Date | null | undefined;
+  to?: Date | null | undefined;
+}
+
+export interface RiskAlertFilter {
+  kind?: string | null | undefined;
+  status?: string | null | undefined;
+  customerId?: string | undefined;
+}
+
+export function loadTransaction(sql: Sql, loaders: Loaders, permit: Permit, key: string): Promise<TransactionRow | null> {
+  return loaders.get(permit, 'transaction', (keys: readonly string[]) => byKeys<TransactionRow>(sql, permit, keys)).load(key);
+}
+
+/** Transactions newest first. */
+export function listTransactions(sql: Sql, permit: Permit, args: PageArgs, filter: TransactionFilter = {}): Promise<Page<TransactionRow>> {
+  const where: Fragment[] = [];
+  if (filter.customerId) where.push(sql`t.customer_id = ${filter.customerId}`);
+  if (filter.type) where.push(sql`t.type = ${filter.type}`);
+  if (filter.status) where.push(sql`t.status = ${filter.status}`);
+  if (filter.from) where.push(sql`t.created_at >= ${filter.from}`);
+  if (filter.to) where.push(sql`t.created_at < ${filter.to}`);
+  return list<TransactionRow>(sql, permit, args, { where, order: 'desc' });
+}
+
+/**
+ * One customer's transactions, newest first, batched across customers: one statement for the
+ * pages of every customer at this level of the query, one more for their counts.
+ */
+export function customerTransactions(sql: Sql, loaders: Loaders, permit: Permit, customerId: string, args: PageArgs): Promise<Page<TransactionRow>> {
+  const limit = pageSize(args.first);
+  const after = cursorKey(args.after);
+  const pages = loaders.get(permit, `customerTransactions:${limit}:${after ?? ''}`, async (keys: readonly string[]) => {
+    const rows = await sql<TransactionRow[]>`
+      select t.* from unnest(${keys as string[]}::bigint[]) as k(customer_id)
+      cross join lateral (
+        select t.* from transactions t
+         where t.customer_id = k.customer_id and ${permitted(sql, permit)}
+           and ${after === undefined ? sql`true` : sql`t.id < ${after}`}
+         order by t.id desc
+         limit ${limit + 1}
+      ) t`;
+    return groupBy(keys, rows, (row) => row.customerId);
+  });
+  const counts = loaders.get(permit, 'customerTransactionCount', async (keys: readonly string[]) => {
+    const rows = await sql<{ customerId: string; n: number }[]>`
+      select t.customer_id, count(*)::int as n from transactions t
+       where t.customer_id = any(${keys as string[]}::bigint[]) and ${permitted(sql, permit)}
+       group by t.customer_id`;
+    const found = new Map(rows.map((row) => [row.customerId, row.n]));
+    return keys.map((key) => found.get(key) ?? 0);
+  });
+  return limit === 0
+    ? Promise.resolve(toPage([], 0, () => counts.load(customerId)))
+    : pages.load(customerId).then((rows) => toPage(rows, limit, () => counts.load(customerId)));
+}
+
+export function loadRiskAlert(sql: Sql, loaders: Loaders, permit: Permit, key: string): Promise<RiskAlertRow | null> {
+  return loaders.get(permit, 'riskAlert', (keys: readonly string[]) => byKeys<RiskAlertRow>(sql, permit, keys)).load(key);
+}
+
+/** Risk alerts newest first. */
+export function listRiskAlerts(sql: Sql, permit: Permit, args: PageArgs, filter: RiskAlertFilter = {}): Promise<Page<RiskAlertRow>> {
+  const where: Fragment[] = [];
+  if (filter.kind) where.push(sql`r.kind = ${filter.kind}`);
+  if (filter.status) where.push(sql`r.status = ${filter.status}`);
+  if (filter.customerId) where.push(sql`r.customer_id = ${filter.customerId}`);
+  return list<RiskAlertRow>(sql, permit, args, { where, order: 'desc' });
+}
+
+export function loadAlertsOf(sql: Sql, loaders: Loaders, permit: Permit, transactionId: string): Promise<RiskAlertRow[]> {
+  return loaders
+    .get(permit, 'alertsOf', async (keys: readonly string[]) => {
+      const rows = await sql<RiskAlertRow[]>`
+        select r.* from risk_alerts r
+         where r.transaction_id = any(${keys as string[]}::bigint[]) and ${permitted(sql, permit)}
+         order by r.id`;
+      return groupBy(keys, rows, (row) => row.transactionId);
+    })
+    .load(transactionId);
+}

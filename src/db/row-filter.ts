@@ -1,0 +1,61 @@
+import type { Fragment } from 'postgres';
+import type { Condition, Scalar } from '../policy/condition.ts';
+import type { Sql } from './database.ts';
+
+/**
+ * SQL expressions for a resource's attributes, e.g. `{ customerId: 'c.id' }`. Written in code
+ * (never from policy files), so they may be spliced in as SQL text. Attributes named `id` or
+ * `…Id` are bigint keys; the rest compare as text.
+ */
+export type Columns = Readonly<Record<string, string>>;
+
+/**
+ * The WHERE clause for a row condition. Two-valued like `matches` (a NULL column never equals
+ * anything and never grants access), which a property test holds the two to.
+ */
+export function toSql(sql: Sql, condition: Condition, columns: Columns): Fragment {
+  switch (condition.op) {
+    case 'all':
+      return sql`true`;
+    case 'none':
+      return sql`false`;
+    case 'eq':
+    case 'ne': {
+      const [value] = comparable(condition.field, [condition.value]);
+      const col = column(sql, columns, condition.field);
+      if (condition.op === 'eq') return value === undefined ? sql`false` : sql`(${col} is not distinct from ${value})`;
+      return value === undefined ? sql`true` : sql`(${col} is distinct from ${value})`;
+    }
+    case 'in': {
+      const values = comparable(condition.field, condition.value);
+      const col = column(sql, columns, condition.field);
+      if (values.length === 0) return sql`false`;
+      return isKey(condition.field)
+        ? sql`coalesce(${col} = any(${values}::bigint[]), false)`
+        : sql`coalesce(${col} = any(${values}::text[]), false)`;
+    }
+    case 'and':
+    case 'or': {
+      const joiner = condition.op === 'and' ? sql` and ` : sql` or `;
+      const parts = condition.value.map((c) => toSql(sql, c, columns));
+      return sql`(${parts.reduce((acc, part) => sql`${acc}${joiner}${part}`)})`;
+    }
+    case 'not':
+      return sql`(not ${toSql(sql, condition.value, columns)})`;
+  }
+}
+
+const isKey = (field: string) => field === 'id' || field.endsWith('Id');
+
+/** The values a column can equal: never NULL, and only integers for bigint keys. */
+function comparable(field: string, values: readonly Scalar[]): string[] {
+  const strings = values.filter((v) => v !== null).map(String);
+  return isKey(field) ? strings.filter((v) => /^(0|-?[1-9]\d{0,17})$/.test(v)) : strings;
+}
+
+function column(sql: Sql, columns: Columns, field: string): Fragment {
+  const expression = columns[field];
+  // unreachable for validated policies; refusing beats guessing a column
+  if (expression === undefined) throw new Error(`no column for attribute "${field}"`);
+  return sql.unsafe(expression) as unknown as Fragment;
+}

@@ -1,0 +1,68 @@
+import type { Columns } from './db/row-filter.ts';
+
+/**
+ * The resource types policies speak about, and the SQL behind each attribute they may name. Data
+ * functions query each table under the alias used here, so a policy's row condition becomes a WHERE
+ * clause on that query. Attribute names are what policy files use.
+ */
+export const resources = {
+  Customer: {
+    alias: 'c',
+    columns: { id: 'c.id', customerId: 'c.id', institutionId: 'c.institution_id', investorType: 'c.investor_type', region: 'c.region' },
+  },
+  Account: {
+    alias: 'a',
+    columns: {
+      id: 'a.id',
+      customerId: 'a.customer_id',
+      institutionId: '(select institution_id from customers where id = a.customer_id)',
+      kind: 'a.kind',
+    },
+  },
+  Transaction: {
+    alias: 't',
+    columns: {
+      id: 't.id',
+      customerId: 't.customer_id',
+      institutionId: '(select institution_id from customers where id = t.customer_id)',
+      productId: 't.product_id',
+      type: 't.type',
+      status: 't.status',
+    },
+  },
+  RiskAlert: {
+    alias: 'r',
+    columns: {
+      id: 'r.id',
+      customerId: 'r.customer_id',
+      institutionId: '(select institution_id from customers where id = r.customer_id)',
+      kind: 'r.kind',
+      status: 'r.status',
+    },
+  },
+  Product: {
+    alias: 'p',
+    columns: {
+      id: 'p.id',
+      issuerId: 'p.issuer_id',
+      distributorId: 'p.distributor_id',
+      category: 'p.category',
+      riskLevel: 'p.risk_level',
+      status: 'p.status',
+    },
+  },
+  Institution: { alias: 'i', columns: { id: 'i.id', kind: 'i.kind' } },
+  Disclosure: { alias: 'd', columns: { id: 'd.id', productId: 'd.product_id', kind: 'd.kind' } },
+} as const satisfies Record<string, { alias: string; columns: Columns }>;
+
+/** A resource type policies can name. */
+export type ResourceType = keyof typeof resources;
+
+export const isResourceType = (name: string): name is ResourceType => Object.hasOwn(resources, name);
+
+/** The resource an action is about: `riskAlert.read` is about `RiskAlert`. */
+export function resourceOf(action: string): ResourceType | undefined {
+  const noun = action.slice(0, action.indexOf('.'));
+  const type = noun.charAt(0).toUpperCase() + noun.slice(1);
+  return isResourceType(type) ? type : undefined;
+}

@@ -1,0 +1,69 @@
+import { createAuthenticator, mintToken, type TokenClaims } from '../../src/auth.ts';
+import { DEV_JWT_SECRET } from '../../src/config.ts';
+import type { Database } from '../../src/db/database.ts';
+import { createGateway } from '../../src/gateway.ts';
+import { toGlobalId } from '../../src/ids.ts';
+import { seed } from '../../src/seed/seed.ts';
+import { listen } from '../../src/server.ts';
+import { freshDatabase } from './database.ts';
+
+/** A GraphQL response as the client sees it. */
+export interface GraphQLResponse<T = any> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: (string | number)[]; extensions: { code: string; [key: string]: any } }[];
+  extensions?: Record<string, any>;
+}
+
+export interface RequestOptions {
+  variables?: Record<string, unknown>;
+  /** A bearer token; omitted sends no Authorization header. */
+  token?: string;
+  purpose?: string;
+  headers?: Record<string, string>;
+}
+
+/** A gateway listening on a loopback port, over its own seeded database. */
+export interface TestGateway {
+  url: string;
+  db: Database;
+  request<T = any>(query: string, options?: RequestOptions): Promise<GraphQLResponse<T>>;
+  token(claims: Partial<TokenClaims> & { roles: string[] }): Promise<string>;
+  /** A token for the customer with this database key. */
+  customerToken(customerKey: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const JWT = { secret: DEV_JWT_SECRET, devSecret: true, jwksUrl: undefined, jwksFile: undefined, issuer: undefined, audience: undefined };
+
+export async function startGateway({ customers = 40, seedName = 'test' }: { customers?: number; seedName?: string } = {}): Promise<TestGateway> {
+  const db = await freshDatabase();
+  if (customers > 0) await seed(db.sql, { customers, seed: seedName });
+  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), logError: () => {} });
+  const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
+  const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
+  return {
+    url: server.url,
+    db,
+    token,
+    customerToken: (key) => token({ roles: ['customer'], customerId: toGlobalId('Customer', key) }),
+    async request(query, { variables, token, purpose, headers = {} } = {}) {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(purpose ? { 'x-access-purpose': purpose } : {}),
+          ...headers,
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, ...((await response.json()) as object) };
+    },
+    async close() {
+      await server.close(1000);
+      await db.drop();
+    },
+  };
+}
