@@ -3,6 +3,7 @@ import { listCustomers, loadCustomer, loadRiskProfile } from '../src/data/custom
 import { loadAcknowledgements } from '../src/data/disclosures.ts';
 import { customerTransactions } from '../src/data/transactions.ts';
 import { keyOf, toGlobalId } from '../src/ids.ts';
+import { submitRiskAssessment } from '../src/money/risk-assessment.ts';
 import { permitOf } from '../src/policy/gate.ts';
 import { builder } from './builder.ts';
 import { existing, NodeRef, pageArgs, registerNode } from './relay.ts';
@@ -103,3 +104,25 @@ builder.queryFields((t) => ({
     resolve: (_root, args, { sql }) => listCustomers(sql, permitOf(args), args),
   }),
 }));
+
+const RiskAssessmentInput = builder.inputType('RiskAssessmentInput', {
+  fields: (t) => ({
+    answers: t.intList({ required: true, description: 'One score per questionnaire item, in order (policies/risk-questionnaire)' }),
+  }),
+});
+
+builder.mutationField('submitRiskAssessment', (t) =>
+  t.field({
+    type: RiskProfileRef,
+    action: 'customer.assessRisk',
+    description: "Scores the caller's answers to the active risk questionnaire and stores the new profile",
+    args: { input: t.arg({ type: RiskAssessmentInput, required: true }) },
+    resolve: (_root, { input, ...args }, { sql, principal, now, policyData }) =>
+      submitRiskAssessment(sql, permitOf(args), {
+        customerKey: principal.customerId,
+        answers: input.answers,
+        questionnaire: policyData.riskQuestionnaire,
+        now,
+      }),
+  }),
+);

@@ -1,6 +1,7 @@
 import { loadDisclosure } from '../src/data/disclosures.ts';
 import { loadProduct } from '../src/data/products.ts';
 import { keyOf, toGlobalId } from '../src/ids.ts';
+import { acknowledgeDisclosure } from '../src/money/acknowledgements.ts';
 import { permitOf } from '../src/policy/gate.ts';
 import { builder } from './builder.ts';
 import { existing, NodeRef, registerNode } from './relay.ts';
@@ -49,5 +50,24 @@ builder.queryField('disclosure', (t) =>
     action: 'disclosure.read',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, { sql, loaders }) => existing(loadDisclosure(sql, loaders, permitOf(args), keyOf(args.id, 'Disclosure')), 'Disclosure'),
+  }),
+);
+
+const AcknowledgeDisclosureInput = builder.inputType('AcknowledgeDisclosureInput', {
+  fields: (t) => ({ disclosureId: t.id({ required: true }) }),
+});
+
+builder.mutationField('acknowledgeDisclosure', (t) =>
+  t.field({
+    type: AcknowledgementRef,
+    action: 'disclosure.acknowledge',
+    description: 'Records that the caller has read this disclosure version; repeating it returns the same record',
+    args: { input: t.arg({ type: AcknowledgeDisclosureInput, required: true }) },
+    resolve: (_root, { input, ...args }, { sql, principal, now }) =>
+      acknowledgeDisclosure(sql, permitOf(args), {
+        customerKey: principal.customerId,
+        disclosureKey: keyOf(input.disclosureId, 'Disclosure', 'input.disclosureId'),
+        now,
+      }),
   }),
 );

@@ -1,5 +1,5 @@
 import { Kind } from 'graphql';
-import { badInput } from '../src/errors.ts';
+import { clientError } from '../src/errors.ts';
 import { builder } from './builder.ts';
 
 const DECIMAL = /^(0|[1-9]\d{0,15})(\.\d{1,2})?$/;
@@ -14,13 +14,15 @@ builder.scalarType('Decimal', {
   description: 'A decimal string with at most 2 decimals, e.g. "50000.00"; never a float',
   serialize: (value) => String(value),
   parseValue: (value) => parseDecimal(value),
-  parseLiteral: (node) => parseDecimal(node.kind === Kind.STRING ? node.value : node),
+  parseLiteral: (node) => parseDecimal(node.kind === Kind.STRING ? node.value : undefined),
 });
 
-/** The same rules as the Decimal scalar, for callers that check a plain string. */
-export function parseDecimal(value: unknown, field = 'Decimal'): string {
-  if (typeof value !== 'string') throw badInput(field, 'must be a decimal string such as "100.00"');
-  if (!DECIMAL.test(value)) throw badInput(field, 'must be a non-negative decimal with at most 2 decimals, below 10^16');
+// Scalars do not know which argument they parse; the gateway names it from graphql-js's error path.
+const invalid = (message: string) => clientError('BAD_USER_INPUT', message);
+
+function parseDecimal(value: unknown): string {
+  if (typeof value !== 'string') throw invalid('must be a decimal string such as "100.00"');
+  if (!DECIMAL.test(value)) throw invalid('must be a non-negative decimal with at most 2 decimals, below 10^16');
   return value;
 }
 
@@ -34,7 +36,7 @@ builder.scalarType('Date', {
 function parseDate(value: unknown): string {
   const match = typeof value === 'string' ? DATE.exec(value) : null;
   const date = match ? new Date(`${value}T00:00:00Z`) : undefined;
-  if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) throw badInput('Date', 'must be a date, YYYY-MM-DD');
+  if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) throw invalid('must be a date, YYYY-MM-DD');
   return value as string;
 }
 
@@ -47,7 +49,7 @@ builder.scalarType('DateTime', {
 
 function parseDateTime(value: unknown): Date {
   const date = typeof value === 'string' && DATE_TIME.test(value) ? new Date(value) : undefined;
-  if (!date || Number.isNaN(date.getTime())) throw badInput('DateTime', 'must be ISO 8601 with an offset, e.g. 2026-11-29T08:00:00+08:00');
+  if (!date || Number.isNaN(date.getTime())) throw invalid('must be ISO 8601 with an offset, e.g. 2026-11-29T08:00:00+08:00');
   return date;
 }
 

@@ -2,7 +2,9 @@ import { loadCustomer } from '../src/data/customers.ts';
 import { loadProduct } from '../src/data/products.ts';
 import { listTransactions, loadAlertsOf, loadTransaction } from '../src/data/transactions.ts';
 import { keyOf, toGlobalId } from '../src/ids.ts';
-import { permitOf } from '../src/policy/gate.ts';
+import type { GatewayContext } from '../src/context.ts';
+import { purchase, redeem, transfer, type MovementContext } from '../src/money/movements.ts';
+import { permitOf, type Permit } from '../src/policy/gate.ts';
 import { builder } from './builder.ts';
 import { existing, NodeRef, pageArgs, registerNode } from './relay.ts';
 import { CustomerRef, ProductRef, RiskAlertRef, TransactionConnection, TransactionRef } from './refs.ts';
@@ -78,3 +80,76 @@ builder.queryFields((t) => ({
     },
   }),
 }));
+
+const PurchaseInput = builder.inputType('PurchaseInput', {
+  fields: (t) => ({
+    productId: t.id({ required: true }),
+    accountId: t.id({ required: true, description: 'The customer account the money comes from' }),
+    amount: t.field({ type: 'Decimal', required: true }),
+    idempotencyKey: t.string({ required: true, description: '1–255 printable characters; a retry with the same key and input returns the same transaction' }),
+    confirmRiskMismatch: t.boolean({ description: 'The customer confirms the special risk warning for a product above their tolerance' }),
+  }),
+});
+
+const RedeemInput = builder.inputType('RedeemInput', {
+  fields: (t) => ({
+    productId: t.id({ required: true }),
+    accountId: t.id({ required: true, description: 'The customer account the money goes to' }),
+    amount: t.field({ type: 'Decimal', required: true }),
+    idempotencyKey: t.string({ required: true }),
+  }),
+});
+
+const TransferInput = builder.inputType('TransferInput', {
+  fields: (t) => ({
+    fromAccountId: t.id({ required: true }),
+    toAccountId: t.id({ required: true }),
+    amount: t.field({ type: 'Decimal', required: true }),
+    idempotencyKey: t.string({ required: true }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  purchaseProduct: t.field({
+    type: TransactionRef,
+    action: 'product.purchase',
+    args: { input: t.arg({ type: PurchaseInput, required: true }) },
+    resolve: (_root, { input, ...args }, context) =>
+      purchase(movement(context, permitOf(args)), {
+        productKey: keyOf(input.productId, 'Product', 'input.productId'),
+        accountKey: keyOf(input.accountId, 'Account', 'input.accountId'),
+        amount: input.amount,
+        idempotencyKey: input.idempotencyKey,
+        confirmRiskMismatch: input.confirmRiskMismatch ?? false,
+      }),
+  }),
+  redeemProduct: t.field({
+    type: TransactionRef,
+    action: 'product.redeem',
+    args: { input: t.arg({ type: RedeemInput, required: true }) },
+    resolve: (_root, { input, ...args }, context) =>
+      redeem(movement(context, permitOf(args)), {
+        productKey: keyOf(input.productId, 'Product', 'input.productId'),
+        accountKey: keyOf(input.accountId, 'Account', 'input.accountId'),
+        amount: input.amount,
+        idempotencyKey: input.idempotencyKey,
+      }),
+  }),
+  transfer: t.field({
+    type: TransactionRef,
+    action: 'account.transfer',
+    args: { input: t.arg({ type: TransferInput, required: true }) },
+    resolve: (_root, { input, ...args }, context) =>
+      transfer(movement(context, permitOf(args)), {
+        fromAccountKey: keyOf(input.fromAccountId, 'Account', 'input.fromAccountId'),
+        toAccountKey: keyOf(input.toAccountId, 'Account', 'input.toAccountId'),
+        amount: input.amount,
+        idempotencyKey: input.idempotencyKey,
+      }),
+  }),
+}));
+
+/** What a money movement needs from the request: the permit says which accounts it may debit. */
+function movement(context: GatewayContext, accounts: Permit): MovementContext {
+  return { sql: context.sql, principalId: context.principal.id, accounts, now: context.now, aml: context.policyData.aml };
+}

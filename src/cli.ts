@@ -8,6 +8,7 @@ import { migrate, MigrationError } from './db/migrate.ts';
 import { StartupError } from './errors.ts';
 import { createGateway } from './gateway.ts';
 import { toGlobalId } from './ids.ts';
+import { loadPolicyData } from './policy/data.ts';
 import { ROLES } from './policy/principal.ts';
 import { seed } from './seed/seed.ts';
 import { listen } from './server.ts';
@@ -70,6 +71,7 @@ async function start(args: string[]): Promise<void> {
     const gateway = createGateway({
       sql: db.sql,
       authenticate,
+      policyData: await loadPolicyData(),
       graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}` }) },
     });
     const server = await listen(gateway, config);

@@ -1,3 +1,5 @@
+import type { AmlRules } from '../plugins/aml.ts';
+import type { Questionnaire } from '../plugins/risk-questionnaire.ts';
 import type { Sql } from './db/database.ts';
 import type { Loaders } from './data/loaders.ts';
 import type { GateContext } from './policy/gate.ts';
@@ -12,4 +14,12 @@ export interface GatewayContext extends GateContext {
   /** The request's clock: every decision and query of one request sees the same instant. */
   now: Date;
   loaders: Loaders;
+  /** The data of the policy versions in force for this request (thresholds, questionnaires). */
+  policyData: PolicyData;
+}
+
+/** Compliance data that services apply, from `engine: data` policy files. */
+export interface PolicyData {
+  aml: AmlRules;
+  riskQuestionnaire: Questionnaire;
 }

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import { schema } from '../schema/index.ts';
 import type { Authenticate } from './auth.ts';
-import type { GatewayContext } from './context.ts';
+import type { GatewayContext, PolicyData } from './context.ts';
 import { createLoaders } from './data/loaders.ts';
 import type { Sql } from './db/database.ts';
 import { migrationsApplied } from './db/migrate.ts';
@@ -17,11 +17,13 @@ export interface GatewayOptions {
   graphiql?: { headers?: string } | false;
   /** Where unexpected errors go; their details never reach clients. @default console.error */
   logError?: (error: unknown) => void;
+  /** Compliance data in force (AML thresholds, the risk questionnaire). */
+  policyData: PolicyData;
 }
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
 
-export function createGateway({ sql, authenticate, graphiql = false, logError = console.error }: GatewayOptions): Gateway {
+export function createGateway({ sql, authenticate, graphiql = false, logError = console.error, policyData }: GatewayOptions): Gateway {
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -39,12 +41,14 @@ export function createGateway({ sql, authenticate, graphiql = false, logError = 
         now: new Date(),
         loaders: createLoaders(),
         policy: ownDataPolicy(principal),
+        policyData,
       };
     },
     maskedErrors: {
       maskError(error, message) {
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-        // client errors keep their code; parse and validation errors carry no original error
+        if (isClientError(original) && error instanceof GraphQLError) return withInputField(error);
+        // parse and validation errors carry no original error
         if (isClientError(original) || (error instanceof GraphQLError && !error.originalError)) return error as Error;
         logError(original);
         return new GraphQLError(message, {
@@ -60,4 +64,15 @@ export function createGateway({ sql, authenticate, graphiql = false, logError = 
       }),
     ],
   });
+}
+
+/**
+ * Names the offending input field of a variable that failed coercion (graphql-js reports it only in
+ * the message: `Variable "$input" got invalid value "1e309" at "input.amount"; …`).
+ */
+function withInputField(error: GraphQLError): GraphQLError {
+  if (error.extensions.field) return error;
+  const at = /^Variable "\$(\w+)" got invalid value .*? at "([^"]+)"/s.exec(error.message);
+  const field = at ? at[2] : /^Variable "\$(\w+)" got invalid value/.exec(error.message)?.[1];
+  return field ? new GraphQLError(error.message, { nodes: error.nodes, path: error.path, originalError: error.originalError, extensions: { ...error.extensions, field } }) : error;
 }

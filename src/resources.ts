@@ -60,8 +60,17 @@ export type ResourceType = keyof typeof resources;
 
 export const isResourceType = (name: string): name is ResourceType => Object.hasOwn(resources, name);
 
-/** The resource an action is about: `riskAlert.read` is about `RiskAlert`. */
+/** Actions whose rows are not the resource their name starts with: money moves out of accounts. */
+const ACTION_RESOURCES: Readonly<Record<string, ResourceType>> = {
+  'product.purchase': 'Account',
+  'product.redeem': 'Account',
+  'customer.assessRisk': 'Customer',
+  'disclosure.acknowledge': 'Customer',
+};
+
+/** The resource whose rows an action covers: `riskAlert.read` covers `RiskAlert` rows. */
 export function resourceOf(action: string): ResourceType | undefined {
+  if (Object.hasOwn(ACTION_RESOURCES, action)) return ACTION_RESOURCES[action];
   const noun = action.slice(0, action.indexOf('.'));
   const type = noun.charAt(0).toUpperCase() + noun.slice(1);
   return isResourceType(type) ? type : undefined;

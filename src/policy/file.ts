@@ -26,7 +26,7 @@ export const headerSchema = z.strictObject({
   effectiveFrom: z.union([z.iso.datetime({ offset: true }), z.iso.date()]),
   description: z.string().min(1),
   regulations: z.array(z.string().min(1)),
-  engine: z.enum(['casl', 'rego']),
+  engine: z.enum(['casl', 'rego', 'data']),
 });
 
 /** For `engine: rego`: the Rego source beside the file and its compiled wasm, pinned by hash. */

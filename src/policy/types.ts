@@ -14,6 +14,8 @@ export interface PolicyRequest {
   resource?: { type: ResourceType; id?: string; attributes: Attributes } | undefined;
   /** The field's arguments (for mutations, the input). */
   args?: Readonly<Record<string, unknown>> | undefined;
+  /** Facts loaded before deciding (e.g. the customer's risk profile for a purchase): decisions do no I/O. */
+  context?: Readonly<Record<string, unknown>> | undefined;
   now: Date;
 }
 
@@ -79,7 +81,8 @@ export interface PolicyHeader {
   effectiveFrom: string;
   description: string;
   regulations: string[];
-  engine: 'casl' | 'rego';
+  /** `casl` rules, `rego` logic compiled to wasm, or `data` that services read (thresholds, questionnaires). */
+  engine: 'casl' | 'rego' | 'data';
 }
 
 /** A validated policy file: its header, its module-specific body, where it came from, its hash. */

@@ -3,6 +3,7 @@ import { DEV_JWT_SECRET } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createGateway } from '../../src/gateway.ts';
 import { toGlobalId } from '../../src/ids.ts';
+import { loadPolicyData } from '../../src/policy/data.ts';
 import { seed } from '../../src/seed/seed.ts';
 import { listen } from '../../src/server.ts';
 import { freshDatabase } from './database.ts';
@@ -39,7 +40,7 @@ export const JWT = { secret: DEV_JWT_SECRET, devSecret: true, jwksUrl: undefined
 export async function startGateway({ customers = 40, seedName = 'test' }: { customers?: number; seedName?: string } = {}): Promise<TestGateway> {
   const db = await freshDatabase();
   if (customers > 0) await seed(db.sql, { customers, seed: seedName });
-  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), logError: () => {} });
+  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), logError: () => {}, policyData: await loadPolicyData() });
   const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
   const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
   return {
