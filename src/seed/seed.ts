@@ -1,0 +1,219 @@
+// Loads the deterministic demo data (demo.ts) into an empty, migrated database. Customers go in
+// batches, each batch in one database transaction; rows travel as one JSON document per table and
+// statement, which keeps every insert a single statement (the ledger trigger checks all postings
+// of a statement at once) and is fast on a real server and on PGlite alike.
+
+import type { Sql, Tx } from '../db/database.ts';
+import { demoGenerator, type CustomerBatch, type DemoOptions, type ReferenceData } from './demo.ts';
+
+/** What `seed` loads, and how it reports progress. */
+export interface SeedOptions extends DemoOptions {
+  /** Called after each committed batch with the customers loaded so far and the total. */
+  onProgress?: (done: number, total: number) => void;
+  /** Customers per database transaction. @default 4000 */
+  batchSize?: number;
+}
+
+/** How many rows `seed` inserted, by table. */
+export interface SeedSummary {
+  institutions: number;
+  licences: number;
+  customers: number;
+  riskAssessments: number;
+  products: number;
+  disclosures: number;
+  accounts: number;
+  transactions: number;
+  postings: number;
+  positions: number;
+  acknowledgements: number;
+  alerts: number;
+}
+
+type Columns = Readonly<Record<string, string>>;
+
+// Column name → SQL type, in the order of the row interfaces in demo.ts.
+const INSTITUTIONS: Columns = { id: 'bigint', name: 'text', kind: 'text', created_at: 'timestamptz' };
+const LICENCES: Columns = {
+  institution_id: 'bigint',
+  type: 'text',
+  number: 'text',
+  valid_from: 'date',
+  valid_to: 'date',
+  regions: 'text[]',
+  revoked: 'boolean',
+};
+const PRODUCTS: Columns = {
+  id: 'bigint',
+  code: 'text',
+  name: 'text',
+  category: 'text',
+  risk_level: 'text',
+  status: 'text',
+  issuer_id: 'bigint',
+  distributor_id: 'bigint',
+  currency: 'char(3)',
+  min_amount: 'numeric',
+  created_at: 'timestamptz',
+};
+const DISCLOSURES: Columns = {
+  id: 'bigint',
+  product_id: 'bigint',
+  kind: 'text',
+  version: 'integer',
+  title: 'text',
+  body: 'text',
+  published_at: 'timestamptz',
+};
+const CUSTOMERS: Columns = {
+  id: 'bigint',
+  institution_id: 'bigint',
+  name: 'text',
+  id_number: 'text',
+  phone: 'text',
+  email: 'text',
+  birth_date: 'date',
+  investor_type: 'text',
+  region: 'text',
+  created_at: 'timestamptz',
+};
+const RISK_ASSESSMENTS: Columns = {
+  customer_id: 'bigint',
+  tolerance: 'text',
+  lowest_category: 'boolean',
+  answers: 'integer[]',
+  score: 'integer',
+  assessed_at: 'timestamptz',
+  expires_at: 'timestamptz',
+};
+const ACCOUNTS: Columns = {
+  id: 'bigint',
+  kind: 'text',
+  customer_id: 'bigint',
+  product_id: 'bigint',
+  name: 'text',
+  currency: 'char(3)',
+  card_number: 'text',
+  allow_negative: 'boolean',
+  created_at: 'timestamptz',
+};
+const TRANSACTIONS: Columns = {
+  id: 'bigint',
+  type: 'text',
+  status: 'text',
+  amount: 'numeric',
+  currency: 'char(3)',
+  customer_id: 'bigint',
+  product_id: 'bigint',
+  created_at: 'timestamptz',
+};
+const POSTINGS: Columns = { transaction_id: 'bigint', account_id: 'bigint', amount: 'numeric' };
+const POSITIONS: Columns = { customer_id: 'bigint', product_id: 'bigint', amount: 'numeric' };
+const ACKNOWLEDGEMENTS: Columns = { customer_id: 'bigint', disclosure_id: 'bigint', acknowledged_at: 'timestamptz' };
+const RISK_ALERTS: Columns = {
+  kind: 'text',
+  status: 'text',
+  customer_id: 'bigint',
+  transaction_id: 'bigint',
+  rule: 'text',
+  reason: 'text',
+  created_at: 'timestamptz',
+};
+
+/** Tables whose ids the seed chooses itself; their identity sequences are moved past them at the end. */
+const EXPLICIT_ID_TABLES = ['institutions', 'products', 'disclosures', 'customers', 'accounts', 'transactions'] as const;
+/** Tables that must be empty before seeding, since the seed picks their ids from 1. */
+const MUST_BE_EMPTY = ['customers', ...EXPLICIT_ID_TABLES.filter((t) => t !== 'customers'), 'licences', 'postings'] as const;
+
+/**
+ * Inserts deterministic demo data (see demo.ts) into an already-migrated, empty database: the
+ * reference data first, then `options.customers` customers with their histories, a batch per
+ * transaction. Throws before writing anything if the database already holds data.
+ */
+export async function seed(sql: Sql, options: SeedOptions): Promise<SeedSummary> {
+  const batchSize = options.batchSize ?? 4000;
+  await assertEmpty(sql);
+  const generator = demoGenerator(options);
+  const summary = await sql.begin((tx) => insertReference(tx, generator.reference));
+
+  let done = 0;
+  for (const batch of generator.batches(batchSize)) {
+    await sql.begin((tx) => insertBatch(tx, batch));
+    done += batch.customers.length;
+    summary.customers += batch.customers.length;
+    summary.riskAssessments += batch.riskAssessments.length;
+    summary.accounts += batch.accounts.length;
+    summary.transactions += batch.transactions.length;
+    summary.postings += batch.postings.length;
+    summary.positions += batch.positions.length;
+    summary.acknowledgements += batch.acknowledgements.length;
+    summary.alerts += batch.alerts.length;
+    options.onProgress?.(done, options.customers);
+  }
+
+  for (const table of EXPLICIT_ID_TABLES) {
+    // setval(…, null) is a no-op, which is right for a table the seed left empty
+    await sql.unsafe(`select setval(pg_get_serial_sequence('${table}', 'id'), (select max(id) from ${table}))`);
+  }
+  return summary;
+}
+
+async function assertEmpty(sql: Sql): Promise<void> {
+  const [migrated] = await sql<{ ok: boolean }[]>`select to_regclass('public.customers') is not null as ok`;
+  if (!migrated?.ok) throw new Error('seed: the database is not migrated (no customers table); run the migrations first');
+  for (const table of MUST_BE_EMPTY) {
+    const [row] = await sql.unsafe<{ filled: boolean }[]>(`select exists (select 1 from ${table}) as filled`);
+    if (row?.filled) {
+      throw new Error(`seed: the database already has ${table}; demo data goes only into an empty database`);
+    }
+  }
+}
+
+async function insertReference(tx: Tx, reference: ReferenceData): Promise<SeedSummary> {
+  await insert(tx, 'institutions', INSTITUTIONS, reference.institutions, true);
+  await insert(tx, 'licences', LICENCES, reference.licences, false);
+  await insert(tx, 'products', PRODUCTS, reference.products, true);
+  await insert(tx, 'disclosures', DISCLOSURES, reference.disclosures, true);
+  await insert(tx, 'accounts', ACCOUNTS, reference.accounts, true);
+  return {
+    institutions: reference.institutions.length,
+    licences: reference.licences.length,
+    customers: 0,
+    riskAssessments: 0,
+    products: reference.products.length,
+    disclosures: reference.disclosures.length,
+    accounts: reference.accounts.length,
+    transactions: 0,
+    postings: 0,
+    positions: 0,
+    acknowledgements: 0,
+    alerts: 0,
+  };
+}
+
+async function insertBatch(tx: Tx, batch: CustomerBatch): Promise<void> {
+  await insert(tx, 'customers', CUSTOMERS, batch.customers, true);
+  await insert(tx, 'risk_assessments', RISK_ASSESSMENTS, batch.riskAssessments, false);
+  await insert(tx, 'accounts', ACCOUNTS, batch.accounts, true);
+  await insert(tx, 'disclosure_acknowledgements', ACKNOWLEDGEMENTS, batch.acknowledgements, false);
+  await insert(tx, 'transactions', TRANSACTIONS, batch.transactions, true);
+  // one statement for the whole batch: the ledger trigger sees every transaction complete
+  await insert(tx, 'postings', POSTINGS, batch.postings, false);
+  await insert(tx, 'positions', POSITIONS, batch.positions, false);
+  await insert(tx, 'risk_alerts', RISK_ALERTS, batch.alerts, false);
+}
+
+/** One INSERT of all `rows`, sent as a single JSON parameter and unpacked by json_to_recordset. */
+async function insert(tx: Tx, table: string, columns: Columns, rows: readonly object[], explicitIds: boolean): Promise<void> {
+  if (rows.length === 0) return;
+  const names = Object.keys(columns).join(', ');
+  const types = Object.entries(columns)
+    .map(([name, type]) => `${name} ${type}`)
+    .join(', ');
+  // `::text` first: typed as json, postgres.js would JSON-encode the already encoded string again
+  await tx.unsafe(
+    `insert into ${table} (${names}) ${explicitIds ? 'overriding system value ' : ''}` +
+      `select ${names} from json_to_recordset($1::text::json) as r(${types})`,
+    [JSON.stringify(rows)],
+  );
+}

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seed, type SeedSummary } from '../../src/seed/seed.ts';
+import { freshDatabase } from '../support/database.ts';
+
+type Db = Awaited<ReturnType<typeof freshDatabase>>;
+
+describe('seeding a database', () => {
+  let db: Db;
+  let summary: SeedSummary;
+  const progress: [number, number][] = [];
+
+  beforeAll(async () => {
+    db = await freshDatabase();
+    summary = await seed(db.sql, { customers: 300, seed: 'db-test', batchSize: 120, onProgress: (done, total) => progress.push([done, total]) });
+  });
+  afterAll(() => db?.drop());
+
+  it('reports progress after each batch and counts what it inserted', async () => {
+    expect(progress).toEqual([[120, 300], [240, 300], [300, 300]]);
+    const [counts] = await db.sql<Record<string, number>[]>`
+      select (select count(*)::int from institutions) as institutions, (select count(*)::int from customers) as customers,
+             (select count(*)::int from products) as products, (select count(*)::int from accounts) as accounts,
+             (select count(*)::int from transactions) as transactions, (select count(*)::int from risk_alerts) as alerts`;
+    expect(counts).toEqual({
+      institutions: summary.institutions,
+      customers: 300,
+      products: summary.products,
+      accounts: summary.accounts,
+      transactions: summary.transactions,
+      alerts: summary.alerts,
+    });
+  });
+
+  it('leaves balances equal to the postings, summing to zero, none negative but clearing', async () => {
+    const [row] = await db.sql<{ total: string; mismatched: number; negative: number }[]>`
+      select (select sum(balance)::text from accounts) as total,
+             (select count(*)::int from accounts a
+               where a.balance <> coalesce((select sum(amount) from postings p where p.account_id = a.id), 0)) as mismatched,
+             (select count(*)::int from accounts where balance < 0 and kind <> 'SYSTEM') as negative`;
+    expect(row).toEqual({ total: '0.00', mismatched: 0, negative: 0 });
+  });
+
+  it('moves the identity sequences past the seeded ids', async () => {
+    const [customer] = await db.sql<{ id: string }[]>`
+      insert into customers (institution_id, name, id_number, phone, birth_date, investor_type, region)
+      values (1, '测试', '11010519491231002X', '13800000000', '1949-12-31', 'ORDINARY', '110000') returning id`;
+    expect(customer?.id).toBe('301');
+  });
+
+  it('refuses to seed a database that already has customers', async () => {
+    await expect(seed(db.sql, { customers: 5, seed: 'again' })).rejects.toThrow(Error);
+    const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from customers`;
+    expect(row?.n).toBe(301);
+  });
+});
