@@ -8,7 +8,10 @@ import { migrate, MigrationError } from './db/migrate.ts';
 import { StartupError } from './errors.ts';
 import { createGateway } from './gateway.ts';
 import { toGlobalId } from './ids.ts';
-import { loadPolicyData } from './policy/data.ts';
+import { defaultModules } from './policy/modules.ts';
+import { startPolicyRuntime } from './policy/runtime.ts';
+import { createShadowLog } from './policy/shadow-log.ts';
+import { policiesDir } from './policy/store.ts';
 import { ROLES } from './policy/principal.ts';
 import { seed } from './seed/seed.ts';
 import { listen } from './server.ts';
@@ -67,11 +70,14 @@ async function start(args: string[]): Promise<void> {
       log(`seeding ${config.demoCustomers} demo customers into the embedded database…`);
       await seed(db.sql, { customers: config.demoCustomers, seed: 'demo', onProgress: progress });
     }
+    const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: defaultModules(), log });
+    const shadowLog = createShadowLog(db.sql);
     const tokens = config.jwt.secret ? await demoTokens(db.sql, config) : [];
     const gateway = createGateway({
       sql: db.sql,
       authenticate,
-      policyData: await loadPolicyData(),
+      policies,
+      shadowLog,
       graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}` }) },
     });
     const server = await listen(gateway, config);
@@ -86,6 +92,8 @@ async function start(args: string[]): Promise<void> {
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });
+    await shadowLog.close();
+    await policies.close();
   } finally {
     await db.close();
   }

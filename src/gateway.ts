@@ -1,29 +1,35 @@
 import { GraphQLError } from 'graphql';
-import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { schema } from '../schema/index.ts';
+import type { AmlRules } from '../plugins/aml.ts';
+import type { Questionnaire } from '../plugins/risk-questionnaire.ts';
 import type { Authenticate } from './auth.ts';
-import type { GatewayContext, PolicyData } from './context.ts';
+import type { GatewayContext } from './context.ts';
 import { createLoaders } from './data/loaders.ts';
 import type { Sql } from './db/database.ts';
 import { migrationsApplied } from './db/migrate.ts';
 import { isClientError } from './errors.ts';
-import { ownDataPolicy } from './policy/own-data.ts';
+import { createRequestPolicy } from './policy/request-policy.ts';
+import type { PolicyRuntime } from './policy/runtime.ts';
+import type { ShadowLog } from './policy/shadow-log.ts';
 
 /** What the gateway is made of; `createGateway` is the one composition root. */
 export interface GatewayOptions {
   sql: Sql;
   authenticate: Authenticate;
+  /** The policy versions in force, kept current across instances. */
+  policies: PolicyRuntime;
+  /** Where shadow versions' differing outcomes go. */
+  shadowLog?: ShadowLog;
   /** Serve GraphiQL at /graphql for browsers (off in production). */
   graphiql?: { headers?: string } | false;
   /** Where unexpected errors go; their details never reach clients. @default console.error */
   logError?: (error: unknown) => void;
-  /** Compliance data in force (AML thresholds, the risk questionnaire). */
-  policyData: PolicyData;
 }
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
 
-export function createGateway({ sql, authenticate, graphiql = false, logError = console.error, policyData }: GatewayOptions): Gateway {
+export function createGateway({ sql, authenticate, policies, shadowLog, graphiql = false, logError = console.error }: GatewayOptions): Gateway {
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -34,14 +40,25 @@ export function createGateway({ sql, authenticate, graphiql = false, logError = 
     logging: false,
     context: async ({ request }): Promise<GatewayContext> => {
       const principal = await authenticate(request);
+      const now = new Date();
+      const purpose = request.headers.get('x-access-purpose');
+      // one version set per request: every decision of this request is made under it
+      const versions = policies.at(now);
       return {
         sql,
         principal,
-        purpose: request.headers.get('x-access-purpose'),
-        now: new Date(),
+        purpose,
+        now,
         loaders: createLoaders(),
-        policy: ownDataPolicy(principal),
-        policyData,
+        policy: createRequestPolicy({ versions, principal, purpose, now, onShadowOutcome: shadowLog?.record }),
+        policyData: {
+          get aml() {
+            return versions.data<AmlRules>('aml');
+          },
+          get riskQuestionnaire() {
+            return versions.data<Questionnaire>('risk-questionnaire');
+          },
+        },
       };
     },
     maskedErrors: {
@@ -58,12 +75,26 @@ export function createGateway({ sql, authenticate, graphiql = false, logError = 
       },
     },
     plugins: [
+      usePolicyReport(),
       useReadinessCheck({
         endpoint: '/readyz',
-        check: async () => migrationsApplied(sql),
+        check: async () => (await migrationsApplied(sql)) && policies.at(new Date()).missing.length === 0,
       }),
     ],
   });
+}
+
+/** Tells the client which policy versions decided and which fields were hidden or masked. */
+function usePolicyReport(): Plugin<GatewayContext> {
+  return {
+    onExecute: ({ args }) => ({
+      onExecuteDone({ result, setResult }) {
+        if (Symbol.asyncIterator in result) return;
+        const { versions, hidden, masked } = (args.contextValue as GatewayContext).policy.report();
+        setResult({ ...result, extensions: { ...result.extensions, policy: { versions, hidden, masked } } });
+      },
+    }),
+  };
 }
 
 /**

@@ -1,17 +1,19 @@
 import type { Columns } from './db/row-filter.ts';
 
 /**
- * The resource types policies speak about, and the SQL behind each attribute they may name. Data
+ * The resource types policies speak about: the SQL behind each attribute they may name (data
  * functions query each table under the alias used here, so a policy's row condition becomes a WHERE
- * clause on that query. Attribute names are what policy files use.
+ * clause on that query), and the GraphQL fields a policy may hide or mask (nullable ones only).
  */
 export const resources = {
   Customer: {
     alias: 'c',
+    hideable: ['name', 'idNumber', 'phone', 'email', 'birthDate'],
     columns: { id: 'c.id', customerId: 'c.id', institutionId: 'c.institution_id', investorType: 'c.investor_type', region: 'c.region' },
   },
   Account: {
     alias: 'a',
+    hideable: ['cardNumber'],
     columns: {
       id: 'a.id',
       customerId: 'a.customer_id',
@@ -53,7 +55,9 @@ export const resources = {
   },
   Institution: { alias: 'i', columns: { id: 'i.id', kind: 'i.kind' } },
   Disclosure: { alias: 'd', columns: { id: 'd.id', productId: 'd.product_id', kind: 'd.kind' } },
-} as const satisfies Record<string, { alias: string; columns: Columns }>;
+  Policy: { alias: 'pa', columns: { module: 'pa.module' } },
+  AuditEvent: { alias: 'ae', columns: { id: 'ae.id', actor: 'ae.actor', resourceType: 'ae.resource_type' } },
+} as const satisfies Record<string, { alias: string; columns: Columns; hideable?: readonly string[] }>;
 
 /** A resource type policies can name. */
 export type ResourceType = keyof typeof resources;
@@ -74,4 +78,10 @@ export function resourceOf(action: string): ResourceType | undefined {
   const noun = action.slice(0, action.indexOf('.'));
   const type = noun.charAt(0).toUpperCase() + noun.slice(1);
   return isResourceType(type) ? type : undefined;
+}
+
+/** The fields of a resource type that a policy may hide or mask. */
+export function hideableFields(type: ResourceType): readonly string[] {
+  const resource = resources[type];
+  return 'hideable' in resource ? resource.hideable : [];
 }

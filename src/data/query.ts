@@ -14,6 +14,8 @@ const tables: Record<ResourceType, string> = {
   Product: 'products',
   Institution: 'institutions',
   Disclosure: 'disclosures',
+  Policy: 'policy_activations',
+  AuditEvent: 'audit_events',
 };
 
 /** `from <table> <alias>` for a resource. */

@@ -8,9 +8,11 @@ import SchemaBuilder, {
   type TypeParam,
 } from '@pothos/core';
 import type { GraphQLFieldResolver } from 'graphql';
+import { notFound } from '../errors.ts';
 import type { ResourceType } from '../resources.ts';
-import type { Condition } from './condition.ts';
-import type { AccessGrant, FieldEffects, RequestPolicy } from './request-policy.ts';
+import { matches, type Condition } from './condition.ts';
+import type { AccessGrant, FieldEffects, RequestPolicy, ResourceDocument } from './request-policy.ts';
+import type { Obligations } from './types.ts';
 
 /**
  * An action every field declares: `<resource>.<verb>` (e.g. `customer.read`, `product.purchase`),
@@ -31,6 +33,8 @@ export interface Permit {
   readonly resource: ResourceType;
   /** The rows this permit covers, as a condition on the resource's attributes. */
   readonly rows: Condition;
+  /** What the decision obliges the resolver to do (e.g. alerts to raise with a purchase). */
+  readonly obligations: Obligations;
   readonly [permitBrand]: true;
 }
 declare const permitBrand: unique symbol;
@@ -75,6 +79,11 @@ declare global {
     > {
       /** What this field does, for the policy engine. Required unless the type declares one. */
       action?: ActionOf;
+      /**
+       * For actions on one record (mutations): loads the record and the facts its policies need,
+       * before the decision. `null` (or a record the principal may not see) answers NOT_FOUND.
+       */
+      policyResource?: (args: Record<string, any>, context: Types['Context']) => Promise<ResourceDocument | null>;
     }
   }
 }
@@ -94,7 +103,8 @@ export class PothosGatePlugin<Types extends SchemaTypes> extends BasePlugin<Type
     if (typeof action === 'string' && action !== 'public' && !/^[a-z][a-zA-Z]*\.[a-z][a-zA-Z.]*$/.test(action)) {
       throw new PothosSchemaError(`${fieldConfig.parentType}.${fieldConfig.name}: "${action}" is not an action (resource.verb)`);
     }
-    return { ...fieldConfig, extensions: { ...fieldConfig.extensions, action } };
+    const policyResource = fieldConfig.pothosOptions.policyResource;
+    return { ...fieldConfig, extensions: { ...fieldConfig.extensions, action, ...(policyResource ? { policyResource } : {}) } };
   }
 
   override wrapResolve(
@@ -109,6 +119,19 @@ export class PothosGatePlugin<Types extends SchemaTypes> extends BasePlugin<Type
       return (parent, args, context, info) => {
         const grant = (context as GateContext).policy.access(action(args as Record<string, unknown>), info);
         return resolver(parent, { ...args, [PERMIT]: permitFor(grant) }, context, info);
+      };
+    }
+    const loadResource = fieldConfig.extensions?.policyResource as PothosSchemaTypes.FieldOptions<Types>['policyResource'];
+    if (loadResource) {
+      return async (parent, args, context, info) => {
+        const policy = (context as GateContext).policy;
+        const grant = policy.access(action, info);
+        const resource = await loadResource(args as Record<string, unknown>, context);
+        // a record outside the principal's rows is answered like one that does not exist
+        if (!resource || !matches(grant.rows, resource.attributes)) throw notFound(resource?.type ?? grant.resource);
+        const obligations = policy.decideOn(action, resource, args as Record<string, unknown>);
+        const permit = Object.freeze({ action, resource: grant.resource, rows: grant.rows, obligations }) as Permit;
+        return resolver(parent, { ...args, [PERMIT]: permit }, context, info);
       };
     }
     if (isLeaf(fieldConfig.type)) {
@@ -140,7 +163,7 @@ const permits = new WeakMap<AccessGrant, Permit>();
 function permitFor(grant: AccessGrant): Permit {
   let permit = permits.get(grant);
   if (!permit) {
-    permit = Object.freeze({ action: grant.action, resource: grant.resource, rows: grant.rows }) as Permit;
+    permit = Object.freeze({ action: grant.action, resource: grant.resource, rows: grant.rows, obligations: {} }) as Permit;
     permits.set(grant, permit);
   }
   return permit;

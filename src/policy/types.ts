@@ -1,6 +1,7 @@
 import type { ZodType } from 'zod';
 import type { ResourceType } from '../resources.ts';
 import type { Attributes, Condition } from './condition.ts';
+import type { Mask } from './masks.ts';
 import type { Principal } from './principal.ts';
 
 /** What a policy decides about: who, why, what, on which resource, with which arguments, when. */
@@ -39,8 +40,8 @@ export interface Obligations {
   rows?: Condition;
   /** Fields of the resource type that resolve to null. */
   hide?: readonly string[];
-  /** Fields returned masked, with the named mask of each (see src/policy/masks.ts). */
-  mask?: Readonly<Record<string, string>>;
+  /** Fields returned masked, and how. */
+  mask?: Readonly<Record<string, Mask>>;
   /** Confirmations the caller must give before the action may proceed. */
   confirm?: readonly Reason[];
   /** Alerts the action raises. */

@@ -3,7 +3,9 @@ import { DEV_JWT_SECRET } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createGateway } from '../../src/gateway.ts';
 import { toGlobalId } from '../../src/ids.ts';
-import { loadPolicyData } from '../../src/policy/data.ts';
+import { defaultModules } from '../../src/policy/modules.ts';
+import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.ts';
+import { policiesDir } from '../../src/policy/store.ts';
 import { seed } from '../../src/seed/seed.ts';
 import { listen } from '../../src/server.ts';
 import { freshDatabase } from './database.ts';
@@ -28,6 +30,7 @@ export interface RequestOptions {
 export interface TestGateway {
   url: string;
   db: Database;
+  policies: PolicyRuntime;
   request<T = any>(query: string, options?: RequestOptions): Promise<GraphQLResponse<T>>;
   token(claims: Partial<TokenClaims> & { roles: string[] }): Promise<string>;
   /** A token for the customer with this database key. */
@@ -40,12 +43,14 @@ export const JWT = { secret: DEV_JWT_SECRET, devSecret: true, jwksUrl: undefined
 export async function startGateway({ customers = 40, seedName = 'test' }: { customers?: number; seedName?: string } = {}): Promise<TestGateway> {
   const db = await freshDatabase();
   if (customers > 0) await seed(db.sql, { customers, seed: seedName });
-  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), logError: () => {}, policyData: await loadPolicyData() });
+  const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: defaultModules(), watch: false, log: () => {} });
+  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), policies, logError: () => {} });
   const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
   const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
   return {
     url: server.url,
     db,
+    policies,
     token,
     customerToken: (key) => token({ roles: ['customer'], customerId: toGlobalId('Customer', key) }),
     async request(query, { variables, token, purpose, headers = {} } = {}) {
@@ -64,6 +69,7 @@ export async function startGateway({ customers = 40, seedName = 'test' }: { cust
     },
     async close() {
       await server.close(1000);
+      await policies.close();
       await db.drop();
     },
   };

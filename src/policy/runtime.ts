@@ -1,0 +1,188 @@
+import type { Database } from '../db/database.ts';
+import { clientError } from '../errors.ts';
+import { decide, type ActivePolicy } from './engine.ts';
+import type { LoadedPolicy } from './file.ts';
+import { bootstrapActivations, modeAt, POLICY_CHANNEL, readActivations, recordActivation, versionsAt, type Activation, type PolicyMode } from './lifecycle.ts';
+import { loadPolicyStore, type PolicyStore } from './store.ts';
+import type { Decision, PolicyModule, PolicyRequest } from './types.ts';
+
+/**
+ * The policy versions in force at one instant, for one request: decisions under it are made by
+ * exactly these versions, whatever is activated meanwhile.
+ */
+export interface VersionSet {
+  /** `module@version` of every enforced version. */
+  readonly ids: readonly string[];
+  /** Shadow versions, each with the module it would replace. */
+  readonly shadows: readonly { module: string; policy: ActivePolicy }[];
+  /** Modules with no enforceable version: every decision denies until one is activated. */
+  readonly missing: readonly string[];
+  decide(request: PolicyRequest): Decision;
+  /** The same request decided with one module's shadow version in place of its enforced one. */
+  decideWithShadow(shadow: { module: string; policy: ActivePolicy }, request: PolicyRequest): Decision;
+  /** The body of the enforced version of a `data` module. Throws (fails closed) when missing. */
+  data<T>(module: string): T;
+}
+
+/** A listing entry: one loaded version and how it runs now. */
+export interface PolicyListing {
+  module: string;
+  version: number;
+  sha256: string;
+  mode: PolicyMode;
+  effectiveFrom: Date | null;
+  activatedAt: Date | null;
+  activatedBy: string | null;
+}
+
+export interface PolicyRuntime {
+  readonly store: PolicyStore;
+  /** The version set in force at `now`. */
+  at(now: Date): VersionSet;
+  /** Every loaded version with its current mode. */
+  list(now: Date): PolicyListing[];
+  history(module?: string): readonly Activation[];
+  /** Activates a loaded version (ENFORCE, SHADOW or INACTIVE) from `effectiveFrom` (default now). */
+  activate(input: { module: string; version: number; mode: PolicyMode; effectiveFrom?: Date; by: string }): Promise<Activation>;
+  /** Re-reads the activation history; every instance does this on a notification. */
+  refresh(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  db: Database;
+  dir: string;
+  modules: readonly PolicyModule[];
+  /** Reload files when they change on disk. @default true */
+  watch?: boolean;
+  log?: (message: string) => void;
+}
+
+/**
+ * Loads the policy files, bootstraps a new database's activations, and keeps both current: file
+ * changes are reloaded (invalid ones reported, the last good version kept), and activations made
+ * by any instance arrive through LISTEN/NOTIFY (in-process when the database is embedded).
+ */
+export async function startPolicyRuntime({ db, dir, modules, watch = true, log = (m) => console.error(m) }: RuntimeOptions): Promise<PolicyRuntime> {
+  let activations = await readActivations(db.sql);
+  const pinned = (id: string) => [...activations].reverse().find((a) => `${a.module}@${a.version}` === id)?.sha256;
+  const store = await loadPolicyStore(dir, modules, pinned);
+  for (const error of store.errors()) log(`policy: ${error.message}`);
+
+  const newest = new Map<string, LoadedPolicy>();
+  for (const policy of store.all()) {
+    const current = newest.get(policy.file.module);
+    if (!current || current.file.version < policy.file.version) newest.set(policy.file.module, policy);
+  }
+  const created = await bootstrapActivations(db.sql, [...newest.values()].map(({ file }) => ({ module: file.module, version: file.version, sha256: file.sha256 })));
+  for (const a of created) log(`policy: activated ${a.module}@${a.version} (first start)`);
+
+  let cache: { set: VersionSet; from: number; until: number } | undefined;
+  const refresh = async () => {
+    activations = await readActivations(db.sql);
+    cache = undefined;
+  };
+  await refresh();
+
+  const unlisten = db.embedded ? undefined : (await db.sql.listen(POLICY_CHANNEL, () => void refresh().catch((e) => log(`policy: refresh failed: ${e}`)))).unlisten;
+  const unwatch = watch
+    ? store.watch(() => {
+        cache = undefined;
+        for (const error of store.errors()) log(`policy: ${error.message}`);
+      })
+    : undefined;
+
+  return {
+    store,
+    at(now) {
+      const t = now.getTime();
+      if (!cache || t < cache.from || t >= cache.until) {
+        // the set changes only when a scheduled activation comes into effect
+        const boundaries = activations.map((a) => a.effectiveFrom.getTime());
+        cache = {
+          set: versionSet(store, activations, modules, now),
+          from: Math.max(-Infinity, ...boundaries.filter((b) => b <= t)),
+          until: Math.min(Infinity, ...boundaries.filter((b) => b > t)),
+        };
+      }
+      return cache.set;
+    },
+    list(now) {
+      const versions = versionsAt(activations, now);
+      return store
+        .all()
+        .map(({ file }) => {
+          const last = [...activations].reverse().find((a) => a.module === file.module && a.version === file.version && a.effectiveFrom <= now);
+          return {
+            module: file.module,
+            version: file.version,
+            sha256: file.sha256,
+            mode: modeAt(versions, file.module, file.version),
+            effectiveFrom: last?.effectiveFrom ?? null,
+            activatedAt: last?.activatedAt ?? null,
+            activatedBy: last?.activatedBy ?? null,
+          };
+        })
+        .sort((a, b) => a.module.localeCompare(b.module) || a.version - b.version);
+    },
+    history: (module) => activations.filter((a) => module === undefined || a.module === module),
+    async activate({ module, version, mode, effectiveFrom, by }) {
+      const loaded = store.get(`${module}@${version}`);
+      if (!loaded) throw clientError('BAD_USER_INPUT', `no valid policy file ${module}@${version} is loaded`, { field: 'input.version' });
+      const activation = await recordActivation(db.sql, { module, version, sha256: loaded.file.sha256, mode, effectiveFrom, activatedBy: by });
+      await refresh(); // this instance applies it now; others on their notification
+      return activation;
+    },
+    refresh,
+    async close() {
+      unwatch?.();
+      await unlisten?.();
+    },
+  };
+}
+
+function versionSet(store: PolicyStore, activations: readonly Activation[], modules: readonly PolicyModule[], now: Date): VersionSet {
+  const versions = versionsAt(activations, now);
+  const enforced: ActivePolicy[] = [];
+  const bodies = new Map<string, unknown>();
+  const missing: string[] = [];
+  const shadows: { module: string; policy: ActivePolicy }[] = [];
+  const loadedFor = (a: Activation) => {
+    const loaded = store.get(`${a.module}@${a.version}`);
+    // what was activated is exactly this content; anything else is not it
+    return loaded?.file.sha256 === a.sha256 ? loaded : undefined;
+  };
+  for (const module of modules) {
+    const entry = versions.get(module.name);
+    const loaded = entry?.enforced && loadedFor(entry.enforced);
+    if (!loaded) {
+      missing.push(module.name);
+      continue;
+    }
+    enforced.push({ id: loaded.file.id, compiled: loaded.compiled });
+    bodies.set(module.name, loaded.file.body);
+    for (const shadow of entry.shadow) {
+      const s = loadedFor(shadow);
+      if (s) shadows.push({ module: module.name, policy: { id: s.file.id, compiled: s.compiled } });
+    }
+  }
+  const missingDecision: Decision | undefined = missing.length
+    ? {
+        allow: false,
+        verdicts: missing.map((m) => ({ policy: `${m}@none`, effect: 'deny', reasons: [{ code: 'POLICY_MISSING', message: `no version of ${m} is in force`, regulation: null }] })),
+        obligations: {},
+      }
+    : undefined;
+  return {
+    ids: enforced.map((p) => p.id),
+    shadows,
+    missing,
+    decide: (request) => missingDecision ?? decide(enforced, request),
+    decideWithShadow: (shadow, request) =>
+      missingDecision ?? decide(enforced.map((p) => (p.id.startsWith(`${shadow.module}@`) ? shadow.policy : p)), request),
+    data<T>(module: string): T {
+      if (!bodies.has(module)) throw new Error(`no version of policy module ${module} is in force`);
+      return bodies.get(module) as T;
+    },
+  };
+}
