@@ -1,0 +1,264 @@
+import { execFileSync } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { suitabilityPolicy, type SuitabilityBody } from '../../plugins/suitability.ts';
+import { buildRegoPolicies, compileRego, runOpaTests } from '../../src/policy/build.ts';
+import { loadPolicyFile, PolicyFileError, type LoadedPolicy } from '../../src/policy/file.ts';
+import { loadRegoPolicy, parseRegoDecision } from '../../src/policy/rego.ts';
+import type { ModuleDecision, PolicyFile, PolicyModule, PolicyRequest } from '../../src/policy/types.ts';
+
+const root = new URL('../..', import.meta.url).pathname;
+const policies = join(root, 'policies');
+const suitabilityFile = join(policies, 'suitability/suitability.v1.yaml');
+const garbageWasm = join(root, 'test/fixtures/rego/garbage.wasm');
+const modules = new Map([['suitability', suitabilityPolicy()]]) as ReadonlyMap<string, PolicyModule>;
+
+/** The OPA CLI, if this machine has one: $OPA, else `opa` on PATH. */
+const opa = ((candidate) => {
+  try {
+    execFileSync(candidate, ['version'], { stdio: 'ignore' });
+    return candidate;
+  } catch {
+    return null;
+  }
+})(process.env.OPA ?? 'opa');
+const needsOpa = opa ? '' : ' (skipped: no OPA CLI; run with OPA=$(../shared/scripts/opa.sh))';
+
+const NOW = new Date('2026-11-29T02:00:00.000Z');
+const validProfile = (tolerance: string, more: object = {}) => ({
+  tolerance,
+  lowestCategory: false,
+  assessedAt: '2026-06-01T00:00:00.000Z',
+  expiresAt: '2027-06-01T00:00:00.000Z',
+  ...more,
+});
+const purchase = ({ category = 'FUND', riskLevel = 'R3', investorType = 'ORDINARY', profile = validProfile('C3') as object | null, confirm = false } = {}): PolicyRequest => ({
+  principal: { id: 'c-1', roles: ['customer'], customerId: '1', scopes: [] },
+  purpose: null,
+  action: 'product.purchase',
+  resource: { type: 'Account', id: '10', attributes: { customerId: '1', kind: 'CUSTOMER' } },
+  args: { input: { productId: '5', accountId: '10', amount: '1000.00', idempotencyKey: 'k-1', confirmRiskMismatch: confirm } },
+  context: { product: { id: '5', category, riskLevel, status: 'ONLINE' }, customer: { id: '1', investorType, riskProfile: profile } },
+  now: NOW,
+});
+const summary = (decision: ModuleDecision) => ({
+  effect: decision.effect,
+  reasons: decision.reasons.map((r) => r.code),
+  confirm: decision.obligations.confirm?.map((c) => c.code) ?? [],
+  alerts: decision.obligations.alerts?.map((a) => a.kind) ?? [],
+});
+
+const temps: string[] = [];
+afterEach(async () => {
+  await Promise.all(temps.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+/** A copy of policies/suitability in a temp policies folder, to tamper with. */
+async function copyOfSuitability(): Promise<{ dir: string; folder: string; file: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'fingate-rego-'));
+  temps.push(dir);
+  const folder = join(dir, 'suitability');
+  await cp(join(policies, 'suitability'), folder, { recursive: true });
+  return { dir, folder, file: join(folder, 'suitability.v1.yaml') };
+}
+
+describe('suitability@1 (Rego, loaded from its committed wasm)', async () => {
+  const { compiled } = (await loadPolicyFile(suitabilityFile, modules)) as LoadedPolicy;
+
+  it('allows within tolerance and below it', () => {
+    expect(summary(compiled.decide(purchase()))).toEqual({ effect: 'allow', reasons: ['WITHIN_TOLERANCE'], confirm: [], alerts: [] });
+    expect(compiled.decide(purchase({ category: 'WEALTH_MANAGEMENT', riskLevel: 'R1', profile: validProfile('C5') })).effect).toBe('allow');
+  });
+
+  it('asks for the Art. 19 confirmation above tolerance on a CSRC product, citing the article', () => {
+    const decision = compiled.decide(purchase({ riskLevel: 'R4' }));
+    expect(summary(decision)).toEqual({ effect: 'deny', reasons: ['RISK_LEVEL_ABOVE_TOLERANCE'], confirm: ['CONFIRM_RISK_MISMATCH'], alerts: [] });
+    expect(decision.reasons[0]!.regulation).toBe('证券期货投资者适当性管理办法 第19条');
+    expect(decision.obligations.confirm![0]!.message).toMatch(/special written risk warning/);
+  });
+
+  it('allows a confirmed CSRC purchase above tolerance with a SUITABILITY_OVERRIDE alert', () => {
+    const decision = compiled.decide(purchase({ riskLevel: 'R4', confirm: true }));
+    expect(summary(decision)).toEqual({ effect: 'allow', reasons: ['RISK_MISMATCH_CONFIRMED'], confirm: [], alerts: ['SUITABILITY_OVERRIDE'] });
+    expect(decision.obligations.alerts![0]).toMatchObject({ kind: 'SUITABILITY_OVERRIDE', rule: '适当性办法第19条' });
+  });
+
+  it('refuses bank wealth management above tolerance and the lowest category above R1, confirmed or not', () => {
+    expect(summary(compiled.decide(purchase({ category: 'WEALTH_MANAGEMENT', riskLevel: 'R4', confirm: true })))).toEqual({
+      effect: 'deny',
+      reasons: ['RISK_LEVEL_ABOVE_TOLERANCE'],
+      confirm: [],
+      alerts: [],
+    });
+    const lowest = validProfile('C1', { lowestCategory: true });
+    expect(summary(compiled.decide(purchase({ riskLevel: 'R2', profile: lowest, confirm: true })))).toMatchObject({ effect: 'deny', reasons: ['LOWEST_CATEGORY_ABOVE_R1'], confirm: [] });
+    expect(compiled.decide(purchase({ riskLevel: 'R1', profile: lowest })).effect).toBe('allow');
+  });
+
+  it('needs a current risk assessment, from professional investors too', () => {
+    expect(summary(compiled.decide(purchase({ profile: null }))).reasons).toEqual(['RISK_ASSESSMENT_REQUIRED']);
+    expect(summary(compiled.decide(purchase({ profile: validProfile('C5', { expiresAt: NOW.toISOString() }) }))).reasons).toEqual(['RISK_ASSESSMENT_EXPIRED']);
+    expect(summary(compiled.decide(purchase({ investorType: 'PROFESSIONAL', profile: null }))).reasons).toEqual(['RISK_ASSESSMENT_REQUIRED']);
+    expect(summary(compiled.decide(purchase({ investorType: 'PROFESSIONAL', riskLevel: 'R5', profile: validProfile('C1') })))).toMatchObject({
+      effect: 'allow',
+      reasons: ['PROFESSIONAL_INVESTOR'],
+    });
+  });
+
+  it('does not apply to categories without a regime, and abstains on other actions', () => {
+    expect(summary(compiled.decide(purchase({ category: 'PAYMENT', profile: null })))).toMatchObject({ effect: 'allow', reasons: ['SUITABILITY_NOT_APPLICABLE'] });
+    expect(compiled.decide({ ...purchase(), action: 'product.redeem' })).toEqual({ effect: 'abstain', reasons: [], obligations: {} });
+  });
+
+  it('decides every example case of suitability.v1.test.yaml as it expects', async () => {
+    const examples = parse(await readFile(join(policies, 'suitability/suitability.v1.test.yaml'), 'utf8')) as {
+      policy: string;
+      now: string;
+      cases: ({ name: string; expect: { effect: string; reasons?: string[]; obligations?: { confirm?: string[]; alerts?: string[] } } } & Record<string, unknown>)[];
+    };
+    expect(examples.policy).toBe('suitability@1');
+    expect(examples.cases.length).toBeGreaterThanOrEqual(10);
+    for (const { name, expect: expected, principal, ...request } of examples.cases) {
+      const decision = compiled.decide({
+        purpose: null,
+        ...request,
+        principal: { scopes: [], ...(principal as object) },
+        now: new Date(examples.now),
+      } as unknown as PolicyRequest);
+      const got = summary(decision);
+      expect({ name, effect: got.effect }).toEqual({ name, effect: expected.effect });
+      if (expected.reasons) expect({ name, reasons: got.reasons }).toEqual({ name, reasons: expected.reasons });
+      if (expected.obligations) {
+        expect({ name, confirm: got.confirm, alerts: got.alerts }).toEqual({ name, confirm: expected.obligations.confirm ?? [], alerts: expected.obligations.alerts ?? [] });
+      }
+    }
+  });
+});
+
+describe('loading a Rego policy file', () => {
+  it('refuses a Rego source edited since its wasm was built', async () => {
+    const { folder, file } = await copyOfSuitability();
+    const source = join(folder, 'suitability.v1.rego');
+    await writeFile(source, (await readFile(source, 'utf8')).replace('"PROFESSIONAL"', '"ORDINARY"'));
+    const error = await loadPolicyFile(file, modules).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolicyFileError);
+    expect((error as PolicyFileError).detail).toMatch(/suitability\.v1\.rego changed since it was compiled/);
+    expect((error as PolicyFileError).line).toBe(lineOf(await readFile(file, 'utf8'), 'sourceSha256:'));
+  });
+
+  it('refuses a wasm that is not the one built', async () => {
+    const { folder, file } = await copyOfSuitability();
+    const wasm = join(folder, 'suitability.v1.wasm');
+    const bytes = await readFile(wasm);
+    bytes[bytes.length - 1]! ^= 0xff;
+    await writeFile(wasm, bytes);
+    const error = await loadPolicyFile(file, modules).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolicyFileError);
+    expect((error as PolicyFileError).detail).toMatch(/suitability\.v1\.wasm does not match its recorded hash/);
+  });
+
+  it('refuses data the Rego could not use, at the line of the value', async () => {
+    const { file } = await copyOfSuitability();
+    const text = (await readFile(file, 'utf8')).replace('C4: R4', 'C4: R9');
+    await writeFile(file, text);
+    const error = await loadPolicyFile(file, modules).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolicyFileError);
+    expect((error as PolicyFileError).detail).toMatch(/data\.maxGrade\.C4: R9 is not one of grades/);
+    expect((error as PolicyFileError).line).toBe(lineOf(text, 'C4: R9'));
+  });
+});
+
+describe('a Rego entrypoint that misbehaves', async () => {
+  const wasm = new Uint8Array(await readFile(garbageWasm));
+  const file = (await loadPolicyFile(suitabilityFile, modules)).file as PolicyFile<SuitabilityBody>;
+  const { decide } = suitabilityPolicy().compile(file, { wasm });
+  const request = (kind: string) => ({ ...purchase(), context: { kind } });
+
+  it('decides when it returns the right shape (the fixture itself works)', () => {
+    expect(decide(request('valid'))).toEqual({ effect: 'allow', reasons: [], obligations: {} });
+  });
+
+  it.each([
+    ['returns garbage', 'garbage', /malformed: allow: Invalid input: expected boolean/],
+    ['omits allow', 'no-allow', /malformed: allow:/],
+    ['misspells an obligation', 'misspelt', /malformed: obligations: Unrecognized key: "alert"/],
+    ['is undefined', 'none', /is undefined for this input/],
+    ['aborts on a conflict', 'conflict', /failed: .*conflict/],
+  ])('throws when it %s, so the engine denies', (_, kind, message) => {
+    expect(() => decide(request(kind))).toThrow(message);
+  });
+
+  it('keeps deciding after a throw (each evaluation starts from a clean heap)', () => {
+    for (const kind of ['conflict', 'garbage', 'none']) expect(() => decide(request(kind))).toThrow();
+    expect(decide(request('valid')).effect).toBe('allow');
+  });
+
+  it('refuses bytes that are not a policy wasm', () => {
+    expect(() => loadRegoPolicy(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]), {})).toThrow(/cannot load the Rego wasm: not an OPA policy wasm/);
+    expect(() => loadRegoPolicy(new Uint8Array([1, 2, 3]), {})).toThrow(/cannot load the Rego wasm/);
+    expect(() => suitabilityPolicy().compile(file, {})).toThrow(/needs its wasm/);
+  });
+
+  it('parses only the documented decision shape', () => {
+    expect(parseRegoDecision({ allow: false, reasons: [{ code: 'X', message: 'm', regulation: null }], obligations: { mask: { phone: { keepStart: 3, keepEnd: 4 } } } })).toEqual({
+      effect: 'deny',
+      reasons: [{ code: 'X', message: 'm', regulation: null }],
+      obligations: { mask: { phone: { keepStart: 3, keepEnd: 4 } } },
+    });
+    expect(() => parseRegoDecision({ allow: true, reasons: [{ code: 'X', message: 'm' }], obligations: {} })).toThrow(/reasons\.0\.regulation/);
+    expect(() => parseRegoDecision(null)).toThrow(/malformed/);
+  });
+});
+
+describe('building Rego policies', () => {
+  it('says how to get OPA when the CLI is missing', async () => {
+    await expect(buildRegoPolicies({ dir: policies, opa: join(tmpdir(), 'no-such-opa'), check: true })).rejects.toThrow(/OPA=\$\(\.\.\/shared\/scripts\/opa\.sh\)/);
+  });
+
+  it.skipIf(!opa)(`reports the committed wasm as fresh in check mode${needsOpa}`, async () => {
+    const results = await buildRegoPolicies({ dir: policies, opa: opa!, check: true });
+    expect(results.find((r) => r.id === 'suitability@1')).toMatchObject({ status: 'fresh', differences: [] });
+    expect(results.filter((r) => r.status !== 'fresh')).toEqual([]);
+  });
+
+  it.skipIf(!opa)(`reports an edited source as stale, and a build makes it load again, editing only the hashes${needsOpa}`, async () => {
+    const { dir, folder, file } = await copyOfSuitability();
+    const source = join(folder, 'suitability.v1.rego');
+    await writeFile(source, `${await readFile(source, 'utf8')}\n# reviewed\n`);
+    const before = await readFile(file, 'utf8');
+
+    const [stale] = await buildRegoPolicies({ dir, opa: opa!, check: true });
+    expect(stale).toMatchObject({ status: 'stale', differences: [expect.stringMatching(/^rego\.sourceSha256 is/)] });
+    expect(await readFile(file, 'utf8')).toBe(before);
+
+    const [updated] = await buildRegoPolicies({ dir, opa: opa!, check: false });
+    expect(updated!.status).toBe('updated');
+    const after = await readFile(file, 'utf8');
+    expect(after.split('\n').filter((line, i) => line !== before.split('\n')[i])).toEqual([`  sourceSha256: ${updated!.sourceSha256}`]);
+    await expect(loadPolicyFile(file, modules)).resolves.toMatchObject({ file: { id: 'suitability@1' } });
+    expect((await buildRegoPolicies({ dir, opa: opa!, check: true }))[0]!.status).toBe('fresh');
+  });
+
+  it.skipIf(!opa)(`reports a source that does not compile, naming it${needsOpa}`, async () => {
+    const { dir, folder } = await copyOfSuitability();
+    await writeFile(join(folder, 'suitability.v1.rego'), 'package fingate.suitability\n\ndecision := \n');
+    await expect(buildRegoPolicies({ dir, opa: opa!, check: true })).rejects.toThrow(/suitability\.v1\.rego: opa build failed/);
+  });
+
+  it.skipIf(!opa)(`passes the Rego unit tests beside the sources${needsOpa}`, async () => {
+    const result = await runOpaTests({ dir: policies, opa: opa! });
+    expect(result.output).toMatch(/PASS: \d+\/\d+/);
+    expect(result.ok).toBe(true);
+  });
+
+  it.skipIf(!opa)(`has committed the garbage fixture as built from its source${needsOpa}`, async () => {
+    const fresh = await compileRego(opa!, join(root, 'test/fixtures/rego/garbage.rego'), 'garbage');
+    expect(Buffer.from(fresh).equals(await readFile(garbageWasm))).toBe(true);
+  });
+});
+
+function lineOf(text: string, needle: string): number {
+  return text.slice(0, text.indexOf(needle)).split('\n').length;
+}
