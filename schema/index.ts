@@ -8,6 +8,8 @@ import './products.ts';
 import './transactions.ts';
 import './risk.ts';
 import './disclosures.ts';
+import './policies.ts';
+import './audit.ts';
 
 /** The gateway's schema, built once per process; building fails if any field lacks a policy action. */
 export const schema: GraphQLSchema = builder.toSchema();

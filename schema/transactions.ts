@@ -1,4 +1,5 @@
 import { loadCustomer } from '../src/data/customers.ts';
+import { accountMovementFacts, productMovementFacts } from '../src/data/facts.ts';
 import { loadProduct } from '../src/data/products.ts';
 import { listTransactions, loadAlertsOf, loadTransaction } from '../src/data/transactions.ts';
 import { keyOf, toGlobalId } from '../src/ids.ts';
@@ -114,6 +115,8 @@ builder.mutationFields((t) => ({
     type: TransactionRef,
     action: 'product.purchase',
     args: { input: t.arg({ type: PurchaseInput, required: true }) },
+    policyResource: ({ input }, { sql }) =>
+      productMovementFacts(sql, keyOf(input.accountId, 'Account', 'input.accountId'), keyOf(input.productId, 'Product', 'input.productId')),
     resolve: (_root, { input, ...args }, context) =>
       purchase(movement(context, permitOf(args)), {
         productKey: keyOf(input.productId, 'Product', 'input.productId'),
@@ -127,6 +130,8 @@ builder.mutationFields((t) => ({
     type: TransactionRef,
     action: 'product.redeem',
     args: { input: t.arg({ type: RedeemInput, required: true }) },
+    policyResource: ({ input }, { sql }) =>
+      productMovementFacts(sql, keyOf(input.accountId, 'Account', 'input.accountId'), keyOf(input.productId, 'Product', 'input.productId')),
     resolve: (_root, { input, ...args }, context) =>
       redeem(movement(context, permitOf(args)), {
         productKey: keyOf(input.productId, 'Product', 'input.productId'),
@@ -139,6 +144,7 @@ builder.mutationFields((t) => ({
     type: TransactionRef,
     action: 'account.transfer',
     args: { input: t.arg({ type: TransferInput, required: true }) },
+    policyResource: ({ input }, { sql }) => accountMovementFacts(sql, keyOf(input.fromAccountId, 'Account', 'input.fromAccountId')),
     resolve: (_root, { input, ...args }, context) =>
       transfer(movement(context, permitOf(args)), {
         fromAccountKey: keyOf(input.fromAccountId, 'Account', 'input.fromAccountId'),

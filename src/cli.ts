@@ -8,6 +8,8 @@ import { migrate, MigrationError } from './db/migrate.ts';
 import { StartupError } from './errors.ts';
 import { createGateway } from './gateway.ts';
 import { toGlobalId } from './ids.ts';
+import { PolicyBuildError } from './policy/build.ts';
+import { policyCommand } from './policy/commands.ts';
 import { defaultModules } from './policy/modules.ts';
 import { startPolicyRuntime } from './policy/runtime.ts';
 import { createShadowLog } from './policy/shadow-log.ts';
@@ -24,9 +26,19 @@ const USAGE = `usage: fingate <command> [options]
   token --role R [--customer ID] [--institution ID] [--sub S] [--ttl 12h]
                                            print a development token (HS256, GATEWAY_JWT_SECRET)
   schema                                   write the printed SDL to schema/schema.graphql
+  policy <command>                         validate, test, build, diff, activate… (fingate policy help)
 `;
 
-const commands: Record<string, (args: string[]) => Promise<void>> = { start, migrate: migrateCommand, seed: seedCommand, token, schema: schemaCommand };
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  start,
+  migrate: migrateCommand,
+  seed: seedCommand,
+  token,
+  schema: schemaCommand,
+  policy: async (args) => {
+    process.exitCode = await policyCommand(args);
+  },
+};
 
 /** Runs one CLI command; operator errors print one line and exit non-zero. */
 export async function main(argv: string[]): Promise<void> {
@@ -40,7 +52,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await command(args);
   } catch (error) {
-    if (error instanceof StartupError || error instanceof MigrationError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof StartupError || error instanceof MigrationError || error instanceof PolicyBuildError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`fingate ${name}: ${(error as Error).message}\n`);
     } else {
       process.stderr.write(`fingate ${name}: ${(error as Error).stack ?? String(error)}\n`);

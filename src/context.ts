@@ -4,6 +4,7 @@ import type { Sql } from './db/database.ts';
 import type { Loaders } from './data/loaders.ts';
 import type { GateContext } from './policy/gate.ts';
 import type { Principal } from './policy/principal.ts';
+import type { PolicyRuntime } from './policy/runtime.ts';
 
 /** Everything a resolver may use for one GraphQL request. */
 export interface GatewayContext extends GateContext {
@@ -14,6 +15,8 @@ export interface GatewayContext extends GateContext {
   /** The request's clock: every decision and query of one request sees the same instant. */
   now: Date;
   loaders: Loaders;
+  /** The policy lifecycle (listing and activating versions; decisions go through the gate). */
+  policies: PolicyRuntime;
   /** The data of the policy versions in force for this request (thresholds, questionnaires). */
   policyData: PolicyData;
 }

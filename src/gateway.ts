@@ -50,6 +50,7 @@ export function createGateway({ sql, authenticate, policies, shadowLog, graphiql
         purpose,
         now,
         loaders: createLoaders(),
+        policies,
         policy: createRequestPolicy({ versions, principal, purpose, now, onShadowOutcome: shadowLog?.record }),
         policyData: {
           get aml() {

@@ -70,6 +70,7 @@ const ACTION_RESOURCES: Readonly<Record<string, ResourceType>> = {
   'product.redeem': 'Account',
   'customer.assessRisk': 'Customer',
   'disclosure.acknowledge': 'Customer',
+  'audit.read': 'AuditEvent',
 };
 
 /** The resource whose rows an action covers: `riskAlert.read` covers `RiskAlert` rows. */
