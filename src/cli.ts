@@ -13,7 +13,6 @@ import { policyCommand } from './policy/commands.ts';
 import { defaultModules } from './policy/modules.ts';
 import { startPolicyRuntime } from './policy/runtime.ts';
 import { createShadowLog } from './policy/shadow-log.ts';
-import { policiesDir } from './policy/store.ts';
 import { ROLES } from './policy/principal.ts';
 import { seed } from './seed/seed.ts';
 import { listen } from './server.ts';
@@ -82,7 +81,7 @@ async function start(args: string[]): Promise<void> {
       log(`seeding ${config.demoCustomers} demo customers into the embedded database…`);
       await seed(db.sql, { customers: config.demoCustomers, seed: 'demo', onProgress: progress });
     }
-    const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: defaultModules(), log });
+    const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules: defaultModules(), log });
     const shadowLog = createShadowLog(db.sql);
     const tokens = config.jwt.secret ? await demoTokens(db.sql, config) : [];
     const gateway = createGateway({

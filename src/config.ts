@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { StartupError } from './errors.ts';
 
 /** The gateway's settings, read once from the environment (see the README's Configuration table). */
@@ -21,6 +22,8 @@ export interface Config {
   demoCustomers: number;
   /** Connections per process to a real PostgreSQL server (the embedded one takes exactly one). @default 10 */
   poolMax: number;
+  /** The folder of versioned policy files, watched for changes. @default the project's policies/ */
+  policiesDir: string;
 }
 
 /** How bearer tokens are verified (see ../shared/contract/AUTH.md). */
@@ -76,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: { memory
     timeZone,
     demoCustomers: integer(env, 'FINGATE_DEMO_CUSTOMERS', 1000, 1, 10_000_000),
     poolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
+    policiesDir: env.FINGATE_POLICIES_DIR ? resolve(env.FINGATE_POLICIES_DIR) : fileURLToPath(new URL('../policies/', import.meta.url)),
   };
 }
 

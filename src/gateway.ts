@@ -9,7 +9,7 @@ import { createLoaders } from './data/loaders.ts';
 import type { Sql } from './db/database.ts';
 import { migrationsApplied } from './db/migrate.ts';
 import { isClientError } from './errors.ts';
-import { createRequestPolicy } from './policy/request-policy.ts';
+import { createRequestPolicy, type RequestPolicy, type RequestPolicyOptions } from './policy/request-policy.ts';
 import type { PolicyRuntime } from './policy/runtime.ts';
 import type { ShadowLog } from './policy/shadow-log.ts';
 
@@ -25,11 +25,24 @@ export interface GatewayOptions {
   graphiql?: { headers?: string } | false;
   /** Where unexpected errors go; their details never reach clients. @default console.error */
   logError?: (error: unknown) => void;
+  /** How each request's decisions are made; benchmarks swap in an allow-all baseline. @default createRequestPolicy */
+  requestPolicy?: (options: RequestPolicyOptions) => RequestPolicy;
+  /** Batch relation loads (DataLoader); off only to measure what batching saves. @default true */
+  batchLoads?: boolean;
 }
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
 
-export function createGateway({ sql, authenticate, policies, shadowLog, graphiql = false, logError = console.error }: GatewayOptions): Gateway {
+export function createGateway({
+  sql,
+  authenticate,
+  policies,
+  shadowLog,
+  graphiql = false,
+  logError = console.error,
+  requestPolicy = createRequestPolicy,
+  batchLoads = true,
+}: GatewayOptions): Gateway {
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -49,9 +62,9 @@ export function createGateway({ sql, authenticate, policies, shadowLog, graphiql
         principal,
         purpose,
         now,
-        loaders: createLoaders(),
+        loaders: createLoaders({ batch: batchLoads }),
         policies,
-        policy: createRequestPolicy({ versions, principal, purpose, now, onShadowOutcome: shadowLog?.record }),
+        policy: requestPolicy({ versions, principal, purpose, now, onShadowOutcome: shadowLog?.record }),
         policyData: {
           get aml() {
             return versions.data<AmlRules>('aml');

@@ -10,19 +10,19 @@ export type Batch<K, V> = (keys: readonly K[]) => Promise<readonly (V | Error)[]
  */
 export interface Loaders {
   /** The loader for `name` under `permit` (or `null` for data its parent's permit already covers). */
-  get<K, V>(permit: Permit | null, name: string, batch: Batch<K, V>): DataLoader<K, V, string>;
+  get<K, V>(permit: Permit | null, name: string, load: Batch<K, V>): DataLoader<K, V, string>;
 }
 
-export function createLoaders(): Loaders {
+export function createLoaders({ batch = true }: { batch?: boolean } = {}): Loaders {
   const byPermit = new WeakMap<Permit, Map<string, DataLoader<unknown, unknown, string>>>();
   const unscoped = new Map<string, DataLoader<unknown, unknown, string>>();
   return {
-    get<K, V>(permit: Permit | null, name: string, batch: Batch<K, V>) {
+    get<K, V>(permit: Permit | null, name: string, load: Batch<K, V>) {
       let loaders = permit ? byPermit.get(permit) : unscoped;
       if (!loaders) byPermit.set(permit!, (loaders = new Map()));
       let loader = loaders.get(name);
       if (!loader) {
-        loader = new DataLoader(batch as Batch<unknown, unknown>, { cacheKeyFn: (key) => (typeof key === 'string' ? key : JSON.stringify(key)) });
+        loader = new DataLoader(load as Batch<unknown, unknown>, { batch, cacheKeyFn: (key) => (typeof key === 'string' ? key : JSON.stringify(key)) });
         loaders.set(name, loader);
       }
       return loader as DataLoader<K, V, string>;

@@ -14,7 +14,7 @@ import { jsonSchemaFile, policyFileJsonSchema } from './json-schema.ts';
 import type { PolicyMode } from './lifecycle.ts';
 import { defaultModules } from './modules.ts';
 import { startPolicyRuntime, type PolicyRuntime } from './runtime.ts';
-import { loadPolicyStore, policiesDir, policyFiles } from './store.ts';
+import { loadPolicyStore, policyFiles } from './store.ts';
 
 export const POLICY_USAGE = `usage: fingate policy <command>
 
@@ -47,11 +47,13 @@ export async function policyCommand(args: string[], out: Out = (l) => process.st
 }
 
 const opa = () => process.env.OPA || 'opa';
+/** FINGATE_POLICIES_DIR, or the project's policies/ folder. */
+const policiesDir = (): string => loadConfig().policiesDir;
 const show = (path: string) => relative(process.cwd(), path);
 
 const commands: Record<string, (args: string[], out: Out) => Promise<number>> = {
   async validate(args, out) {
-    const files = args.length ? args : await policyFiles(policiesDir);
+    const files = args.length ? args : await policyFiles(policiesDir());
     const modules = new Map(defaultModules().map((m) => [m.name, m]));
     let failed = 0;
     for (const file of files) {
@@ -68,10 +70,10 @@ const commands: Record<string, (args: string[], out: Out) => Promise<number>> = 
   },
 
   async test(_args, out) {
-    const store = await loadPolicyStore(policiesDir, defaultModules());
+    const store = await loadPolicyStore(policiesDir(), defaultModules());
     for (const error of store.errors()) out(`error ${error.message}`);
     let failed = store.errors().length;
-    for (const file of await caseFiles(policiesDir)) {
+    for (const file of await caseFiles(policiesDir())) {
       for (const result of await runCaseFile(file, store)) {
         out(`${result.problems.length ? 'FAIL' : 'ok  '}  ${result.policy}  ${result.name}`);
         for (const problem of result.problems) out(`        ${problem}`);
@@ -80,7 +82,7 @@ const commands: Record<string, (args: string[], out: Out) => Promise<number>> = 
     }
     if (store.all().some((p) => p.file.engine === 'rego')) {
       try {
-        const result = await runOpaTests({ dir: policiesDir, opa: opa() });
+        const result = await runOpaTests({ dir: policiesDir(), opa: opa() });
         out(result.output.trimEnd());
         if (!result.ok) failed++;
       } catch (error) {
@@ -93,7 +95,7 @@ const commands: Record<string, (args: string[], out: Out) => Promise<number>> = 
 
   async build(args, out) {
     const { values } = parseArgs({ args, options: { check: { type: 'boolean', default: false } } });
-    const results = await buildRegoPolicies({ dir: policiesDir, opa: opa(), check: values.check });
+    const results = await buildRegoPolicies({ dir: policiesDir(), opa: opa(), check: values.check });
     for (const r of results) {
       out(`${r.status.padEnd(7)} ${r.id}  wasm sha256 ${r.wasmSha256.slice(0, 12)}`);
       for (const d of r.differences) out(`        ${d}`);
@@ -104,7 +106,7 @@ const commands: Record<string, (args: string[], out: Out) => Promise<number>> = 
   async diff(args, out) {
     const [module, v1, v2] = args;
     if (!module || !v1 || !v2) throw new StartupError('usage: fingate policy diff <module> <v1> <v2>');
-    const path = (v: string) => join(policiesDir, module, `${module}.v${v.replace(/^v/, '')}.yaml`);
+    const path = (v: string) => join(policiesDir(), module, `${module}.v${v.replace(/^v/, '')}.yaml`);
     const read = (p: string) => readFile(p, 'utf8').catch(() => Promise.reject(new StartupError(`${show(p)} does not exist`)));
     const [before, after] = [await read(path(v1)), await read(path(v2))];
     out(unifiedDiff(before, after, { from: show(path(v1)), to: show(path(v2)) }) || 'no differences');
@@ -112,7 +114,7 @@ const commands: Record<string, (args: string[], out: Out) => Promise<number>> = 
     const source = (text: string) => /^\s*source:\s*(\S+)/m.exec(text)?.[1];
     const [s1, s2] = [source(before), source(after)];
     if (s1 && s2 && s1 !== s2) {
-      const dir = join(policiesDir, module);
+      const dir = join(policiesDir(), module);
       out(unifiedDiff(await read(join(dir, s1)), await read(join(dir, s2)), { from: show(join(dir, s1)), to: show(join(dir, s2)) }) || 'Rego sources are identical');
     }
     return 0;
@@ -182,7 +184,7 @@ async function withRuntime(run: (runtime: PolicyRuntime) => Promise<void>): Prom
   }
   try {
     await migrate(db.sql);
-    const runtime = await startPolicyRuntime({ db, dir: policiesDir, modules: defaultModules(), watch: false, log: () => {} });
+    const runtime = await startPolicyRuntime({ db, dir: policiesDir(), modules: defaultModules(), watch: false, log: () => {} });
     try {
       await run(runtime);
     } finally {

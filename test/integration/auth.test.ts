@@ -81,9 +81,9 @@ describe('a customer sees only their own records', () => {
     expect(response.data.theirs.totalCount).toBe(0);
   });
 
-  it('lets staff read every customer', async () => {
+  it('lets compliance read every customer', async () => {
     const [{ n }] = await gw.db.sql<[{ n: number }]>`select count(*)::int as n from customers`;
-    const response = await gw.request(`{ customers { totalCount } }`, { token: await gw.token({ roles: ['advisor'] }) });
+    const response = await gw.request(`{ customers { totalCount } }`, { token: await gw.token({ roles: ['compliance'] }) });
     expect(response.data.customers.totalCount).toBe(n);
   });
 });

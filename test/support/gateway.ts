@@ -5,7 +5,7 @@ import { createGateway } from '../../src/gateway.ts';
 import { toGlobalId } from '../../src/ids.ts';
 import { defaultModules } from '../../src/policy/modules.ts';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.ts';
-import { policiesDir } from '../../src/policy/store.ts';
+import { loadConfig } from '../../src/config.ts';
 import { seed } from '../../src/seed/seed.ts';
 import { listen } from '../../src/server.ts';
 import { freshDatabase } from './database.ts';
@@ -40,10 +40,19 @@ export interface TestGateway {
 
 export const JWT = { secret: DEV_JWT_SECRET, devSecret: true, jwksUrl: undefined, jwksFile: undefined, issuer: undefined, audience: undefined };
 
-export async function startGateway({ customers = 40, seedName = 'test' }: { customers?: number; seedName?: string } = {}): Promise<TestGateway> {
+export interface GatewayOptions {
+  customers?: number;
+  seedName?: string;
+  /** A folder of policy files other than the project's. */
+  policiesDir?: string;
+  /** Reload policy files when they change. @default false */
+  watch?: boolean;
+}
+
+export async function startGateway({ customers = 40, seedName = 'test', policiesDir = loadConfig({}).policiesDir, watch = false }: GatewayOptions = {}): Promise<TestGateway> {
   const db = await freshDatabase();
   if (customers > 0) await seed(db.sql, { customers, seed: seedName });
-  const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: defaultModules(), watch: false, log: () => {} });
+  const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: defaultModules(), watch, log: () => {} });
   const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), policies, logError: () => {} });
   const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
   const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
