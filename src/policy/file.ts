@@ -66,14 +66,14 @@ export async function loadPolicyFile(path: string, modules: ReadonlyMap<string, 
   const raw = doc.toJS() as Record<string, unknown>;
 
   const header = parseWith(headerSchema, pick(raw, Object.keys(headerSchema.shape)), path, lineOf) as PolicyHeader;
+  const module = modules.get(header.module);
+  if (!module) throw new PolicyFileError(path, lineOf(['module']), `unknown module "${header.module}" (known: ${[...modules.keys()].join(', ')})`);
   const name = FILE_NAME.exec(basename(path));
   if (!name) throw new PolicyFileError(path, 1, 'policy files are named <module>.v<N>.yaml');
   if (name[1] !== header.module) throw new PolicyFileError(path, lineOf(['module']), `module "${header.module}" does not match the file name`);
   if (Number(name[2]) !== header.version) throw new PolicyFileError(path, lineOf(['version']), `version ${header.version} does not match the file name`);
   if (basename(dirname(path)) !== header.module) throw new PolicyFileError(path, 1, `belongs in policies/${header.module}/`);
 
-  const module = modules.get(header.module);
-  if (!module) throw new PolicyFileError(path, lineOf(['module']), `unknown module "${header.module}" (known: ${[...modules.keys()].join(', ')})`);
   if (module.engine !== header.engine) throw new PolicyFileError(path, lineOf(['engine']), `module ${header.module} runs on engine "${module.engine}", not "${header.engine}"`);
 
   const context: CompileContext = {};

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { matches } from '../../src/policy/condition.ts';
+import { combine, decide, type ActivePolicy } from '../../src/policy/engine.ts';
+import { applyMask } from '../../src/policy/masks.ts';
+import type { ModuleDecision, PolicyRequest } from '../../src/policy/types.ts';
+
+const request: PolicyRequest = {
+  principal: { id: 'u1', roles: ['customer'], customerId: '7', scopes: [] },
+  purpose: null,
+  action: 'customer.read',
+  now: new Date('2026-11-29T02:00:00Z'),
+};
+const reason = (code: string) => ({ code, message: code, regulation: null });
+const policy = (id: string, decision: ModuleDecision | (() => ModuleDecision)): ActivePolicy => ({
+  id,
+  compiled: { decide: typeof decision === 'function' ? decision : () => decision },
+});
+const allow = (obligations = {}): ModuleDecision => ({ effect: 'allow', reasons: [reason('OK')], obligations });
+const deny = (code = 'NO', obligations = {}): ModuleDecision => ({ effect: 'deny', reasons: [reason(code)], obligations });
+const abstain: ModuleDecision = { effect: 'abstain', reasons: [], obligations: {} };
+
+describe('combining decisions', () => {
+  it('allows when a module allows and none denies', () => {
+    const decision = decide([policy('access@1', allow()), policy('suitability@1', abstain)], request);
+    expect(decision.allow).toBe(true);
+    expect(decision.verdicts.map((v) => v.policy)).toEqual(['access@1']);
+  });
+
+  it('lets a deny override any number of allows', () => {
+    const decision = decide([policy('access@1', allow()), policy('suitability@2', deny('RISK_LEVEL_ABOVE_TOLERANCE')), policy('x@1', allow())], request);
+    expect(decision.allow).toBe(false);
+    expect(decision.verdicts.find((v) => v.effect === 'deny')).toMatchObject({ policy: 'suitability@2', reasons: [{ code: 'RISK_LEVEL_ABOVE_TOLERANCE' }] });
+  });
+
+  it('denies when every module abstains, or there are none', () => {
+    expect(decide([policy('a@1', abstain)], request).allow).toBe(false);
+    expect(decide([], request).allow).toBe(false);
+  });
+
+  it('denies when a module throws, naming it', () => {
+    const decision = decide(
+      [
+        policy('access@1', allow()),
+        policy('broken@3', () => {
+          throw new Error('boom');
+        }),
+      ],
+      request,
+    );
+    expect(decision.allow).toBe(false);
+    expect(decision.verdicts.find((v) => v.effect === 'deny')).toMatchObject({ policy: 'broken@3', reasons: [{ code: 'POLICY_ERROR' }] });
+  });
+
+  it('denies when a module returns garbage instead of a decision', () => {
+    const garbage = policy('rego@1', () => ({ allow: 'yes' }) as unknown as ModuleDecision);
+    expect(decide([policy('access@1', allow()), garbage], request).allow).toBe(false);
+    expect(decide([policy('access@1', allow()), policy('nothing@1', () => undefined as unknown as ModuleDecision)], request).allow).toBe(false);
+  });
+
+  it('merges the obligations of every allowing module', () => {
+    const decision = combine([
+      { id: 'access@1', decision: allow({ rows: { op: 'eq', field: 'customerId', value: '7' }, hide: ['email'], mask: { idNumber: { keepStart: 3, keepEnd: 4 } } }) },
+      { id: 'privacy@1', decision: allow({ rows: { op: 'eq', field: 'institutionId', value: '2' }, hide: ['phone', 'email'] }) },
+      { id: 'suitability@1', decision: allow({ alerts: [{ kind: 'SUITABILITY_OVERRIDE', rule: 'x', reason: 'y' }] }) },
+    ]);
+    expect(decision.allow).toBe(true);
+    expect([...decision.obligations.hide!].sort()).toEqual(['email', 'phone']);
+    expect(decision.obligations.mask).toEqual({ idNumber: { keepStart: 3, keepEnd: 4 } });
+    expect(decision.obligations.alerts).toHaveLength(1);
+    // rows must satisfy both modules
+    expect(matches(decision.obligations.rows!, { customerId: '7', institutionId: '2' })).toBe(true);
+    expect(matches(decision.obligations.rows!, { customerId: '7', institutionId: '3' })).toBe(false);
+  });
+
+  it('keeps the confirmation a denying module asks for, and drops everything an allow would grant', () => {
+    const decision = combine([
+      { id: 'access@1', decision: allow({ mask: { idNumber: { keepStart: 3, keepEnd: 4 } } }) },
+      { id: 'suitability@1', decision: deny('RISK_LEVEL_ABOVE_TOLERANCE', { confirm: [reason('CONFIRM_RISK_MISMATCH')] }) },
+    ]);
+    expect(decision.obligations).toEqual({ confirm: [reason('CONFIRM_RISK_MISMATCH')] });
+  });
+});
+
+describe('masks', () => {
+  it('keeps the first and last characters and stars the rest', () => {
+    expect(applyMask('110105194912310021', { keepStart: 3, keepEnd: 4 })).toBe('110***********0021');
+    expect(applyMask('6228480402564890018', { keepStart: 6, keepEnd: 4 })).toBe('622848*********0018');
+    expect(applyMask('王小明', { keepStart: 0, keepEnd: 1 })).toBe('**明');
+  });
+
+  it('stars a value too short to keep anything and leaves null alone', () => {
+    expect(applyMask('123', { keepStart: 3, keepEnd: 4 })).toBe('***');
+    expect(applyMask(null, { keepStart: 3, keepEnd: 4 })).toBeNull();
+  });
+});

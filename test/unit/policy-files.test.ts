@@ -1,0 +1,116 @@
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SchemaBuilder from '@pothos/core';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { caseFiles, runCaseFile } from '../../src/policy/cases.ts';
+import { loadPolicyFile, PolicyFileError } from '../../src/policy/file.ts';
+import GatePlugin from '../../src/policy/gate.ts';
+import { jsonSchemaFile, policyFileJsonSchema } from '../../src/policy/json-schema.ts';
+import { defaultModules } from '../../src/policy/modules.ts';
+import { loadPolicyStore, policyFiles } from '../../src/policy/store.ts';
+
+const dir = loadConfig({}).policiesDir;
+const modules = new Map(defaultModules().map((m) => [m.name, m]));
+const store = await loadPolicyStore(dir, defaultModules());
+
+describe('the policy files', () => {
+  it('all load: valid header, body, hashes and names', () => {
+    expect(store.errors().map((e) => e.message)).toEqual([]);
+    expect(store.all().length).toBeGreaterThanOrEqual(modules.size);
+  });
+
+  it('have an up-to-date JSON Schema for editors (run `fingate policy schema` after changing a module)', async () => {
+    expect(await readFile(jsonSchemaFile, 'utf8')).toBe(policyFileJsonSchema(defaultModules()));
+  });
+});
+
+describe('the example cases beside the policies (fingate policy test)', async () => {
+  for (const file of await caseFiles(dir)) {
+    for (const result of await runCaseFile(file, store)) {
+      it(`${result.policy}: ${result.name}`, () => expect(result.problems).toEqual([]));
+    }
+  }
+});
+
+/** Writes a broken copy of access.v1.yaml into a fresh policies folder and loads it. */
+async function loadBroken(edit: (text: string) => string, name = 'access.v1.yaml'): Promise<PolicyFileError> {
+  const root = await mkdtemp(join(tmpdir(), 'fingate-policy-'));
+  await cp(dir, root, { recursive: true });
+  const original = await readFile(join(dir, 'access', 'access.v1.yaml'), 'utf8');
+  await writeFile(join(root, 'access', name), edit(original));
+  const error = await loadPolicyFile(join(root, 'access', name), modules).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(PolicyFileError);
+  return error as PolicyFileError;
+}
+
+const lineOf = (text: string, needle: string) => text.split('\n').findIndex((line) => line.includes(needle)) + 1;
+
+describe('a broken policy file is refused with its file and line', async () => {
+  const original = await readFile(join(dir, 'access', 'access.v1.yaml'), 'utf8');
+
+  it('malformed YAML', async () => {
+    const error = await loadBroken((t) => t.replace('engine: casl', 'engine: [casl'));
+    expect(error.line).toBeGreaterThanOrEqual(lineOf(original, 'engine: casl'));
+  });
+
+  it('an unknown module', async () => {
+    const error = await loadBroken((t) => t.replace('module: access', 'module: acess'), 'acess.v1.yaml');
+    expect(error.line).toBe(lineOf(original, 'module: access'));
+  });
+
+  it('an unknown engine, or the wrong one for the module', async () => {
+    expect((await loadBroken((t) => t.replace('engine: casl', 'engine: cedar'))).line).toBe(lineOf(original, 'engine: casl'));
+    expect((await loadBroken((t) => t.replace('engine: casl', 'engine: rego'))).line).toBe(lineOf(original, 'engine: casl'));
+  });
+
+  it('a version that does not match the file name', async () => {
+    expect((await loadBroken((t) => t.replace('version: 1', 'version: 2'))).line).toBe(lineOf(original, 'version: 1'));
+  });
+
+  it('a duplicate key', async () => {
+    expect((await loadBroken((t) => t.replace('engine: casl', 'engine: casl\nengine: casl'))).line).toBeGreaterThan(1);
+  });
+
+  it('a rule breaking the schema', async () => {
+    const error = await loadBroken((t) => t.replace('actions: [customer.read, customer.assessRisk, disclosure.acknowledge]', 'actions: []'));
+    expect(error.line).toBe(lineOf(original, 'actions: [customer.read, customer.assessRisk, disclosure.acknowledge]'));
+  });
+
+  it('a rule naming a field, attribute, subject or mask that does not exist', async () => {
+    const maskLine = lineOf(original, 'mask: { idNumber: idNumber, phone: mobile }');
+    expect((await loadBroken((t) => t.replace('mask: { idNumber: idNumber, phone: mobile }', 'mask: { salary: idNumber, phone: mobile }'))).line).toBe(maskLine);
+    expect((await loadBroken((t) => t.replace('mask: { idNumber: idNumber, phone: mobile }', 'mask: { idNumber: nosuchmask, phone: mobile }'))).line).toBe(maskLine);
+    const attrLine = lineOf(original, 'conditions: { institutionId: "${principal.institutionId}" }');
+    expect((await loadBroken((t) => t.replace('conditions: { institutionId: "${principal.institutionId}" }', 'conditions: { branchId: "${principal.institutionId}" }'))).line).toBe(attrLine);
+    expect((await loadBroken((t) => t.replace('subject: RiskAlert', 'subject: Alert'))).line).toBe(lineOf(original, 'subject: RiskAlert'));
+  });
+
+  it('a condition naming a principal attribute that does not exist', async () => {
+    const line = lineOf(original, 'conditions: { customerId: "${principal.customerId}" }');
+    expect((await loadBroken((t) => t.replace('conditions: { customerId: "${principal.customerId}" }', 'conditions: { customerId: "${principal.customer}" }'))).line).toBe(line);
+  });
+});
+
+describe('the gate', () => {
+  it('refuses to build a schema with a field that declares no action', () => {
+    const builder = new SchemaBuilder<{}>({ plugins: [GatePlugin] });
+    builder.queryType({ fields: (t) => ({ secret: t.string({ resolve: () => 'x' }) }) });
+    expect(() => builder.toSchema()).toThrow(/Query\.secret declares no policy action/);
+  });
+
+  it('builds one where every field has an action or is public', () => {
+    const builder = new SchemaBuilder<{}>({ plugins: [GatePlugin] });
+    builder.queryType({ fields: (t) => ({ hello: t.string({ action: 'public', resolve: () => 'x' }) }) });
+    expect(() => builder.toSchema()).not.toThrow();
+  });
+});
+
+it('lists every policy file under its module folder', async () => {
+  const files = await policyFiles(dir);
+  for (const file of files) expect(file).toMatch(/policies\/([a-z-]+)\/\1\.v\d+\.yaml$/);
+});
