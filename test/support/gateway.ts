@@ -5,6 +5,7 @@ import { createGateway } from '../../src/gateway.ts';
 import { toGlobalId } from '../../src/ids.ts';
 import { defaultModules } from '../../src/policy/modules.ts';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.ts';
+import { createShadowLog, type ShadowLog } from '../../src/policy/shadow-log.ts';
 import { loadConfig } from '../../src/config.ts';
 import { seed } from '../../src/seed/seed.ts';
 import { listen } from '../../src/server.ts';
@@ -31,6 +32,7 @@ export interface TestGateway {
   url: string;
   db: Database;
   policies: PolicyRuntime;
+  shadowLog: ShadowLog;
   request<T = any>(query: string, options?: RequestOptions): Promise<GraphQLResponse<T>>;
   token(claims: Partial<TokenClaims> & { roles: string[] }): Promise<string>;
   /** A token for the customer with this database key. */
@@ -53,13 +55,15 @@ export async function startGateway({ customers = 40, seedName = 'test', policies
   const db = await freshDatabase();
   if (customers > 0) await seed(db.sql, { customers, seed: seedName });
   const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: defaultModules(), watch, log: () => {} });
-  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), policies, logError: () => {} });
+  const shadowLog = createShadowLog(db.sql, { log: () => {} });
+  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), policies, shadowLog, logError: () => {} });
   const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
   const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
   return {
     url: server.url,
     db,
     policies,
+    shadowLog,
     token,
     customerToken: (key) => token({ roles: ['customer'], customerId: toGlobalId('Customer', key) }),
     async request(query, { variables, token, purpose, headers = {} } = {}) {
@@ -78,6 +82,7 @@ export async function startGateway({ customers = 40, seedName = 'test', policies
     },
     async close() {
       await server.close(1000);
+      await shadowLog.close();
       await policies.close();
       await db.drop();
     },

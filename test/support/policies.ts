@@ -1,0 +1,27 @@
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config.ts';
+
+/** A private copy of the project's policies folder, for tests that add or break versions. */
+export async function copyOfPolicies(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'fingate-policies-'));
+  await cp(loadConfig({}).policiesDir, dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * Writes access.v2.yaml: access@1 plus a rule suspending advisors' access to customer records,
+ * the kind of change a compliance team ships as a new version.
+ */
+export async function writeAccessV2(dir: string): Promise<void> {
+  const v1 = await readFile(join(dir, 'access', 'access.v1.yaml'), 'utf8');
+  const v2 = `${v1.replace('version: 1', 'version: 2')}
+  - effect: deny
+    roles: [advisor]
+    actions: [customer.read]
+    subject: Customer
+    reason: { code: ADVISOR_ACCESS_SUSPENDED, message: Advisors may not browse customer records while the access review runs, regulation: "《个人信息保护法》第51条" }
+`;
+  await writeFile(join(dir, 'access', 'access.v2.yaml'), v2);
+}

@@ -1,0 +1,89 @@
+// The gateway as a separate process, the way operators run it (`fingate start`), over its own
+// database on the PostgreSQL server in DATABASE_URL: for tests that kill it, and for benchmarks.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { openDatabase } from '../../src/db/database.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { seed } from '../../src/seed/seed.ts';
+
+const CLI = fileURLToPath(new URL('../../src/bin/fingate.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A new, migrated and seeded database on the server in DATABASE_URL, and how to drop it. */
+export async function seededServerDatabase({ customers, prefix = 'fingate_test' }: { customers: number; prefix?: string }): Promise<{ url: string; drop(): Promise<void> }> {
+  const server = process.env.DATABASE_URL;
+  if (!server) throw new Error('a separate gateway process needs a PostgreSQL server: set DATABASE_URL');
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(server, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  const db = await openDatabase({ url: url.toString(), max: 4 });
+  try {
+    await migrate(db.sql);
+    await seed(db.sql, { customers, seed: 'test' });
+  } finally {
+    await db.close();
+  }
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+/** A running `fingate start` child process. */
+export interface GatewayProcess {
+  /** Its GraphQL endpoint, from the line it prints when it serves. */
+  url: string;
+  child: ChildProcess;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+  /** Sends a signal and resolves when the process has exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Starts `node src/bin/fingate.js start` against `databaseUrl` on a free loopback port and resolves
+ * once it serves. `nodeArgs` go before the script (e.g. `--import` of module hooks).
+ */
+export async function startGatewayProcess(databaseUrl: string, { nodeArgs = [], env = {} }: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start'], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', GATEWAY_JWT_SECRET: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the gateway did not start within 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /fingate serving (http:\/\/\S+\/graphql)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the gateway exited (${code}) before serving:\n${output}`));
+    });
+  });
+  return {
+    url,
+    child,
+    output: () => output,
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
