@@ -1,12 +1,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadPolicyFile, PolicyFileError, type LoadedPolicy } from './file.ts';
 import type { PolicyModule } from './types.ts';
-
-/** The folder of versioned policy files. */
-export const policiesDir = fileURLToPath(new URL('../../policies/', import.meta.url));
 
 /**
  * Every valid policy version on disk, by `module@version`. An invalid file is reported with file
