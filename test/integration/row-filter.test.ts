@@ -1,0 +1,96 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toSql } from '../../src/db/row-filter.ts';
+import { caslBodySchema, compileCasl } from '../../src/policy/casl.ts';
+import { matches, NONE } from '../../src/policy/condition.ts';
+import type { Principal } from '../../src/policy/principal.ts';
+import type { PolicyFile } from '../../src/policy/types.ts';
+import { freshDatabase } from '../support/database.ts';
+
+/*
+ * The same rules answer two questions: which rows a list may show (a SQL WHERE clause) and whether
+ * one record may be seen (CASL, in memory). If the two ever disagreed, a page could show what a
+ * direct lookup refuses, or totalCount could count what the page hides. This property test feeds
+ * both random rules, principals and rows and requires the same answer from each.
+ */
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+beforeAll(async () => {
+  db = await freshDatabase();
+  await db.sql`create table pt (id bigint primary key, customer_id bigint, institution_id bigint, product_id bigint, type text, status text)`;
+});
+afterAll(() => db?.drop());
+
+const columns = { id: 't.id', customerId: 't.customer_id', institutionId: 't.institution_id', productId: 't.product_id', type: 't.type', status: 't.status' };
+const ROLES = ['customer', 'advisor', 'compliance'] as const;
+const key = fc.integer({ min: 1, max: 4 }).map(String);
+const type = fc.constantFrom('PURCHASE', 'REDEMPTION', 'TRANSFER');
+const status = fc.constantFrom('COMPLETED', 'REVERSED', 'PENDING');
+
+const condition = fc.record(
+  {
+    customerId: fc.oneof(key, fc.constant('${principal.customerId}'), fc.record({ $in: fc.array(key, { minLength: 1, maxLength: 3 }) })),
+    institutionId: fc.oneof(key, fc.constant('${principal.institutionId}'), fc.record({ $ne: key })),
+    productId: fc.oneof(key, fc.record({ $nin: fc.array(key, { minLength: 1, maxLength: 2 }) })),
+    type: fc.oneof(type, fc.record({ $in: fc.array(type, { minLength: 1, maxLength: 2 }) })),
+    status: fc.oneof(status, fc.record({ $ne: status })),
+  },
+  { requiredKeys: [] },
+);
+
+const rule = fc.record({
+  effect: fc.constantFrom('allow', 'allow', 'deny'),
+  roles: fc.subarray([...ROLES], { minLength: 1 }),
+  actions: fc.constant(['transaction.read']),
+  subject: fc.constant('Transaction'),
+  conditions: fc.option(condition, { nil: undefined }),
+});
+
+const principal = fc.record({
+  id: fc.constant('p'),
+  roles: fc.subarray([...ROLES]),
+  customerId: fc.option(key, { nil: undefined }),
+  institutionId: fc.option(key, { nil: undefined }),
+  scopes: fc.constant([] as string[]),
+});
+
+const row = fc.record({
+  customer_id: fc.option(key, { nil: null }),
+  institution_id: fc.option(key, { nil: null }),
+  product_id: fc.option(key, { nil: null }),
+  type,
+  status,
+});
+
+function compile(rules: unknown[]) {
+  const body = caslBodySchema.parse({ rules: rules.map((r) => JSON.parse(JSON.stringify(r))) });
+  const file = { module: 'access', version: 1, body } as PolicyFile<typeof body>;
+  return compileCasl(file);
+}
+
+describe('row conditions', () => {
+  it('select exactly the rows the single-record check allows, in SQL and in memory', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(rule, { minLength: 1, maxLength: 5 }), principal, fc.array(row, { minLength: 1, maxLength: 25 }), async (rules, who, rows) => {
+        const policy = compile(rules);
+        const p = who as Principal;
+        const now = new Date();
+        const list = policy.decide({ principal: p, purpose: null, action: 'transaction.read', now });
+        const condition = list.effect === 'allow' ? (list.obligations.rows ?? { op: 'all' as const }) : NONE;
+
+        const records = rows.map((r, i) => ({ ...r, id: String(i + 1) }));
+        await db.sql`delete from pt`;
+        await db.sql`insert into pt ${db.sql(records)}`;
+        const viaSql = (await db.sql<{ id: string }[]>`select t.id from pt t where ${toSql(db.sql, condition, columns)} order by t.id`).map((r) => r.id);
+
+        const attributes = (r: (typeof records)[number]) => ({ id: r.id, customerId: r.customer_id, institutionId: r.institution_id, productId: r.product_id, type: r.type, status: r.status });
+        const viaCasl = records.filter((r) => policy.decide({ principal: p, purpose: null, action: 'transaction.read', now, resource: { type: 'Transaction', attributes: attributes(r) } }).effect === 'allow').map((r) => r.id);
+        const viaMatches = records.filter((r) => matches(condition, attributes(r))).map((r) => r.id);
+
+        expect(viaSql).toEqual(viaCasl);
+        expect(viaMatches).toEqual(viaCasl);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
