@@ -73,8 +73,11 @@ async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { memory: { type: 'boolean', default: false } } });
   const config = loadConfig(process.env, { memory: values.memory });
   const authenticate = await createAuthenticator(config.jwt);
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, memory: config.memory, max: config.poolMax });
+  // resources close in reverse order, also when start-up fails half-way (a port in use)
+  const closers: (() => Promise<void>)[] = [];
   try {
+    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, memory: config.memory, max: config.poolMax });
+    closers.unshift(() => db.close());
     const applied = await migrate(db.sql);
     if (applied.length) log(`migrated: ${applied.join(', ')}`);
     if (db.embedded && !(await hasCustomers(db.sql))) {
@@ -82,7 +85,9 @@ async function start(args: string[]): Promise<void> {
       await seed(db.sql, { customers: config.demoCustomers, seed: 'demo', onProgress: progress });
     }
     const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules: defaultModules(), log });
+    closers.unshift(() => policies.close());
     const shadowLog = createShadowLog(db.sql);
+    closers.unshift(() => shadowLog.close());
     const tokens = config.jwt.secret ? await demoTokens(db.sql, config) : [];
     const gateway = createGateway({
       sql: db.sql,
@@ -95,18 +100,14 @@ async function start(args: string[]): Promise<void> {
     log(`fingate serving ${server.url} (${db.embedded ? (config.memory ? 'embedded, in memory' : `embedded, data in ${config.dataDir}`) : 'PostgreSQL'})`);
     if (config.jwt.devSecret) log('using the documented development JWT secret; set GATEWAY_JWT_SECRET for anything real');
     for (const { role, who, token } of tokens) log(`\n${role}${who ? ` (${who})` : ''}:\n  Authorization: Bearer ${token}`);
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        log(`${signal}: finishing in-flight requests…`);
-        server.close().then(resolve, resolve);
-      };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+    const signal = await new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
     });
-    await shadowLog.close();
-    await policies.close();
+    log(`${signal}: finishing in-flight requests…`);
+    await server.close();
   } finally {
-    await db.close();
+    for (const close of closers) await close();
   }
 }
 

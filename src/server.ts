@@ -26,9 +26,11 @@ export async function listen(gateway: Gateway, { port, host }: { port: number; h
     url: `http://${host}:${actualPort}/graphql`,
     close: (graceMs = 10_000) =>
       new Promise<void>((resolve) => {
-        // in-flight requests finish; idle keep-alive sockets would otherwise hold close() open
+        // in-flight requests finish; keep-alive sockets are closed as soon as they go idle
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
         const timer = setTimeout(() => server.closeAllConnections(), graceMs).unref();
         server.close(() => {
+          clearInterval(idle);
           clearTimeout(timer);
           resolve();
         });
