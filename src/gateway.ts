@@ -9,6 +9,7 @@ import { createLoaders } from './data/loaders.ts';
 import type { Sql } from './db/database.ts';
 import { migrationsApplied } from './db/migrate.ts';
 import { isClientError } from './errors.ts';
+import { useQueryLimits } from './limits.ts';
 import { createRequestPolicy, type RequestPolicy, type RequestPolicyOptions } from './policy/request-policy.ts';
 import type { PolicyRuntime } from './policy/runtime.ts';
 import type { ShadowLog } from './policy/shadow-log.ts';
@@ -89,6 +90,7 @@ export function createGateway({
       },
     },
     plugins: [
+      ...useQueryLimits(),
       usePolicyReport(),
       useReadinessCheck({
         endpoint: '/readyz',

@@ -99,3 +99,18 @@ describe('global ids', () => {
     }
   });
 });
+
+describe('abusive documents', () => {
+  it('refuses a document nested too deep, or with too many aliases, before running it, and keeps serving', async () => {
+    const deep = `{ customers { edges { node { transactions { edges { node { customer { transactions { edges { node { customer { transactions { edges { node { id } } } } } } } } } } } } } } }`;
+    const aliases = `{ ${Array.from({ length: 50 }, (_, i) => `a${i}: products(first: 1) { totalCount }`).join(' ')} }`;
+    for (const query of [deep, aliases]) {
+      const response = await gw.request(query, { token: staff });
+      expect(response.data).toBeUndefined();
+      expect(response.errors?.length).toBeGreaterThan(0);
+    }
+    const suggestion = await gw.request(`{ custmers { totalCount } }`, { token: staff });
+    expect(JSON.stringify(suggestion.errors)).not.toMatch(/Did you mean/);
+    expect((await gw.request(`{ products(first: 1) { totalCount } }`, { token: staff })).data.products.totalCount).toBeGreaterThan(0);
+  });
+});
