@@ -191,11 +191,16 @@ describe('policy files changed while running', () => {
   it('keeps the activated content of a version when its file is edited, and loads a valid new version', async () => {
     const v2 = gw.policies.store.get('access@2')!.file.sha256;
     await writeFile(join(dir, 'access', 'access.v2.yaml'), 'module: access\n');
+    // v3 hides customers' e-mail addresses and birth dates from advisors
     const v1 = await readFile(join(dir, 'access', 'access.v1.yaml'), 'utf8');
-    await writeFile(join(dir, 'access', 'access.v3.yaml'), v1.replace('version: 1', 'version: 3'));
+    const hide = `\n  - effect: deny\n    roles: [advisor]\n    actions: [customer.read]\n    subject: Customer\n    fields: [email, birthDate]\n`;
+    await writeFile(join(dir, 'access', 'access.v3.yaml'), `${v1.replace('version: 1', 'version: 3')}${hide}`);
     expect(await waitFor(() => gw.policies.store.get('access@3') !== undefined)).toBe(true);
     expect(gw.policies.store.get('access@2')!.file.sha256).toBe(v2);
     expect((await activate('access', '3', 'ENFORCE')).data.activatePolicy).toMatchObject({ name: 'access', version: '3', mode: 'ENFORCE' });
-    expect((await advisorCustomers()).errors).toBeUndefined();
+    const response = await gw.request(`query($id: ID!) { customer(id: $id) { name email birthDate } }`, { token: advisor, variables: { id: toGlobalId('Customer', ours) } });
+    expect(response.errors).toBeUndefined();
+    expect(response.data.customer).toMatchObject({ email: null, birthDate: null, name: expect.any(String) });
+    expect(response.extensions?.policy).toMatchObject({ hidden: ['customer.email', 'customer.birthDate'], versions: expect.arrayContaining(['access@3']) });
   });
 });
