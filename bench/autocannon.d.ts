@@ -1,0 +1,54 @@
+// The part of autocannon 8's API the benchmarks use (the package ships no types).
+declare module 'autocannon' {
+  export interface Histogram {
+    average: number;
+    mean: number;
+    stddev: number;
+    min: number;
+    max: number;
+    total: number;
+    sent: number;
+    p2_5: number;
+    p50: number;
+    p75: number;
+    p90: number;
+    p97_5: number;
+    p99: number;
+    p99_9: number;
+  }
+
+  export interface Options {
+    url: string;
+    method?: 'GET' | 'POST';
+    headers?: Record<string, string>;
+    body?: string;
+    connections?: number;
+    pipelining?: number;
+    /** Seconds. */
+    duration?: number;
+    amount?: number;
+    workers?: number;
+    timeout?: number;
+    title?: string;
+  }
+
+  export interface Result {
+    title?: string;
+    url: string;
+    connections: number;
+    pipelining: number;
+    duration: number;
+    errors: number;
+    timeouts: number;
+    mismatches: number;
+    non2xx: number;
+    '2xx': number;
+    requests: Histogram;
+    latency: Histogram & { totalCount: number };
+    throughput: Histogram;
+    statusCodeStats: Record<string, { count: number }>;
+  }
+
+  function autocannon(options: Options): Promise<Result> & { stop(): void };
+  export default autocannon;
+}
