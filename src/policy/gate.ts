@@ -115,34 +115,29 @@ export class PothosGatePlugin<Types extends SchemaTypes> extends BasePlugin<Type
     if (action === 'public') return resolver;
     const typeName = fieldConfig.parentType;
     const fieldName = fieldConfig.name;
-    if (typeof action === 'function') {
-      return (parent, args, context, info) => {
-        const grant = (context as GateContext).policy.access(action(args as Record<string, unknown>), info);
-        return resolver(parent, { ...args, [PERMIT]: permitFor(grant) }, context, info);
-      };
-    }
     const loadResource = fieldConfig.extensions?.policyResource as PothosSchemaTypes.FieldOptions<Types>['policyResource'];
     if (loadResource) {
       return async (parent, args, context, info) => {
         const policy = (context as GateContext).policy;
-        const grant = policy.access(action, info);
+        const grant = policy.access(action as Action);
         const resource = await loadResource(args as Record<string, unknown>, context);
         // a record outside the principal's rows is answered like one that does not exist
         if (!resource || !matches(grant.rows, resource.attributes)) throw notFound(resource?.type ?? grant.resource);
-        const obligations = policy.decideOn(action, resource, args as Record<string, unknown>);
+        const obligations = policy.decideOn(action as Action, resource, args as Record<string, unknown>);
         const permit = Object.freeze({ action, resource: grant.resource, rows: grant.rows, obligations }) as Permit;
         return resolver(parent, { ...args, [PERMIT]: permit }, context, info);
       };
     }
-    if (isLeaf(fieldConfig.type)) {
+    if (isLeaf(fieldConfig.type) && typeof action === 'string') {
       return (parent, args, context, info) => {
         const effects: FieldEffects | null = (context as GateContext).policy.fieldEffects(typeName, action);
         if (effects === null) return resolver(parent, args, context, info);
         return effects.apply(fieldName, info.path, () => resolver(parent, args, context, info));
       };
     }
+    const actionFor = typeof action === 'function' ? action : () => action;
     return (parent, args, context, info) => {
-      const grant = (context as GateContext).policy.access(action, info);
+      const grant = (context as GateContext).policy.access(actionFor(args as Record<string, unknown>));
       return resolver(parent, { ...args, [PERMIT]: permitFor(grant) }, context, info);
     };
   }

@@ -14,7 +14,7 @@ import type { Decision, Obligations, PolicyRequest } from './types.ts';
  */
 export interface RequestPolicy {
   /** May the principal perform `action` at all, and on which rows? Throws `POLICY_DENIED` when not. */
-  access(action: string, info: GraphQLResolveInfo): AccessGrant;
+  access(action: string): AccessGrant;
   /** The decision about one record (with facts loaded for it). Throws `POLICY_DENIED` when denied. */
   decideOn(action: string, resource: ResourceDocument, args: Record<string, unknown>): Obligations;
   /** Hidden and masked fields of a type; `null` when none apply (the gate's per-field fast path). */
