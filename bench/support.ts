@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { createAuthenticator, mintToken, type Authenticate, type TokenClaims } from '../src/auth.ts';
 import { DEV_JWT_SECRET, loadConfig } from '../src/config.ts';
-import { openDatabase, type Database, type Sql } from '../src/db/database.ts';
+import { createClient, openDatabase, type ClientOptions, type Database, type Sql } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createGateway, type GatewayOptions } from '../src/gateway.ts';
 import { toGlobalId } from '../src/ids.ts';
@@ -92,20 +92,9 @@ export interface Bench {
   close(): Promise<void>;
 }
 
-/** The same options as `client()` in src/db/database.ts (the resolvers depend on them), plus `debug`. */
-export function benchClient(url: string, { max = 10, debug }: { max?: number; debug?: (connection: number, query: string, parameters: unknown[], types: unknown[]) => void } = {}): Sql {
-  return postgres(url, {
-    max,
-    connect_timeout: 5,
-    idle_timeout: 30,
-    onnotice: () => {},
-    transform: postgres.camel,
-    connection: { application_name: 'fingate-bench', TimeZone: 'UTC' },
-    types: {
-      date: { to: 1082, from: [1082], serialize: (value: string) => value, parse: (value: string) => value },
-    },
-    ...(debug ? { debug } : {}),
-  }) as unknown as Sql;
+/** The gateway's own client options, plus `debug` to count statements. */
+export function benchClient(url: string, { max = 10, debug }: { max?: number; debug?: ClientOptions['debug'] } = {}): Sql {
+  return createClient(url, { max, applicationName: 'fingate-bench', debug });
 }
 
 // postgres.js looks up array types on every new connection (`fetch_types`); not the resolvers' doing

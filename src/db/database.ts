@@ -25,6 +25,8 @@ export interface ClientOptions {
   max?: number;
   /** @default "fingate" */
   applicationName?: string;
+  /** Called with every statement sent (benchmarks count round trips with it). */
+  debug?: (connection: number, query: string, parameters: unknown[], types: unknown[]) => void;
 }
 
 export interface OpenOptions {
@@ -43,9 +45,11 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   return options.url ? openServer(options.url, options.max ?? 10) : openEmbedded(options);
 }
 
-function client(url: string, { max = 10, applicationName = 'fingate' }: ClientOptions = {}): Sql {
+/** A postgres.js client with the options every query of the gateway relies on. */
+export function createClient(url: string, { max = 10, applicationName = 'fingate', debug }: ClientOptions = {}): Sql {
   return postgres(url, {
     max,
+    ...(debug ? { debug } : {}),
     connect_timeout: 5,
     idle_timeout: 30,
     onnotice: () => {},
@@ -66,9 +70,9 @@ async function openServer(url: string, max: number): Promise<Database> {
   } catch {
     throw new StartupError('DATABASE_URL is not a valid postgres:// URL');
   }
-  const sql = client(url, { max });
+  const sql = createClient(url, { max });
   await ping(sql, `the database at ${target.host}${target.pathname}`);
-  return { sql, url, embedded: false, connect: (options) => client(url, options), close: () => sql.end({ timeout: 5 }) };
+  return { sql, url, embedded: false, connect: (options) => createClient(url, options), close: () => sql.end({ timeout: 5 }) };
 }
 
 async function openEmbedded({ dataDir = '.fingate', memory = false }: OpenOptions): Promise<Database> {
@@ -86,7 +90,7 @@ async function openEmbedded({ dataDir = '.fingate', memory = false }: OpenOption
   await server.start();
   const url = `postgres://postgres@${server.getServerConn()}/postgres`;
   // PGlite is a single backend: one connection keeps transactions from interleaving.
-  const sql = client(url, { max: 1 });
+  const sql = createClient(url, { max: 1 });
   await ping(sql, 'the embedded database');
   return {
     sql,
