@@ -12,6 +12,7 @@ export const codes = {
   IDEMPOTENCY_CONFLICT: { status: 200, message: 'Idempotency key reused with a different request' },
   IDEMPOTENCY_IN_PROGRESS: { status: 200, message: 'A request with this idempotency key is still running; retry' },
   INSUFFICIENT_FUNDS: { status: 200, message: 'Insufficient funds' },
+  PRODUCT_NOT_AVAILABLE: { status: 200, message: 'The product is not open for dealing' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable; retry' },
 } as const;
 

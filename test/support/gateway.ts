@@ -65,7 +65,7 @@ export async function startGateway({ customers = 40, seedName = 'test', policies
     policies,
     shadowLog,
     token,
-    customerToken: (key) => token({ roles: ['customer'], customerId: toGlobalId('Customer', key) }),
+    customerToken: (key) => token({ sub: `customer-${key}`, roles: ['customer'], customerId: toGlobalId('Customer', key) }),
     async request(query, { variables, token, purpose, headers = {} } = {}) {
       const response = await fetch(server.url, {
         method: 'POST',

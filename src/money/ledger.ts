@@ -1,0 +1,179 @@
+// The ledger's write side. Every money movement is one `transactions` row and its postings, written
+// in one statement: the database's statement trigger (migration 0001) refuses postings that do not
+// sum to zero and applies them to the balances, which change no other way. Accounts are locked in
+// id order before anything is written, so A→B and B→A running together cannot deadlock, and the
+// balance checked is the balance debited.
+
+import type { Fragment } from 'postgres';
+import type { Sql, Tx } from '../db/database.ts';
+import type { TransactionRow } from '../data/transactions.ts';
+import { permitted } from '../data/query.ts';
+import { clientError } from '../errors.ts';
+import type { Permit } from '../policy/gate.ts';
+import { formatCents, toCents } from './amount.ts';
+
+/** A transaction's client builds SQL fragments exactly as the pool's does; only the types differ. */
+const fragments = (tx: Tx): Sql => tx as unknown as Sql;
+
+/** An account row as locked for a movement. */
+export interface LockedAccount {
+  id: string;
+  kind: 'CUSTOMER' | 'PRODUCT' | 'SYSTEM';
+  customerId: string | null;
+  productId: string | null;
+  currency: string;
+  balance: string;
+  allowNegative: boolean;
+  /** Whether the movement's permit covers this account (it may be debited by this principal). */
+  permitted: boolean;
+}
+
+/** One leg of a transaction: a signed amount (negative takes money out) on an account. */
+export interface Posting {
+  accountId: string;
+  cents: bigint;
+}
+
+/** A transaction to write: what it is, and postings that sum to zero. */
+export interface NewTransaction {
+  type: 'PURCHASE' | 'REDEMPTION' | 'TRANSFER' | 'REVERSAL';
+  cents: bigint;
+  currency: string;
+  customerId: string;
+  productId: string | null;
+  reversesId?: string | null;
+  createdAt: Date;
+  postings: readonly Posting[];
+}
+
+/**
+ * Locks the customer a movement acts for — the owner of `accountKey` if it is a customer account
+ * the permit covers — and returns its key, or `null` (not found and not permitted look the same).
+ * Taken before any account lock, and one per transaction, it serializes one customer's movements
+ * (their same-day AML total and their positions) without breaking the accounts' lock order.
+ */
+export async function lockActingCustomer(tx: Tx, permit: Permit, accountKey: string): Promise<string | null> {
+  const [row] = await tx<{ id: string }[]>`
+    select c.id from customers c
+     where c.id = (select a.customer_id from accounts a
+                    where a.id = ${accountKey} and a.kind = 'CUSTOMER' and ${permitted(fragments(tx), permit)})
+       for no key update`.execute();
+  return row?.id ?? null;
+}
+
+/**
+ * Locks the accounts with these keys, and the collection account of `productKey` if given, in
+ * ascending id order (the one order every movement uses), and returns those that exist, each
+ * saying whether `permit` covers it (all do without a permit).
+ */
+export async function lockAccounts(tx: Tx, keys: readonly string[], { permit, productKey }: { permit?: Permit; productKey?: string } = {}): Promise<LockedAccount[]> {
+  return tx<LockedAccount[]>`
+    select a.id, a.kind, a.customer_id, a.product_id, a.currency, a.balance, a.allow_negative,
+           coalesce(${permit ? permitted(fragments(tx), permit) : tx`true`}, false) as permitted
+      from accounts a
+     where a.id = any(${keys as string[]}::bigint[]) or a.product_id = ${productKey ?? null}
+     order by a.id
+       for update`.execute();
+}
+
+/** Whether the account may pay `cents` (system accounts may go negative). */
+export function covers(account: LockedAccount, cents: bigint): boolean {
+  return account.allowNegative || toCents(account.balance) >= cents;
+}
+
+/**
+ * Writes a COMPLETED transaction and its postings in one statement and returns the transaction.
+ * The accounts must be locked already; the database refuses postings that do not balance. The
+ * statement is sent at once, so a caller may pipeline COMMIT behind it.
+ * `alongside` are further data-modifying statements that belong to the same movement (its
+ * idempotency result, its position, its alerts): they run in the same statement and may read the
+ * new transaction's row as `t`.
+ */
+export async function postTransaction(tx: Tx, entry: NewTransaction, alongside: readonly Fragment[] = []): Promise<TransactionRow> {
+  if (entry.postings.reduce((sum, p) => sum + p.cents, 0n) !== 0n) throw new Error('postings must sum to zero');
+  const accounts = entry.postings.map((p) => p.accountId);
+  const amounts = entry.postings.map((p) => formatCents(p.cents));
+  const [row] = await tx<TransactionRow[]>`
+    with t as (
+      insert into transactions (type, status, amount, currency, customer_id, product_id, reverses_id, created_at)
+      values (${entry.type}, 'COMPLETED', ${formatCents(entry.cents)}, ${entry.currency}, ${entry.customerId},
+              ${entry.productId}, ${entry.reversesId ?? null}, ${entry.createdAt})
+      returning *
+    ), postings as (
+      insert into postings (transaction_id, account_id, amount)
+      select t.id, x.account_id, x.amount
+        from t, unnest(${accounts}::bigint[], ${amounts}::numeric[]) as x(account_id, amount)
+    )${alongside.reduce((more, statement, i) => tx`${more}, ${tx.unsafe(`alongside_${i}`)} as (${statement})`, tx``)}
+    select id, type, status, amount, currency, customer_id, product_id, created_at from t`.execute();
+  return row!;
+}
+
+/**
+ * The statement that changes a customer's position in a product by `cents` (signed), for
+ * `alongside`. A decrease needs the position to exist and cover it (checked under the customer's
+ * lock; the table's CHECK is the backstop).
+ */
+export function positionChange(tx: Tx, customerId: string, productId: string, cents: bigint): Fragment {
+  return cents > 0n
+    ? tx`
+        insert into positions (customer_id, product_id, amount) values (${customerId}, ${productId}, ${formatCents(cents)})
+        on conflict (customer_id, product_id) do update set amount = positions.amount + excluded.amount`
+    : tx`
+        update positions set amount = amount + ${formatCents(cents)}
+         where customer_id = ${customerId} and product_id = ${productId}`;
+}
+
+/**
+ * Corrects a completed transaction the only way the ledger allows: a new REVERSAL transaction with
+ * the opposite postings, and the original's status COMPLETED → REVERSED, in one database
+ * transaction, under the same locks as a movement (its customer, then its accounts in id order).
+ * A purchase's or redemption's position moves back with the money. Throws NOT_FOUND for an unknown
+ * transaction, BAD_USER_INPUT if it is not COMPLETED (or is itself a reversal), INSUFFICIENT_FUNDS
+ * if an account or position no longer holds what the reversal takes back.
+ */
+export async function reverseTransaction(sql: Sql, transactionKey: string, now: Date): Promise<TransactionRow> {
+  return sql.begin(async (tx) => {
+    const [original] = await tx<(TransactionRow & { reversesId: string | null })[]>`
+      select t.* from transactions t where t.id = ${transactionKey}`;
+    if (!original) throw clientError('NOT_FOUND', 'Transaction not found');
+    await tx`select id from customers where id = ${original.customerId} for no key update`;
+    const legs = await tx<{ accountId: string; amount: string }[]>`
+      select account_id, amount from postings where transaction_id = ${original.id} order by id`;
+    const locked = await lockAccounts(tx, legs.map((l) => l.accountId));
+    // re-read under the locks: a concurrent reversal may have won
+    const [current] = await tx<{ status: string }[]>`select status from transactions where id = ${original.id} for update`;
+    if (current!.status !== 'COMPLETED' || original.type === 'REVERSAL') {
+      throw clientError('BAD_USER_INPUT', 'Only a completed transaction can be reversed', { field: 'id' });
+    }
+    const postings = legs.map((l) => ({ accountId: l.accountId, cents: -toCents(l.amount) }));
+    for (const p of postings) {
+      if (p.cents < 0n && !covers(locked.find((a) => a.id === p.accountId)!, -p.cents)) throw clientError('INSUFFICIENT_FUNDS');
+    }
+    const alongside: Fragment[] = [];
+    if (original.productId) {
+      const cents = toCents(original.amount);
+      const delta = original.type === 'PURCHASE' ? -cents : cents;
+      const [position] = await tx<{ amount: string }[]>`
+        select amount from positions where customer_id = ${original.customerId} and product_id = ${original.productId}`;
+      if (delta < 0n && (!position || toCents(position.amount) < -delta)) {
+        throw clientError('INSUFFICIENT_FUNDS', 'The position no longer holds what the reversal takes back');
+      }
+      alongside.push(positionChange(tx, original.customerId, original.productId, delta));
+    }
+    await tx`update transactions set status = 'REVERSED' where id = ${original.id}`;
+    return postTransaction(
+      tx,
+      {
+        type: 'REVERSAL',
+        cents: toCents(original.amount),
+        currency: original.currency,
+        customerId: original.customerId,
+        productId: null,
+        reversesId: original.id,
+        createdAt: now,
+        postings,
+      },
+      alongside,
+    );
+  });
+}

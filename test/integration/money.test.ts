@@ -1,0 +1,576 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { toGlobalId } from '../../src/ids.ts';
+import { reverseTransaction } from '../../src/money/ledger.ts';
+import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
+import { balanceOf, expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
+
+let gw: TestGateway;
+let staff: string;
+
+beforeAll(async () => {
+  gw = await startGateway({ customers: 10 });
+  staff = await gw.token({ roles: ['compliance'] });
+});
+afterAll(() => gw?.close());
+// the oracle: after every test, every transaction balances, every balance is the sum of its
+// postings, nothing is negative, positions match purchases and redemptions, every key has its result
+afterEach(() => expectLedgerSound(gw.db.sql));
+
+const TRANSACTION_FIELDS = 'id type status amount currency createdAt customer { id } product { id }';
+const TRANSFER = `mutation Transfer($input: TransferInput!) { transfer(input: $input) { ${TRANSACTION_FIELDS} } }`;
+const PURCHASE = `mutation Purchase($input: PurchaseInput!) { purchaseProduct(input: $input) { ${TRANSACTION_FIELDS} } }`;
+const REDEEM = `mutation Redeem($input: RedeemInput!) { redeemProduct(input: $input) { ${TRANSACTION_FIELDS} } }`;
+const ASSESS = `mutation Assess($input: RiskAssessmentInput!) { submitRiskAssessment(input: $input) { tolerance assessedAt expiresAt expired } }`;
+const ACKNOWLEDGE = `mutation Ack($input: AcknowledgeDisclosureInput!) { acknowledgeDisclosure(input: $input) { acknowledgedAt disclosure { id version } } }`;
+
+const account = (key: string) => toGlobalId('Account', key);
+const product = (key: string) => toGlobalId('Product', key);
+const codeOf = (response: GraphQLResponse) => response.errors?.[0]?.extensions.code;
+
+/** A new customer with one account per balance, and their token. */
+async function customer(...balances: string[]): Promise<{ id: string; token: string; accounts: string[] }> {
+  const id = await newCustomer(gw.db.sql);
+  const accounts: string[] = [];
+  for (const balance of balances) accounts.push(await openAccount(gw.db.sql, id, balance));
+  // a token subject of their own: idempotency keys are scoped by it
+  return { id, token: await gw.token({ roles: ['customer'], customerId: toGlobalId('Customer', id), sub: `customer-${id}` }), accounts };
+}
+
+function transfer(token: string, from: string, to: string, amount: unknown, idempotencyKey: string = randomUUID()) {
+  return gw.request(TRANSFER, { token, variables: { input: { fromAccountId: account(from), toAccountId: account(to), amount, idempotencyKey } } });
+}
+
+async function transactionsOf(accountKey: string): Promise<number> {
+  const [row] = await gw.db.sql<{ n: number }[]>`select count(*)::int as n from postings where account_id = ${accountKey}`;
+  return row!.n;
+}
+
+describe('transfer', () => {
+  it("moves money from the caller's account to another customer's and answers with the transaction", async () => {
+    const alice = await customer('1000.00');
+    const bob = await customer('0');
+    const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '250.50');
+    expect(response.errors).toBeUndefined();
+    expect(response.data.transfer).toMatchObject({
+      type: 'TRANSFER',
+      status: 'COMPLETED',
+      amount: '250.50',
+      currency: 'CNY',
+      customer: { id: toGlobalId('Customer', alice.id) },
+      product: null,
+    });
+    expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('749.50');
+    expect(await balanceOf(gw.db.sql, bob.accounts[0]!)).toBe('250.50');
+  });
+
+  it("refuses another customer's account exactly as one that does not exist, and moves nothing", async () => {
+    const alice = await customer('100.00');
+    const bob = await customer('100.00');
+    const stolen = await transfer(alice.token, bob.accounts[0]!, alice.accounts[0]!, '10.00');
+    const missing = await transfer(alice.token, '999999999', alice.accounts[0]!, '10.00');
+    expect(codeOf(stolen)).toBe('NOT_FOUND');
+    expect(stolen.errors?.[0]?.extensions).toEqual(missing.errors?.[0]?.extensions);
+    expect(stolen.errors?.[0]?.message).toBe(missing.errors?.[0]?.message);
+    expect(await balanceOf(gw.db.sql, bob.accounts[0]!)).toBe('100.00');
+  });
+
+  it('refuses a destination that is not a customer account with NOT_FOUND naming input.toAccountId', async () => {
+    const alice = await customer('100.00');
+    const [collection] = await gw.db.sql<{ id: string }[]>`select id from accounts where kind = 'PRODUCT' order by id limit 1`;
+    for (const to of [collection!.id, '999999999']) {
+      const response = await transfer(alice.token, alice.accounts[0]!, to, '10.00');
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'input.toAccountId' });
+    }
+  });
+
+  it('refuses a transfer from an account to itself with BAD_USER_INPUT naming input.toAccountId', async () => {
+    const alice = await customer('100.00');
+    const response = await transfer(alice.token, alice.accounts[0]!, alice.accounts[0]!, '10.00');
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.toAccountId' });
+  });
+
+  it('answers INSUFFICIENT_FUNDS when the balance does not cover the amount, and moves nothing', async () => {
+    const alice = await customer('100.00');
+    const bob = await customer('0');
+    const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '100.01');
+    expect(codeOf(response)).toBe('INSUFFICIENT_FUNDS');
+    expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('100.00');
+    expect(await transactionsOf(bob.accounts[0]!)).toBe(0);
+  });
+
+  it.each([
+    ['a negative number', -5],
+    ['a negative string', '-5'],
+    ['a float number', 0.1],
+    ['1e309', '1e309'],
+    ['NaN', 'NaN'],
+    ['Infinity', 'Infinity'],
+    ['letters', 'abc'],
+    ['three decimals', '1.001'],
+    ['an empty string', ''],
+    ['surrounding spaces', ' 1.00 '],
+    ['a thousands separator', '1,000.00'],
+    ['hexadecimal', '0x10'],
+    ['10^16', '10000000000000000'],
+    ['zero', '0'],
+    ['zero with decimals', '0.00'],
+  ])('rejects an amount of %s with BAD_USER_INPUT naming input.amount, and moves nothing', async (_case, amount) => {
+    const alice = await customer('100.00');
+    const bob = await customer('0');
+    const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, amount);
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.amount' });
+    expect(await transactionsOf(bob.accounts[0]!)).toBe(0);
+  });
+
+  it.each([['0.1', '0.10'], ['5', '5.00'], ['0.01', '0.01'], ['9999999999999999.99', null]])(
+    'accepts the decimal string %s',
+    async (amount, moved) => {
+      const alice = await customer('100.00');
+      const bob = await customer('0');
+      const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, amount);
+      if (moved === null) {
+        expect(codeOf(response)).toBe('INSUFFICIENT_FUNDS'); // well-formed, just more than there is
+      } else {
+        expect(response.errors).toBeUndefined();
+        expect(response.data.transfer.amount).toBe(moved);
+      }
+    },
+  );
+});
+
+describe('idempotency keys', () => {
+  it('answers a retry with the same key and input with the same body, and moves the money once', async () => {
+    const alice = await customer('1000.00');
+    const bob = await customer('0');
+    const key = randomUUID();
+    const first = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '12.50', key);
+    // the same amount written differently is the same request
+    const retry = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '12.5', key);
+    expect(first.errors).toBeUndefined();
+    expect(retry).toEqual(first);
+    expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('987.50');
+    expect(await transactionsOf(bob.accounts[0]!)).toBe(1);
+  });
+
+  it('runs 20 concurrent requests with one key as one movement, and answers each with its transaction', async () => {
+    const alice = await customer('1000.00');
+    const bob = await customer('0');
+    const key = randomUUID();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '10.00', key)));
+    const ids = new Set(responses.filter((r) => r.data?.transfer).map((r) => r.data.transfer.id));
+    expect(ids.size).toBe(1);
+    // a duplicate either waits for the first and replays it, or (after 5 s) is told to retry
+    for (const r of responses) if (!r.data?.transfer) expect(codeOf(r)).toBe('IDEMPOTENCY_IN_PROGRESS');
+    expect(await transactionsOf(bob.accounts[0]!)).toBe(1);
+    expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('990.00');
+  });
+
+  it('refuses the same key with a different input with IDEMPOTENCY_CONFLICT, and moves nothing more', async () => {
+    const alice = await customer('1000.00');
+    const bob = await customer('0');
+    const carol = await customer('0');
+    const key = randomUUID();
+    expect((await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '10.00', key)).errors).toBeUndefined();
+    for (const response of [
+      await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '11.00', key),
+      await transfer(alice.token, alice.accounts[0]!, carol.accounts[0]!, '10.00', key),
+    ]) {
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', field: 'input.idempotencyKey' });
+    }
+    // another operation under the same key is a different request too
+    const [online] = await gw.db.sql<{ id: string }[]>`select id from products where status = 'ONLINE' order by min_amount, id limit 1`;
+    const purchase = await gw.request(PURCHASE, {
+      token: alice.token,
+      variables: { input: { productId: product(online!.id), accountId: account(alice.accounts[0]!), amount: '10.00', idempotencyKey: key } },
+    });
+    expect(codeOf(purchase)).toBe('IDEMPOTENCY_CONFLICT');
+    expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('990.00');
+  });
+
+  it("scopes keys per principal: another customer's identical key is a new request, and never reveals the first", async () => {
+    const alice = await customer('100.00');
+    const mallory = await customer('100.00');
+    const bob = await customer('0');
+    const key = randomUUID();
+    const first = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '10.00', key);
+    // the very same request under another principal is not a replay: the account is not theirs
+    const replayed = await transfer(mallory.token, alice.accounts[0]!, bob.accounts[0]!, '10.00', key);
+    expect(replayed.data).toBeNull();
+    expect(codeOf(replayed)).toBe('NOT_FOUND');
+    // and their own request under the same key executes
+    const own = await transfer(mallory.token, mallory.accounts[0]!, bob.accounts[0]!, '10.00', key);
+    expect(own.errors).toBeUndefined();
+    expect(own.data.transfer.id).not.toBe(first.data.transfer.id);
+    expect(await balanceOf(gw.db.sql, bob.accounts[0]!)).toBe('20.00');
+  });
+
+  it('answers a replay only to a caller who may still act on the account, even under the same token subject', async () => {
+    const alice = await customer('100.00');
+    const mallory = await customer('100.00');
+    const bob = await customer('0');
+    // two customers behind one subject ("test-customer"): the key's scope alone cannot tell them apart
+    const [aliceShared, malloryShared] = [await gw.customerToken(alice.id), await gw.customerToken(mallory.id)];
+    const key = randomUUID();
+    expect((await transfer(aliceShared, alice.accounts[0]!, bob.accounts[0]!, '10.00', key)).errors).toBeUndefined();
+    const replayed = await transfer(malloryShared, alice.accounts[0]!, bob.accounts[0]!, '10.00', key);
+    expect(replayed.data).toBeNull();
+    expect(codeOf(replayed)).toBe('NOT_FOUND');
+  });
+
+  it('stores nothing for a refused request: the same key then executes the corrected one', async () => {
+    const alice = await customer('100.00');
+    const bob = await customer('0');
+    const key = randomUUID();
+    expect(codeOf(await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '500.00', key))).toBe('INSUFFICIENT_FUNDS');
+    expect(codeOf(await transfer(alice.token, alice.accounts[0]!, '999999999', '50.00', key))).toBe('NOT_FOUND');
+    const corrected = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '50.00', key);
+    expect(corrected.errors).toBeUndefined();
+    expect(await balanceOf(gw.db.sql, bob.accounts[0]!)).toBe('50.00');
+  });
+
+  it.each([
+    ['empty', ''],
+    ['256 characters long', 'k'.repeat(256)],
+    ['10 000 characters long', 'k'.repeat(10_000)],
+    ['holding a control character', 'key\u0000one'],
+    ['holding a newline', 'key\none'],
+    ['holding a non-ASCII character', 'clé'],
+  ])('refuses a key %s with BAD_USER_INPUT naming input.idempotencyKey', async (_case, key) => {
+    const alice = await customer('100.00');
+    const bob = await customer('0');
+    const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '1.00', key);
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.idempotencyKey' });
+    expect(await transactionsOf(bob.accounts[0]!)).toBe(0);
+  });
+
+  it('requires the key and the amount: a request without one is refused before it runs, and moves nothing', async () => {
+    const alice = await customer('100.00');
+    const bob = await customer('0');
+    const input = { fromAccountId: account(alice.accounts[0]!), toAccountId: account(bob.accounts[0]!), amount: '1.00', idempotencyKey: randomUUID() };
+    for (const [missing, field] of [
+      [{ ...input, idempotencyKey: undefined }, 'input.idempotencyKey'],
+      [{ ...input, amount: null }, 'input.amount'],
+    ] as const) {
+      const response = await gw.request(TRANSFER, { token: alice.token, variables: { input: missing } });
+      expect(response.data).toBeUndefined();
+      expect(response.errors).toHaveLength(1);
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+    expect(await transactionsOf(bob.accounts[0]!)).toBe(0);
+  });
+
+  it('accepts a key of 255 printable characters, spaces and symbols included', async () => {
+    const alice = await customer('100.00');
+    const bob = await customer('0');
+    const key = ` ~!"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}`.padEnd(255, 'x');
+    const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '1.00', key);
+    expect(response.errors).toBeUndefined();
+  });
+
+  it('keeps a key with its result for at least 24 hours', async () => {
+    const alice = await customer('100.00');
+    const bob = await customer('0');
+    const key = randomUUID();
+    const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '1.00', key);
+    const [row] = await gw.db.sql<{ kept: boolean; transactionId: string }[]>`
+      select expires_at - created_at >= interval '24 hours' as kept, transaction_id from idempotency_keys where key = ${key}`;
+    expect(row!.kept).toBe(true);
+    expect(toGlobalId('Transaction', row!.transactionId)).toBe(response.data.transfer.id);
+  });
+
+  it('treats a key whose retention has expired as a new request', async () => {
+    const alice = await customer('100.00');
+    const bob = await customer('0');
+    const key = randomUUID();
+    const first = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '1.00', key);
+    // as if it had been made eight days ago (rows are immutable while live, so make an expired twin)
+    const [stored] = await gw.db.sql<{ principalId: string }[]>`select principal_id from idempotency_keys where key = ${key}`;
+    const aged = `${key}-aged`;
+    await gw.db.sql`
+      insert into idempotency_keys (principal_id, key, operation, fingerprint, transaction_id, created_at, expires_at)
+      select principal_id, ${aged}, operation, fingerprint, transaction_id, now() - interval '8 days', now() - interval '1 day'
+        from idempotency_keys where key = ${key}`;
+    const again = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '1.00', aged);
+    expect(again.errors).toBeUndefined();
+    expect(again.data.transfer.id).not.toBe(first.data.transfer.id);
+    expect(await balanceOf(gw.db.sql, bob.accounts[0]!)).toBe('2.00');
+    const [renewed] = await gw.db.sql<{ live: boolean }[]>`
+      select expires_at > now() as live from idempotency_keys where principal_id = ${stored!.principalId} and key = ${aged}`;
+    expect(renewed!.live).toBe(true);
+  });
+});
+
+describe('concurrent movements', () => {
+  it('lets exactly one of two parallel withdrawals of 80 from a balance of 100 succeed', async () => {
+    const alice = await customer('100.00');
+    const bob = await customer('0');
+    const carol = await customer('0');
+    const responses = await Promise.all([
+      transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '80.00'),
+      transfer(alice.token, alice.accounts[0]!, carol.accounts[0]!, '80.00'),
+    ]);
+    expect(responses.filter((r) => r.data?.transfer)).toHaveLength(1);
+    expect(responses.map(codeOf).filter(Boolean)).toEqual(['INSUFFICIENT_FUNDS']);
+    expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('20.00');
+  });
+
+  it('runs 200 A→B and B→A transfer pairs at once without a deadlock, and conserves the money', async () => {
+    const a = await customer('1000.00');
+    const b = await customer('1000.00');
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => [
+        transfer(a.token, a.accounts[0]!, b.accounts[0]!, `${1 + (i % 5)}.00`),
+        transfer(b.token, b.accounts[0]!, a.accounts[0]!, `${1 + (i % 5)}.00`),
+      ]).flat(),
+    );
+    expect(responses.filter((r) => r.errors).map(codeOf)).toEqual([]);
+    expect(await balanceOf(gw.db.sql, a.accounts[0]!)).toBe('1000.00');
+    expect(await balanceOf(gw.db.sql, b.accounts[0]!)).toBe('1000.00');
+    expect(await transactionsOf(a.accounts[0]!)).toBe(401);
+  });
+});
+
+describe('purchase and redemption', () => {
+  let online: { id: string; minAmount: string };
+
+  beforeAll(async () => {
+    const [found] = await gw.db.sql<{ id: string; minAmount: string }[]>`
+      select id, min_amount from products where status = 'ONLINE' and risk_level = 'R1' and min_amount >= 100 order by min_amount, id limit 1`;
+    online = found!;
+  });
+
+  /** A customer holding `balance`, assessed with `answers` (C5 by default), who has read the product's disclosures. */
+  async function investor(balance: string, answers: number[] = Array(10).fill(4), productKey = online.id) {
+    const who = await customer(balance);
+    await gw.request(ASSESS, { token: who.token, variables: { input: { answers } } });
+    const disclosures = await gw.db.sql<{ id: string }[]>`select id from disclosures where product_id = ${productKey} and published_at <= now()`;
+    for (const d of disclosures) await gw.request(ACKNOWLEDGE, { token: who.token, variables: { input: { disclosureId: toGlobalId('Disclosure', d.id) } } });
+    return who;
+  }
+
+  const buy = (who: { token: string; accounts: string[] }, amount: string, productKey = online.id, idempotencyKey = randomUUID(), confirmRiskMismatch?: boolean) =>
+    gw.request(PURCHASE, {
+      token: who.token,
+      variables: { input: { productId: product(productKey), accountId: account(who.accounts[0]!), amount, idempotencyKey, confirmRiskMismatch } },
+    });
+  const sell = (who: { token: string; accounts: string[] }, amount: string, productKey = online.id, idempotencyKey = randomUUID()) =>
+    gw.request(REDEEM, { token: who.token, variables: { input: { productId: product(productKey), accountId: account(who.accounts[0]!), amount, idempotencyKey } } });
+  const positionOf = async (customerId: string) => {
+    const [row] = await gw.db.sql<{ amount: string }[]>`select amount from positions where customer_id = ${customerId} and product_id = ${online.id}`;
+    return row?.amount ?? null;
+  };
+
+  it("buys a product: the money goes to the product's collection account and the position grows", async () => {
+    const who = await investor('100000.00');
+    const [collection] = await gw.db.sql<{ id: string; balance: string }[]>`select id, balance from accounts where product_id = ${online.id}`;
+    const amount = online.minAmount;
+    const response = await buy(who, amount);
+    expect(response.errors).toBeUndefined();
+    expect(response.data.purchaseProduct).toMatchObject({ type: 'PURCHASE', status: 'COMPLETED', amount, product: { id: product(online.id) } });
+    expect(await positionOf(who.id)).toBe(amount);
+    const after = await balanceOf(gw.db.sql, collection!.id);
+    const [{ expected }] = await gw.db.sql<[{ expected: string }]>`select (${collection!.balance}::numeric + ${amount}::numeric)::text as expected`;
+    expect(after).toBe(expected);
+  });
+
+  it('redeems up to the position, and refuses more with INSUFFICIENT_FUNDS naming input.amount', async () => {
+    const who = await investor('100000.00');
+    expect((await buy(who, online.minAmount)).errors).toBeUndefined();
+    const [{ half }] = await gw.db.sql<[{ half: string }]>`select round(${online.minAmount}::numeric / 2, 2)::text as half`;
+    const first = await sell(who, half);
+    expect(first.errors).toBeUndefined();
+    expect(first.data.redeemProduct).toMatchObject({ type: 'REDEMPTION', amount: half, product: { id: product(online.id) } });
+    const [{ rest }] = await gw.db.sql<[{ rest: string }]>`select (${online.minAmount}::numeric - ${half}::numeric)::text as rest`;
+    expect(await positionOf(who.id)).toBe(rest);
+    const tooMuch = await sell(who, online.minAmount);
+    expect(tooMuch.errors?.[0]?.extensions).toMatchObject({ code: 'INSUFFICIENT_FUNDS', field: 'input.amount' });
+    expect((await sell(who, rest)).errors).toBeUndefined();
+    expect(await positionOf(who.id)).toBe('0.00');
+    expect(await balanceOf(gw.db.sql, who.accounts[0]!)).toBe('100000.00');
+  });
+
+  it('refuses to redeem a product the customer does not hold with INSUFFICIENT_FUNDS', async () => {
+    const who = await investor('100.00');
+    expect(codeOf(await sell(who, '1.00'))).toBe('INSUFFICIENT_FUNDS');
+  });
+
+  it("refuses an amount below the product's minimum with BAD_USER_INPUT naming input.amount", async () => {
+    const who = await investor('100000.00');
+    const [{ below }] = await gw.db.sql<[{ below: string }]>`select (${online.minAmount}::numeric - 0.01)::text as below`;
+    const response = await buy(who, below);
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.amount' });
+  });
+
+  it('refuses a product that is not ONLINE with PRODUCT_NOT_AVAILABLE, and moves nothing', async () => {
+    const who = await investor('100000.00');
+    const [closed] = await gw.db.sql<{ id: string; minAmount: string }[]>`
+      select id, min_amount from products where status <> 'ONLINE' order by id limit 1`;
+    const response = await buy(who, closed!.minAmount, closed!.id);
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'PRODUCT_NOT_AVAILABLE', field: 'input.productId' });
+    expect(await balanceOf(gw.db.sql, who.accounts[0]!)).toBe('100000.00');
+  });
+
+  it('refuses to redeem a product that does not exist with NOT_FOUND', async () => {
+    const who = await investor('100.00');
+    const response = await sell(who, '1.00', '999999999');
+    expect(codeOf(response)).toBe('NOT_FOUND');
+  });
+
+  it('raises the alert the suitability decision obliges (a confirmed purchase above tolerance), with the transaction', async () => {
+    const [fund] = await gw.db.sql<{ id: string; minAmount: string }[]>`
+      select id, min_amount from products
+       where status = 'ONLINE' and category = 'FUND' and risk_level in ('R3', 'R4', 'R5') and min_amount <= 10000
+       order by min_amount, id limit 1`;
+    const who = await investor('100000.00', [2, 2, 2, 2, 2, 1, 1, 1, 1, 1], fund!.id); // 15 points: C2, up to R2
+    const response = await buy(who, fund!.minAmount, fund!.id, randomUUID(), true);
+    expect(response.errors).toBeUndefined();
+    const alerts = await gw.request(`query($id: ID!) { transaction(id: $id) { riskAlerts { kind status } } }`, {
+      token: staff,
+      variables: { id: response.data.purchaseProduct.id },
+    });
+    expect(alerts.data.transaction.riskAlerts).toEqual([{ kind: 'SUITABILITY_OVERRIDE', status: 'OPEN' }]);
+  });
+
+  it('answers INSUFFICIENT_FUNDS for a purchase the balance does not cover', async () => {
+    const who = await investor('1.00');
+    expect(codeOf(await buy(who, online.minAmount))).toBe('INSUFFICIENT_FUNDS');
+    expect(await positionOf(who.id)).toBeNull();
+  });
+});
+
+describe('large-value alerts (PBOC Order 〔2016〕No.3 Art.5, code 0503)', () => {
+  const ALERTS = `query($id: ID!) { transaction(id: $id) { riskAlerts { kind status rule reason } } }`;
+  const alertsOf = async (transactionId: string) => (await gw.request(ALERTS, { token: staff, variables: { id: transactionId } })).data.transaction.riskAlerts;
+
+  it('raises a LARGE_VALUE alert for a transfer of exactly ¥500,000.00, with the transaction', async () => {
+    const alice = await customer('600000.00');
+    const bob = await customer('0');
+    const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '500000.00');
+    expect(response.errors).toBeUndefined();
+    expect(await alertsOf(response.data.transfer.id)).toMatchObject([{ kind: 'LARGE_VALUE', status: 'OPEN', rule: '0503' }]);
+  });
+
+  it('raises none for ¥499,999.99', async () => {
+    const alice = await customer('600000.00');
+    const bob = await customer('0');
+    const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '499999.99');
+    expect(await alertsOf(response.data.transfer.id)).toEqual([]);
+  });
+
+  it("raises one when the same day's transfers add up to ¥500,000.00, and none before", async () => {
+    const alice = await customer('300000.00', '300000.00');
+    const bob = await customer('0');
+    const first = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '300000.00');
+    const second = await transfer(alice.token, alice.accounts[1]!, bob.accounts[0]!, '199999.99');
+    const third = await transfer(alice.token, alice.accounts[1]!, bob.accounts[0]!, '0.01');
+    expect(await alertsOf(first.data.transfer.id)).toEqual([]);
+    expect(await alertsOf(second.data.transfer.id)).toEqual([]);
+    expect(await alertsOf(third.data.transfer.id)).toMatchObject([{ kind: 'LARGE_VALUE', rule: '0503' }]);
+    // the receiving customer's day is not the sender's
+    const [{ n }] = await gw.db.sql<[{ n: number }]>`select count(*)::int as n from risk_alerts where customer_id = ${bob.id}`;
+    expect(n).toBe(0);
+  });
+});
+
+describe('risk assessment', () => {
+  it('scores the answers into a class, stores it, and returns the profile valid for 365 days', async () => {
+    const who = await customer();
+    const answers = [4, 3, 2, 2, 2, 2, 2, 2, 2, 1]; // 22 points: C3
+    const response = await gw.request(ASSESS, { token: who.token, variables: { input: { answers } } });
+    expect(response.errors).toBeUndefined();
+    const profile = response.data.submitRiskAssessment;
+    expect(profile).toMatchObject({ tolerance: 'C3', expired: false });
+    expect(Date.parse(profile.expiresAt) - Date.parse(profile.assessedAt)).toBe(365 * 86_400_000);
+    const me = await gw.request(`{ me { riskProfile { tolerance assessedAt expiresAt } } }`, { token: who.token });
+    expect(me.data.me.riskProfile).toEqual({ tolerance: 'C3', assessedAt: profile.assessedAt, expiresAt: profile.expiresAt });
+    const [row] = await gw.db.sql`select score, answers, lowest_category from risk_assessments where customer_id = ${who.id}`;
+    expect(row).toEqual({ score: 22, answers, lowestCategory: false });
+  });
+
+  it('places a customer who cannot bear any loss in C1, the lowest category, whatever the score', async () => {
+    const who = await customer();
+    const response = await gw.request(ASSESS, { token: who.token, variables: { input: { answers: [4, 4, 4, 4, 4, 4, 4, 4, 4, 0] } } });
+    expect(response.data.submitRiskAssessment.tolerance).toBe('C1');
+    const [row] = await gw.db.sql`select tolerance, lowest_category from risk_assessments where customer_id = ${who.id}`;
+    expect(row).toEqual({ tolerance: 'C1', lowestCategory: true });
+  });
+
+  it('refuses a wrong number of answers naming input.answers, and a score an item does not offer naming input.answers[i]', async () => {
+    const who = await customer();
+    const short = await gw.request(ASSESS, { token: who.token, variables: { input: { answers: [1, 2, 3] } } });
+    expect(short.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.answers' });
+    const bad = await gw.request(ASSESS, { token: who.token, variables: { input: { answers: [1, 2, 3, 4, 0, 1, 2, 7, 1, 1] } } });
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.answers[7]' });
+    const negative = await gw.request(ASSESS, { token: who.token, variables: { input: { answers: [1, 2, 3, 4, 0, 1, 2, 3, 1, -1] } } });
+    expect(negative.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.answers[9]' });
+    const [{ n }] = await gw.db.sql<[{ n: number }]>`select count(*)::int as n from risk_assessments where customer_id = ${who.id}`;
+    expect(n).toBe(0);
+  });
+
+  it('gives staff, who answer for no customer, no way to submit one', async () => {
+    const response = await gw.request(ASSESS, { token: staff, variables: { input: { answers: Array(10).fill(2) } } });
+    expect(['POLICY_DENIED', 'NOT_FOUND']).toContain(codeOf(response));
+  });
+});
+
+describe('disclosure acknowledgement', () => {
+  it('records that the customer read a disclosure version once; a repeat returns the same record', async () => {
+    const who = await customer();
+    const [disclosure] = await gw.db.sql<{ id: string; version: number }[]>`select id, version from disclosures where published_at <= now() order by id limit 1`;
+    const input = { disclosureId: toGlobalId('Disclosure', disclosure!.id) };
+    const first = await gw.request(ACKNOWLEDGE, { token: who.token, variables: { input } });
+    expect(first.errors).toBeUndefined();
+    expect(first.data.acknowledgeDisclosure.disclosure).toEqual({ id: input.disclosureId, version: disclosure!.version });
+    const again = await gw.request(ACKNOWLEDGE, { token: who.token, variables: { input } });
+    expect(again.data).toEqual(first.data);
+    const [{ n }] = await gw.db.sql<[{ n: number }]>`select count(*)::int as n from disclosure_acknowledgements where customer_id = ${who.id}`;
+    expect(n).toBe(1);
+  });
+
+  it('refuses a disclosure that does not exist with NOT_FOUND naming input.disclosureId', async () => {
+    const who = await customer();
+    const response = await gw.request(ACKNOWLEDGE, { token: who.token, variables: { input: { disclosureId: toGlobalId('Disclosure', '999999999') } } });
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'input.disclosureId' });
+  });
+});
+
+describe('what the database refuses', () => {
+  it('refuses to change or remove postings, transactions, idempotency keys, alerts and assessments', async () => {
+    const alice = await customer('100.00');
+    const bob = await customer('0');
+    const key = randomUUID();
+    await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '1.00', key);
+    const [{ id }] = await gw.db.sql<[{ id: string }]>`select transaction_id as id from idempotency_keys where key = ${key}`;
+    const [alert] = await gw.db.sql<{ id: string }[]>`select id from risk_alerts order by id limit 1`;
+    const refused = [
+      gw.db.sql`update postings set amount = amount * 2 where transaction_id = ${id}`,
+      gw.db.sql`delete from postings where transaction_id = ${id}`,
+      gw.db.sql`update transactions set amount = 2 where id = ${id}`,
+      gw.db.sql`delete from transactions where id = ${id}`,
+      gw.db.sql`update accounts set balance = 1000000 where id = ${alice.accounts[0]!}`,
+      gw.db.sql`update idempotency_keys set transaction_id = null where key = ${key}`,
+      gw.db.sql`update idempotency_keys set fingerprint = repeat('0', 64) where key = ${key}`,
+      gw.db.sql`delete from idempotency_keys where key = ${key}`,
+      gw.db.sql`update risk_assessments set tolerance = 'C5'`,
+    ];
+    if (alert) {
+      refused.push(gw.db.sql`delete from risk_alerts where id = ${alert.id}`, gw.db.sql`update risk_alerts set reason = 'nothing' where id = ${alert.id}`);
+    }
+    for (const statement of refused) await expect(statement).rejects.toMatchObject({ code: expect.stringMatching(/^(42501|23514)$/) });
+  });
+
+  it('corrects a transfer only by a reversing transaction: the original becomes REVERSED and the money returns', async () => {
+    const alice = await customer('100.00');
+    const bob = await customer('0');
+    const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '30.00');
+    const key = Buffer.from(response.data.transfer.id, 'base64url').toString().split(':')[1]!;
+    const reversal = await reverseTransaction(gw.db.sql, key, new Date());
+    expect(reversal).toMatchObject({ type: 'REVERSAL', status: 'COMPLETED', amount: '30.00' });
+    expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('100.00');
+    expect(await balanceOf(gw.db.sql, bob.accounts[0]!)).toBe('0.00');
+    const [original] = await gw.db.sql`select status from transactions where id = ${key}`;
+    expect(original).toEqual({ status: 'REVERSED' });
+    await expect(reverseTransaction(gw.db.sql, key, new Date())).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+  });
+});
