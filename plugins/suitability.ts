@@ -66,6 +66,8 @@ export function suitabilityPolicy(): PolicyModule<SuitabilityBody> {
       return {
         decide(request) {
           if (!actions.has(request.action)) return ABSTAIN;
+          // "may this principal purchase at all?" carries no record: suitability decides per purchase
+          if (!request.resource) return ABSTAIN;
           return parseRegoDecision(policy.evaluate(regoInput(request)));
         },
       };

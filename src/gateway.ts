@@ -80,6 +80,10 @@ export function createGateway({
       maskError(error, message) {
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
         if (isClientError(original) && error instanceof GraphQLError) return withInputField(error);
+        // graphql-js's own coercion errors of variables (null or missing required fields) carry no code
+        if (error instanceof GraphQLError && /^Variable "\$\w+" got invalid value/.test(error.message)) {
+          return withInputField(new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT' } }));
+        }
         // parse and validation errors carry no original error
         if (isClientError(original) || (error instanceof GraphQLError && !error.originalError)) return error as Error;
         logError(original);
@@ -120,6 +124,9 @@ function usePolicyReport(): Plugin<GatewayContext> {
 function withInputField(error: GraphQLError): GraphQLError {
   if (error.extensions.field) return error;
   const at = /^Variable "\$(\w+)" got invalid value .*? at "([^"]+)"/s.exec(error.message);
-  const field = at ? at[2] : /^Variable "\$(\w+)" got invalid value/.exec(error.message)?.[1];
+  const variable = /^Variable "\$(\w+)" got invalid value/.exec(error.message)?.[1];
+  const missing = /; Field "(\w+)" of required type "[^"]+" was not provided/.exec(error.message)?.[1];
+  const path = at?.[2] ?? variable;
+  const field = path && missing ? `${path}.${missing}` : path;
   return field ? new GraphQLError(error.message, { nodes: error.nodes, path: error.path, originalError: error.originalError, extensions: { ...error.extensions, field } }) : error;
 }

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/database.ts';
+import { clientError } from '../errors.ts';
 import type { ResourceDocument } from '../policy/request-policy.ts';
 
 /*
@@ -58,8 +59,8 @@ export async function productMovementFacts(sql: Sql, accountKey: string, product
     accountFacts(sql, accountKey),
     sql<{ id: string; category: string; riskLevel: string; status: string }[]>`select id, category, risk_level, status from products where id = ${productKey}`,
   ]);
-  if (!account) return null;
-  return accountDocument(account, { product: product ?? null });
+  if (!product) throw clientError('NOT_FOUND', 'Product not found', { field: 'input.productId' });
+  return account ? accountDocument(account, { product }) : null;
 }
 
 /** Facts for moving money out of an account. */
