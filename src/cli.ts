@@ -177,10 +177,15 @@ async function hasCustomers(sql: Sql): Promise<boolean> {
 
 /** A ready-to-paste token for each role, bound to demo data where the role needs it. */
 async function demoTokens(sql: Sql, config: Config) {
-  const [customer] = await sql<{ id: string; institutionId: string; name: string }[]>`
-    select c.id, c.institution_id, c.name from customers c
-     where exists (select 1 from risk_assessments r where r.customer_id = c.id and r.expires_at > now())
-     order by c.id limit 1`;
+  // a customer whose current profile (C3, not the lowest category) and balance show suitability at work:
+  // R1–R3 products sell, R4 funds need the confirmed risk warning
+  const [customer] = await sql<{ id: string; institutionId: string }[]>`
+    select c.id, c.institution_id from customers c
+      join lateral (select tolerance, lowest_category, expires_at from risk_assessments r where r.customer_id = c.id
+                     order by assessed_at desc, id desc limit 1) r on true
+     order by (r.tolerance = 'C3' and not r.lowest_category and r.expires_at > now() and c.investor_type = 'ORDINARY'
+               and exists (select 1 from accounts a where a.customer_id = c.id and a.balance >= 20000)) desc, c.id
+     limit 1`;
   const customerId = customer ? toGlobalId('Customer', customer.id) : undefined;
   const institutionId = customer ? toGlobalId('Institution', customer.institutionId) : undefined;
   const mint = (role: string, claims: { customerId?: string | undefined; institutionId?: string | undefined } = {}) =>
