@@ -8,6 +8,7 @@ import { migrate, MigrationError } from './db/migrate.ts';
 import { StartupError } from './errors.ts';
 import { createGateway } from './gateway.ts';
 import { toGlobalId } from './ids.ts';
+import { pruneExpiredKeys } from './money/idempotency.ts';
 import { PolicyBuildError } from './policy/build.ts';
 import { policyCommand } from './policy/commands.ts';
 import { defaultModules } from './policy/modules.ts';
@@ -88,6 +89,9 @@ async function start(args: string[]): Promise<void> {
     closers.unshift(() => policies.close());
     const shadowLog = createShadowLog(db.sql);
     closers.unshift(() => shadowLog.close());
+    // idempotency keys are kept 7 days, then pruned (hourly; any instance may do it)
+    const pruning = setInterval(() => void pruneExpiredKeys(db.sql).catch((error) => log(`pruning idempotency keys failed: ${error}`)), 3_600_000).unref();
+    closers.unshift(async () => clearInterval(pruning));
     const tokens = config.jwt.secret ? await demoTokens(db.sql, config) : [];
     const gateway = createGateway({
       sql: db.sql,

@@ -70,21 +70,3 @@ function same(actual: unknown, expected: Scalar): boolean {
   if (actual === null || actual === undefined || expected === null) return false;
   return String(actual) === String(expected);
 }
-
-/** The attribute names a condition reads (to reject rules naming attributes a resource lacks). */
-export function fieldsOf(condition: Condition): string[] {
-  switch (condition.op) {
-    case 'all':
-    case 'none':
-      return [];
-    case 'eq':
-    case 'ne':
-    case 'in':
-      return [condition.field];
-    case 'and':
-    case 'or':
-      return condition.value.flatMap(fieldsOf);
-    case 'not':
-      return fieldsOf(condition.value);
-  }
-}

@@ -1,6 +1,5 @@
-/** The roles of ../shared/contract/AUTH.md. Any other role string is carried but grants nothing. */
+/** The roles of the auth contract. Any other role string is carried, and the access policy grants it nothing. */
 export const ROLES = ['customer', 'advisor', 'compliance', 'auditor', 'service'] as const;
-export type Role = (typeof ROLES)[number];
 
 /** Who is calling, from a verified token. Ids are database keys (the API's global ids decoded). */
 export interface Principal {
@@ -14,5 +13,3 @@ export interface Principal {
   /** For the `service` role: what the token's scopes allow. */
   readonly scopes: readonly string[];
 }
-
-export const hasRole = (principal: Principal, role: Role): boolean => principal.roles.includes(role);
