@@ -35,13 +35,13 @@ AcknowledgementRef.implement({
     disclosure: t.field({
       type: DisclosureRef,
       action: 'disclosure.read',
-      resolve: (a, args, { sql, loaders }) => existing(loadDisclosure(sql, loaders, permitOf(args), a.disclosureId), 'Disclosure'),
+      resolve: (a, args, { sql, loaders, now }) => existing(loadDisclosure(sql, loaders, permitOf(args), a.disclosureId, now), 'Disclosure'),
     }),
     acknowledgedAt: t.field({ type: 'DateTime', resolve: (a) => a.acknowledgedAt }),
   }),
 });
 
-registerNode('Disclosure', { action: 'disclosure.read', load: ({ sql, loaders }, permit, key) => loadDisclosure(sql, loaders, permit, key) });
+registerNode('Disclosure', { action: 'disclosure.read', load: ({ sql, loaders, now }, permit, key) => loadDisclosure(sql, loaders, permit, key, now) });
 
 builder.queryField('disclosure', (t) =>
   t.field({
@@ -49,7 +49,7 @@ builder.queryField('disclosure', (t) =>
     nullable: true,
     action: 'disclosure.read',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, { sql, loaders }) => existing(loadDisclosure(sql, loaders, permitOf(args), keyOf(args.id, 'Disclosure')), 'Disclosure'),
+    resolve: (_root, args, { sql, loaders, now }) => existing(loadDisclosure(sql, loaders, permitOf(args), keyOf(args.id, 'Disclosure'), now), 'Disclosure'),
   }),
 );
 

@@ -92,7 +92,8 @@ async function start(args: string[]): Promise<void> {
     // idempotency keys are kept 7 days, then pruned (hourly; any instance may do it)
     const pruning = setInterval(() => void pruneExpiredKeys(db.sql).catch((error) => log(`pruning idempotency keys failed: ${error}`)), 3_600_000).unref();
     closers.unshift(async () => clearInterval(pruning));
-    const tokens = config.jwt.secret ? await demoTokens(db.sql, config) : [];
+    // demo tokens are signed with the documented development secret only: a real secret's tokens never go to a log
+    const tokens = config.jwt.devSecret && !config.production ? await demoTokens(db.sql, config) : [];
     const gateway = createGateway({
       sql: db.sql,
       authenticate,

@@ -20,8 +20,11 @@ export interface AcknowledgementRow {
   acknowledgedAt: Date;
 }
 
-export function loadDisclosure(sql: Sql, loaders: Loaders, permit: Permit, key: string): Promise<DisclosureRow | null> {
-  return loaders.get(permit, 'disclosure', (keys: readonly string[]) => byKeys<DisclosureRow>(sql, permit, keys)).load(key);
+/** A published disclosure by key: one scheduled for later does not exist yet, for anyone. */
+export function loadDisclosure(sql: Sql, loaders: Loaders, permit: Permit, key: string, now: Date): Promise<DisclosureRow | null> {
+  return loaders
+    .get(permit, 'disclosure', (keys: readonly string[]) => byKeys<DisclosureRow>(sql, permit, keys, [sql`d.published_at <= ${now}`]))
+    .load(key);
 }
 
 /** A product's published disclosures, newest first. */

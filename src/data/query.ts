@@ -37,11 +37,11 @@ export function all(sql: Sql, conditions: Fragment[]): Fragment {
  * Rows of the permit's resource by key, in the order of `keys`; `null` where a row does not exist
  * or the permit does not cover it (the two are indistinguishable to the caller on purpose).
  */
-export async function byKeys<T extends { id: string }>(sql: Sql, permit: Permit, keys: readonly string[]): Promise<(T | null)[]> {
+export async function byKeys<T extends { id: string }>(sql: Sql, permit: Permit, keys: readonly string[], where: Fragment[] = []): Promise<(T | null)[]> {
   const alias = sql.unsafe(resources[permit.resource].alias);
   const rows = await sql<T[]>`
     select ${alias}.* from ${from(sql, permit.resource)}
-     where ${alias}.id = any(${keys as string[]}::bigint[]) and ${permitted(sql, permit)}`;
+     where ${alias}.id = any(${keys as string[]}::bigint[]) and ${all(sql, [permitted(sql, permit), ...where])}`;
   const found = new Map(rows.map((row) => [row.id, row]));
   return keys.map((key) => found.get(key) ?? null);
 }

@@ -15,8 +15,6 @@ export interface Database {
   url: string;
   /** True when this process runs the database itself (PGlite). */
   embedded: boolean;
-  /** Starts a second, independent client on the same database (e.g. for LISTEN). Real servers only. */
-  connect(options?: ClientOptions): Sql;
   close(): Promise<void>;
 }
 
@@ -72,7 +70,7 @@ async function openServer(url: string, max: number): Promise<Database> {
   }
   const sql = createClient(url, { max });
   await ping(sql, `the database at ${target.host}${target.pathname}`);
-  return { sql, url, embedded: false, connect: (options) => createClient(url, options), close: () => sql.end({ timeout: 5 }) };
+  return { sql, url, embedded: false, close: () => sql.end({ timeout: 5 }) };
 }
 
 async function openEmbedded({ dataDir = '.fingate', memory = false }: OpenOptions): Promise<Database> {
@@ -96,9 +94,6 @@ async function openEmbedded({ dataDir = '.fingate', memory = false }: OpenOption
     sql,
     url,
     embedded: true,
-    connect: () => {
-      throw new Error('the embedded database takes a single connection');
-    },
     async close() {
       await sql.end({ timeout: 5 });
       await server.stop();

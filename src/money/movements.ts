@@ -145,10 +145,11 @@ export function transfer(ctx: MovementContext, input: TransferInput): Promise<Tr
     read: (tx) => lockAccounts(tx, [input.fromAccountKey, input.toAccountKey], { permit: ctx.accounts }),
     decide: (customerId, accounts) => {
       const from = customerAccount(accounts, input.fromAccountKey, 'input.fromAccountId');
-      const to = accounts.find((a) => a.id === input.toAccountKey && a.kind === 'CUSTOMER');
-      if (!to) throw clientError('NOT_FOUND', 'Account not found', { field: 'input.toAccountId' });
-      if (to.currency !== from.currency) throw badInput('input.toAccountId', `is in ${to.currency}; the money is in ${from.currency}`);
+      // funds first, then one answer for any destination that cannot take this money: the
+      // destination is someone else's account, and a transfer must not be a way to probe it
       if (!covers(from, cents)) throw clientError('INSUFFICIENT_FUNDS');
+      const to = accounts.find((a) => a.id === input.toAccountKey && a.kind === 'CUSTOMER' && a.currency === from.currency);
+      if (!to) throw clientError('NOT_FOUND', 'No account can receive this transfer', { field: 'input.toAccountId' });
       return { entry: entry('TRANSFER', cents, from.currency, customerId, null, ctx.now, from.id, to.id) };
     },
   });

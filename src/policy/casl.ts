@@ -37,6 +37,8 @@ const ruleSchema = z.strictObject({
   scopes: z.array(z.string().min(1)).min(1).optional(),
   /** The rule applies only under these declared purposes (`x-access-purpose`). */
   purposes: z.array(z.string().min(1)).min(1).optional(),
+  /** The rule applies unless the request declares one of these purposes (e.g. hide personal data without one). */
+  unlessPurposes: z.array(z.string().min(1)).min(1).optional(),
   actions: z.array(z.string().regex(/^[a-z][a-zA-Z]*\.[a-z][a-zA-Z.]*$/, 'must be resource.verb')).min(1),
   subject: z.string(),
   conditions: z.record(z.string(), conditionValue).optional(),
@@ -46,8 +48,10 @@ const ruleSchema = z.strictObject({
   reason: reasonSchema.optional(),
 });
 
-/** The body of a `casl` policy file: named masks and rules. */
+/** The body of a `casl` policy file: the purposes of access it knows, named masks, and rules. */
 export const caslBodySchema = z.strictObject({
+  /** Purposes a request may declare (PIPL Art. 6); any other declared purpose counts as none. */
+  purposes: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/)).default([]),
   masks: z.record(z.string(), maskSchema).default({}),
   rules: z.array(ruleSchema).min(1),
 });
@@ -58,7 +62,7 @@ const VARIABLE = /^\$\{principal\.(id|customerId|institutionId)\}$/;
 
 /** Checks what the schema cannot (names of subjects, attributes, fields, masks) and compiles. */
 export function compileCasl(file: PolicyFile<CaslBody>): CompiledPolicy {
-  file.body.rules.forEach((rule, index) => check(rule, index, file.body.masks));
+  file.body.rules.forEach((rule, index) => check(rule, index, file.body));
   const abilities = new WeakMap<Principal, Map<string, Ability>>();
   const abilityFor = (principal: Principal, purpose: string | null): Ability => {
     let byPurpose = abilities.get(principal);
@@ -76,18 +80,24 @@ interface Ability {
   origin: Map<object, RuleData>;
 }
 
-function check(rule: RuleData, index: number, masks: Record<string, Mask>): void {
+function check(rule: RuleData, index: number, { masks, purposes }: CaslBody): void {
   const at = (...path: PropertyKey[]) => ['rules', index, ...path];
   if (!isResourceType(rule.subject)) fail(at('subject'), `unknown subject "${rule.subject}" (known: ${Object.keys(resources).join(', ')})`);
   const type = rule.subject as ResourceType;
   for (const action of rule.actions) {
-    if (!resourceOf(action)) fail(at('actions'), `action "${action}" names no resource`);
+    // a rule whose action is about another resource would never apply: refuse it, do not ignore it
+    if (resourceOf(action) !== type) fail(at('actions'), `action "${action}" is about ${resourceOf(action) ?? 'no resource'}, not ${type}`);
   }
   for (const [attribute, value] of Object.entries(rule.conditions ?? {})) {
     if (!Object.hasOwn(resources[type].columns, attribute)) fail(at('conditions', attribute), `${type} has no attribute "${attribute}"`);
     if (typeof value === 'string' && value.includes('${') && !VARIABLE.test(value)) {
       fail(at('conditions', attribute), `unknown variable ${value} (use \${principal.id}, \${principal.customerId} or \${principal.institutionId})`);
     }
+    // variables stand alone: inside $in/$ne/$nin they would be compared literally
+    if (typeof value === 'object' && JSON.stringify(value).includes('${')) fail(at('conditions', attribute), 'a ${principal…} variable must be the whole value, not inside $in, $nin or $ne');
+  }
+  for (const purpose of [...(rule.purposes ?? []), ...(rule.unlessPurposes ?? [])]) {
+    if (!purposes.includes(purpose)) fail(at(rule.purposes?.includes(purpose) ? 'purposes' : 'unlessPurposes'), `purpose "${purpose}" is not declared in purposes`);
   }
   for (const field of [...(rule.fields ?? []), ...Object.keys(rule.mask ?? {})]) {
     if (!hideableFields(type).includes(field)) fail(at(rule.fields?.includes(field) ? 'fields' : 'mask'), `${type}.${field} does not exist or cannot be hidden or masked`);
@@ -105,13 +115,15 @@ function fail(path: PropertyKey[], message: string): never {
 }
 
 /** The CASL ability of one principal under one purpose: only the rules that apply to them. */
-function buildAbility(file: PolicyFile<CaslBody>, principal: Principal, purpose: string | null): Ability {
+function buildAbility(file: PolicyFile<CaslBody>, principal: Principal, declared: string | null): Ability {
+  const purpose = declared !== null && file.body.purposes.includes(declared) ? declared : null;
   const origin = new Map<object, RuleData>();
   const raw: RawRuleOf<MongoAbility>[] = [];
   for (const rule of file.body.rules) {
     if (!rule.roles.some((role) => principal.roles.includes(role))) continue;
     if (rule.scopes && !rule.scopes.some((scope) => principal.scopes.includes(scope))) continue;
     if (rule.purposes && (purpose === null || !rule.purposes.includes(purpose))) continue;
+    if (rule.unlessPurposes && purpose !== null && rule.unlessPurposes.includes(purpose)) continue;
     const conditions = interpolate(rule.conditions, principal);
     // a rule naming an attribute the principal lacks applies to nothing: never to "null" rows
     if (conditions === undefined) continue;

@@ -27,9 +27,11 @@ function evaluate(policy: ActivePolicy, request: PolicyRequest): ModuleDecision 
     if (decision?.effect !== 'allow' && decision?.effect !== 'deny' && decision?.effect !== 'abstain') throw new Error('no effect');
     return decision;
   } catch (error) {
+    // the details are for operators; the caller learns which policy failed, and that it denied
+    console.error(`policy ${policy.id} failed to decide ${request.action}:`, error);
     return {
       effect: 'deny',
-      reasons: [{ code: 'POLICY_ERROR', message: `${policy.id} failed to decide: ${(error as Error).message ?? String(error)}`, regulation: null }],
+      reasons: [{ code: 'POLICY_ERROR', message: `${policy.id} could not decide this request, so it is denied`, regulation: null }],
       obligations: {},
     };
   }

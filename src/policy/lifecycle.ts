@@ -25,13 +25,13 @@ export async function readActivations(sql: Sql): Promise<Activation[]> {
 /** Records an activation and tells every listening instance, in one transaction. */
 export async function recordActivation(
   sql: Sql,
-  activation: Pick<Activation, 'module' | 'version' | 'sha256' | 'mode' | 'activatedBy'> & { effectiveFrom?: Date | undefined },
+  activation: Pick<Activation, 'module' | 'version' | 'sha256' | 'mode' | 'activatedBy' | 'effectiveFrom'>,
 ): Promise<Activation> {
   return sql.begin(async (tx) => {
     const [row] = await tx<Activation[]>`
       insert into policy_activations (module, version, sha256, mode, effective_from, activated_by)
       values (${activation.module}, ${activation.version}, ${activation.sha256}, ${activation.mode},
-              ${activation.effectiveFrom ?? sql`now()`}, ${activation.activatedBy})
+              ${activation.effectiveFrom}, ${activation.activatedBy})
       returning *`;
     await tx`select pg_notify(${POLICY_CHANNEL}, ${row!.id})`;
     return row!;

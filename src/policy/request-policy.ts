@@ -118,7 +118,7 @@ export function createRequestPolicy({ versions, principal, purpose, now, onShado
       if (!byAction) effects.set(typeName, (byAction = new Map()));
       let found = byAction.get(action);
       if (found === undefined) {
-        found = resourceOf(action) === typeName ? fieldEffectsOf(typeDecision(action), report) : null;
+        found = resourceOf(action) === typeName ? fieldEffectsOf(typeDecision(action), action, report) : null;
         byAction.set(action, found);
       }
       return found;
@@ -127,10 +127,19 @@ export function createRequestPolicy({ versions, principal, purpose, now, onShado
   };
 }
 
-function fieldEffectsOf(decision: Decision, report: PolicyReport): FieldEffects | null {
+function fieldEffectsOf(decision: Decision, action: string, report: PolicyReport): FieldEffects | null {
+  // a record reached without a read grant (a mutation's payload) shows nothing: fail closed
+  if (!decision.allow) {
+    const error = denied(decision, action);
+    return {
+      apply() {
+        throw error;
+      },
+    };
+  }
   const hide = new Set(decision.obligations.hide ?? []);
   const mask = new Map(Object.entries(decision.obligations.mask ?? {}));
-  if (!decision.allow || (hide.size === 0 && mask.size === 0)) return null;
+  if (hide.size === 0 && mask.size === 0) return null;
   return {
     apply(fieldName, path, resolve) {
       if (hide.has(fieldName)) {

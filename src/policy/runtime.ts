@@ -84,7 +84,9 @@ export async function startPolicyRuntime({ db, dir, modules, watch = true, log =
   };
   await refresh();
 
-  const unlisten = db.embedded ? undefined : (await db.sql.listen(POLICY_CHANNEL, () => void refresh().catch((e) => log(`policy: refresh failed: ${e}`)))).unlisten;
+  const onNotify = () => void refresh().catch((e) => log(`policy: refresh failed: ${e}`));
+  // onlisten also runs after a reconnect: re-read what may have been activated meanwhile
+  const unlisten = db.embedded ? undefined : (await db.sql.listen(POLICY_CHANNEL, onNotify, onNotify)).unlisten;
   const unwatch = watch
     ? store.watch(() => {
         cache = undefined;
@@ -129,7 +131,11 @@ export async function startPolicyRuntime({ db, dir, modules, watch = true, log =
     async activate({ module, version, mode, effectiveFrom, by }) {
       const loaded = store.get(`${module}@${version}`);
       if (!loaded) throw clientError('BAD_USER_INPUT', `no valid policy file ${module}@${version} is loaded`, { field: 'input.version' });
-      const activation = await recordActivation(db.sql, { module, version, sha256: loaded.file.sha256, mode, effectiveFrom, activatedBy: by });
+      // history is never rewritten: an activation takes effect now or later, and not before its file says
+      const now = Date.now();
+      if (effectiveFrom && effectiveFrom.getTime() < now - 1000) throw clientError('BAD_USER_INPUT', 'an activation cannot take effect in the past', { field: 'input.effectiveFrom' });
+      const from = new Date(Math.max(effectiveFrom?.getTime() ?? now, new Date(loaded.file.effectiveFrom).getTime(), now));
+      const activation = await recordActivation(db.sql, { module, version, sha256: loaded.file.sha256, mode, effectiveFrom: from, activatedBy: by });
       await refresh(); // this instance applies it now; others on their notification
       return activation;
     },

@@ -45,7 +45,11 @@ describe('advisors', () => {
 
   it('see identity numbers and phones masked, and the response lists the masked paths', async () => {
     const [row] = await gw.db.sql<[{ idNumber: string; phone: string; name: string }]>`select id_number, phone, name from customers where id = ${ours}`;
-    const response = await gw.request(`query($id: ID!) { customer(id: $id) { name idNumber phone } }`, { token: advisor, variables: { id: toGlobalId('Customer', ours) } });
+    const response = await gw.request(`query($id: ID!) { customer(id: $id) { name idNumber phone } }`, {
+      token: advisor,
+      purpose: 'account-servicing',
+      variables: { id: toGlobalId('Customer', ours) },
+    });
     expect(response.data.customer).toEqual({
       name: row.name,
       idNumber: `${row.idNumber.slice(0, 3)}${'*'.repeat(11)}${row.idNumber.slice(-4)}`,
@@ -64,6 +68,16 @@ describe('advisors', () => {
     );
     expect(response.data).toEqual({ customer: null, node: null, alias: null });
     expect(response.errors?.map((e) => e.extensions.code)).toEqual(['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND']);
+  });
+
+  it('see no personal information without a declared purpose (PIPL Art. 6), and the response lists the hidden paths', async () => {
+    const response = await gw.request(`query($id: ID!) { customer(id: $id) { name idNumber phone email birthDate investorType } }`, {
+      token: advisor,
+      variables: { id: toGlobalId('Customer', ours) },
+    });
+    expect(response.errors).toBeUndefined();
+    expect(response.data.customer).toEqual({ name: null, idNumber: null, phone: null, email: null, birthDate: null, investorType: expect.any(String) });
+    expect(response.extensions?.policy.hidden).toEqual(['customer.name', 'customer.idNumber', 'customer.phone', 'customer.email', 'customer.birthDate']);
   });
 });
 
@@ -163,6 +177,12 @@ describe('the policy lifecycle', () => {
     expect((await advisorCustomers()).errors).toBeUndefined();
   });
 
+  it('never takes effect in the past: history is not rewritten', async () => {
+    const response = await activate('access', '2', 'ENFORCE', { effectiveFrom: '2020-01-01T00:00:00Z' });
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.effectiveFrom' });
+    expect((await advisorCustomers()).errors).toBeUndefined();
+  });
+
   it('switches to a scheduled version at its effective instant, without a restart', async () => {
     const at = new Date(Date.now() + 1500);
     await activate('access', '2', 'ENFORCE', { effectiveFrom: at.toISOString() });
@@ -198,7 +218,11 @@ describe('policy files changed while running', () => {
     expect(await waitFor(() => gw.policies.store.get('access@3') !== undefined)).toBe(true);
     expect(gw.policies.store.get('access@2')!.file.sha256).toBe(v2);
     expect((await activate('access', '3', 'ENFORCE')).data.activatePolicy).toMatchObject({ name: 'access', version: '3', mode: 'ENFORCE' });
-    const response = await gw.request(`query($id: ID!) { customer(id: $id) { name email birthDate } }`, { token: advisor, variables: { id: toGlobalId('Customer', ours) } });
+    const response = await gw.request(`query($id: ID!) { customer(id: $id) { name email birthDate } }`, {
+      token: advisor,
+      purpose: 'account-servicing',
+      variables: { id: toGlobalId('Customer', ours) },
+    });
     expect(response.errors).toBeUndefined();
     expect(response.data.customer).toMatchObject({ email: null, birthDate: null, name: expect.any(String) });
     expect(response.extensions?.policy).toMatchObject({ hidden: ['customer.email', 'customer.birthDate'], versions: expect.arrayContaining(['access@3']) });

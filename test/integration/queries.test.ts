@@ -114,3 +114,17 @@ describe('abusive documents', () => {
     expect((await gw.request(`{ products(first: 1) { totalCount } }`, { token: staff })).data.products.totalCount).toBeGreaterThan(0);
   });
 });
+
+describe('disclosures', () => {
+  it('do not exist before they are published, not even by id', async () => {
+    // next quarter's report, already loaded, to be published in a week
+    const [future] = await gw.db.sql<{ id: string }[]>`
+      insert into disclosures (product_id, kind, version, title, body, published_at)
+      values (1, 'PERIODIC_REPORT', 99, '下季度报告', '尚未披露的内容', now() + interval '7 days') returning id`;
+    const [past] = await gw.db.sql<{ id: string }[]>`select id from disclosures where published_at <= now() order by id limit 1`;
+    const ask = (key: string) =>
+      gw.request(`query($id: ID!) { disclosure(id: $id) { id } node(id: $id) { id } }`, { token: staff, variables: { id: toGlobalId('Disclosure', key) } });
+    expect((await ask(future!.id)).errors?.map((e) => e.extensions.code)).toEqual(['NOT_FOUND', 'NOT_FOUND']);
+    expect((await ask(past!.id)).data.disclosure.id).toBe(toGlobalId('Disclosure', past!.id));
+  });
+});

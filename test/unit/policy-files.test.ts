@@ -90,6 +90,21 @@ describe('a broken policy file is refused with its file and line', async () => {
     expect((await loadBroken((t) => t.replace('subject: RiskAlert', 'subject: Alert'))).line).toBe(lineOf(original, 'subject: RiskAlert'));
   });
 
+  it('a variable inside an operator, which would be compared literally', async () => {
+    const line = lineOf(original, 'conditions: { customerId: "${principal.customerId}" }');
+    expect((await loadBroken((t) => t.replace('conditions: { customerId: "${principal.customerId}" }', 'conditions: { customerId: { $ne: "${principal.customerId}" } }'))).line).toBe(line);
+  });
+
+  it('an action about another resource than the rule\'s subject, which would never apply', async () => {
+    const line = lineOf(original, 'actions: [transaction.read]');
+    expect((await loadBroken((t) => t.replace('actions: [transaction.read]', 'actions: [account.read]'))).line).toBe(line);
+  });
+
+  it('a purpose the file does not declare', async () => {
+    const line = lineOf(original, 'purposes: [marketing]');
+    expect((await loadBroken((t) => t.replace('purposes: [marketing]', 'purposes: [marketting]'))).line).toBe(line);
+  });
+
   it('a condition naming a principal attribute that does not exist', async () => {
     const line = lineOf(original, 'conditions: { customerId: "${principal.customerId}" }');
     expect((await loadBroken((t) => t.replace('conditions: { customerId: "${principal.customerId}" }', 'conditions: { customerId: "${principal.customer}" }'))).line).toBe(line);
