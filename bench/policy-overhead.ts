@@ -34,6 +34,9 @@ import type { PolicyModule, PolicyRequest } from '../src/policy/types.ts';
 import { allowAllPolicy } from './allow-all-policy.ts';
 import { expectData, openBench, table, type BenchGateway } from './support.ts';
 
+// a declared purpose, so personal data is read and masked (without one it would be hidden, and cheaper)
+const PURPOSE = 'risk-control';
+
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '2.5' },
@@ -103,7 +106,7 @@ async function microBenchmarks(): Promise<(string | number)[][]> {
   const customer: Principal = { id: 'bench-customer', roles: ['customer'], customerId: '1', scopes: [] };
 
   // the type-level decision a list makes (rows as a condition, masks), for a principal whose ability is cached
-  const listRequest: PolicyRequest = { principal: compliance, purpose: 'risk-control', action: 'customer.read', now };
+  const listRequest: PolicyRequest = { principal: compliance, purpose: PURPOSE, action: 'customer.read', now };
   // the record-level decision (CASL matches the record's attributes)
   const recordRequest: PolicyRequest = { principal: customer, purpose: null, action: 'account.read', now, resource: { type: 'Account', id: '10', attributes: { customerId: '1', kind: 'CUSTOMER' } } };
   for (const request of [listRequest, recordRequest]) {
@@ -197,8 +200,7 @@ async function load(gateway: BenchGateway, token: string, body: string, seconds:
   const result: Result = await autocannon({
     url: gateway.url,
     method: 'POST',
-    // a declared purpose, so personal data is read and masked (without one it would be hidden, and cheaper)
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', authorization: `Bearer ${token}`, 'x-access-purpose': 'risk-control' },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', authorization: `Bearer ${token}`, 'x-access-purpose': PURPOSE },
     body,
     connections: CONNECTIONS,
     duration: seconds,
@@ -246,8 +248,8 @@ async function loadTests(): Promise<{ rows: (string | number)[][]; rounds: (stri
     // both variants answer the same rows without errors; only "on" masks (and reports it)
     for (const { name, body } of scenarios) {
       const { query, variables } = JSON.parse(body);
-      const a = await use('off').request(query, { token, variables });
-      const b = await use('on').request(query, { token, variables });
+      const a = await use('off').request(query, { token, variables, purpose: PURPOSE });
+      const b = await use('on').request(query, { token, variables, purpose: PURPOSE });
       expectData(a, `${name} (off)`);
       expectData(b, `${name} (on)`);
       const masked = b.extensions?.policy?.masked ?? [];

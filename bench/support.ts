@@ -64,7 +64,7 @@ export interface BenchGateway {
   statements: StatementLog;
   /** Unexpected errors the gateway logged (masked as INTERNAL_SERVER_ERROR in responses that still say 200). */
   readonly errors: number;
-  request<T = any>(query: string, options?: { token?: string; variables?: Record<string, unknown> }): Promise<GraphQLResponse<T>>;
+  request<T = any>(query: string, options?: { token?: string; variables?: Record<string, unknown>; purpose?: string }): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -188,13 +188,14 @@ export async function openBench({ customers = 200, seedName = 'bench', verbose =
               statements = [];
             },
           },
-          async request(query, { token, variables } = {}) {
+          async request(query, { token, variables, purpose } = {}) {
             const response = await fetch(server.url, {
               method: 'POST',
               headers: {
                 'content-type': 'application/json',
                 accept: 'application/graphql-response+json, application/json',
                 ...(token ? { authorization: `Bearer ${token}` } : {}),
+                ...(purpose ? { 'x-access-purpose': purpose } : {}),
               },
               body: JSON.stringify({ query, variables }),
             });
