@@ -19,18 +19,13 @@ import { defaultModules } from '../src/policy/modules.ts';
 import { startPolicyRuntime, type PolicyRuntime } from '../src/policy/runtime.ts';
 import { seed, type SeedSummary } from '../src/seed/seed.ts';
 import { listen, type RunningServer } from '../src/server.ts';
+import { postGraphQL, type GraphQLResponse, type RequestOptions } from '../test/support/http.ts';
+
+export type { GraphQLResponse };
 
 export const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const JWT = { secret: DEV_JWT_SECRET, devSecret: true, jwksUrl: undefined, jwksFile: undefined, issuer: undefined, audience: undefined };
-
-/** A GraphQL response as the client sees it. */
-export interface GraphQLResponse<T = any> {
-  status: number;
-  data?: T;
-  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; [key: string]: unknown } }[];
-  extensions?: Record<string, any>;
-}
 
 /** One SQL statement a gateway's client sent. */
 export interface Statement {
@@ -64,7 +59,7 @@ export interface BenchGateway {
   statements: StatementLog;
   /** Unexpected errors the gateway logged (masked as INTERNAL_SERVER_ERROR in responses that still say 200). */
   readonly errors: number;
-  request<T = any>(query: string, options?: { token?: string; variables?: Record<string, unknown>; purpose?: string }): Promise<GraphQLResponse<T>>;
+  request<T = any>(query: string, options?: RequestOptions): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -188,19 +183,7 @@ export async function openBench({ customers = 200, seedName = 'bench', verbose =
               statements = [];
             },
           },
-          async request(query, { token, variables, purpose } = {}) {
-            const response = await fetch(server.url, {
-              method: 'POST',
-              headers: {
-                'content-type': 'application/json',
-                accept: 'application/graphql-response+json, application/json',
-                ...(token ? { authorization: `Bearer ${token}` } : {}),
-                ...(purpose ? { 'x-access-purpose': purpose } : {}),
-              },
-              body: JSON.stringify({ query, variables }),
-            });
-            return { status: response.status, ...((await response.json()) as object) };
-          },
+          request: (query, options) => postGraphQL(server.url, query, options),
           async close() {
             if (!gateways.delete(bench)) return;
             await server.close(5000);

@@ -10,22 +10,9 @@ import { loadConfig } from '../../src/config.ts';
 import { seed } from '../../src/seed/seed.ts';
 import { listen } from '../../src/server.ts';
 import { freshDatabase } from './database.ts';
+import { postGraphQL, type GraphQLResponse, type RequestOptions } from './http.ts';
 
-/** A GraphQL response as the client sees it. */
-export interface GraphQLResponse<T = any> {
-  status: number;
-  data?: T;
-  errors?: { message: string; path?: (string | number)[]; extensions: { code: string; [key: string]: any } }[];
-  extensions?: Record<string, any>;
-}
-
-export interface RequestOptions {
-  variables?: Record<string, unknown>;
-  /** A bearer token; omitted sends no Authorization header. */
-  token?: string;
-  purpose?: string;
-  headers?: Record<string, string>;
-}
+export type { GraphQLResponse, RequestOptions };
 
 /** A gateway listening on a loopback port, over its own seeded database. */
 export interface TestGateway {
@@ -66,20 +53,7 @@ export async function startGateway({ customers = 40, seedName = 'test', policies
     shadowLog,
     token,
     customerToken: (key) => token({ sub: `customer-${key}`, roles: ['customer'], customerId: toGlobalId('Customer', key) }),
-    async request(query, { variables, token, purpose, headers = {} } = {}) {
-      const response = await fetch(server.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json, application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(purpose ? { 'x-access-purpose': purpose } : {}),
-          ...headers,
-        },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { status: response.status, ...((await response.json()) as object) };
-    },
+    request: (query, options) => postGraphQL(server.url, query, options),
     async close() {
       await server.close(1000);
       await shadowLog.close();

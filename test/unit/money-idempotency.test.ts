@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkIdempotencyKey, fingerprint } from '../../src/money/idempotency.ts';
+import { extensionsOf } from '../support/errors.ts';
 
-const fieldOf = (run: () => void) => {
-  try {
-    run();
-  } catch (error) {
-    return (error as { extensions: { code: string; field?: string } }).extensions;
-  }
-  return undefined;
-};
 
 describe('idempotency keys', () => {
   it.each([
@@ -29,7 +22,7 @@ describe('idempotency keys', () => {
     ['a non-ASCII letter', 'schlüssel'],
     ['an emoji', 'key-🔑'],
   ])('refuses a key with %s as BAD_USER_INPUT naming input.idempotencyKey', (_case, key) => {
-    expect(fieldOf(() => checkIdempotencyKey(key))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.idempotencyKey' });
+    expect(extensionsOf(() => checkIdempotencyKey(key))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.idempotencyKey' });
   });
 });
 

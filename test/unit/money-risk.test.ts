@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { riskQuestionnairePolicy, type Questionnaire } from '../../plugins/risk-questionnaire.ts';
 import { expiresAt, score } from '../../src/money/risk-assessment.ts';
+import { extensionsOf } from '../support/errors.ts';
 
 const option = (score: number) => ({ label: `option ${score}`, score });
 const item = (id: string) => ({ id, question: `${id}?`, options: [0, 1, 2, 3, 4].map(option) });
@@ -28,14 +29,6 @@ const answers = (total: number, last = 4) => {
   }
   return out;
 };
-const fieldOf = (run: () => void) => {
-  try {
-    run();
-  } catch (error) {
-    return (error as { extensions: { code: string; field?: string } }).extensions;
-  }
-  return undefined;
-};
 
 describe('scoring the risk questionnaire', () => {
   it.each([
@@ -58,14 +51,14 @@ describe('scoring the risk questionnaire', () => {
   });
 
   it('names input.answers for the wrong number of answers', () => {
-    expect(fieldOf(() => score([1, 2, 3], questionnaire))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.answers' });
-    expect(fieldOf(() => score([], questionnaire))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.answers' });
-    expect(fieldOf(() => score(Array(11).fill(1), questionnaire))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.answers' });
+    expect(extensionsOf(() => score([1, 2, 3], questionnaire))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.answers' });
+    expect(extensionsOf(() => score([], questionnaire))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.answers' });
+    expect(extensionsOf(() => score(Array(11).fill(1), questionnaire))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.answers' });
   });
 
   it('names input.answers[i] for a score item i does not offer', () => {
-    expect(fieldOf(() => score([1, 1, 1, 5, 1, 1, 1, 1, 1, 1], questionnaire))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.answers[3]' });
-    expect(fieldOf(() => score([-1, 1, 1, 1, 1, 1, 1, 1, 1, 1], questionnaire))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.answers[0]' });
+    expect(extensionsOf(() => score([1, 1, 1, 5, 1, 1, 1, 1, 1, 1], questionnaire))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.answers[3]' });
+    expect(extensionsOf(() => score([-1, 1, 1, 1, 1, 1, 1, 1, 1, 1], questionnaire))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.answers[0]' });
   });
 
   it('makes an assessment expire validityDays after it was made', () => {
