@@ -115,12 +115,10 @@ builder.mutationFields((t) => ({
     type: TransactionRef,
     action: 'product.purchase',
     args: { input: t.arg({ type: PurchaseInput, required: true }) },
-    policyResource: ({ input }, { sql }) =>
-      productMovementFacts(sql, keyOf(input.accountId, 'Account', 'input.accountId'), keyOf(input.productId, 'Product', 'input.productId')),
+    policyResource: productFacts,
     resolve: (_root, { input, ...args }, context) =>
       purchase(movement(context, permitOf(args)), {
-        productKey: keyOf(input.productId, 'Product', 'input.productId'),
-        accountKey: keyOf(input.accountId, 'Account', 'input.accountId'),
+        ...productMovementKeys(input),
         amount: input.amount,
         idempotencyKey: input.idempotencyKey,
         confirmRiskMismatch: input.confirmRiskMismatch ?? false,
@@ -130,12 +128,10 @@ builder.mutationFields((t) => ({
     type: TransactionRef,
     action: 'product.redeem',
     args: { input: t.arg({ type: RedeemInput, required: true }) },
-    policyResource: ({ input }, { sql }) =>
-      productMovementFacts(sql, keyOf(input.accountId, 'Account', 'input.accountId'), keyOf(input.productId, 'Product', 'input.productId')),
+    policyResource: productFacts,
     resolve: (_root, { input, ...args }, context) =>
       redeem(movement(context, permitOf(args)), {
-        productKey: keyOf(input.productId, 'Product', 'input.productId'),
-        accountKey: keyOf(input.accountId, 'Account', 'input.accountId'),
+        ...productMovementKeys(input),
         amount: input.amount,
         idempotencyKey: input.idempotencyKey,
       }),
@@ -154,6 +150,17 @@ builder.mutationFields((t) => ({
       }),
   }),
 }));
+
+/** The keys a purchase or redemption names, each refused with its own field when malformed. */
+function productMovementKeys(input: { productId: string; accountId: string }) {
+  return { productKey: keyOf(input.productId, 'Product', 'input.productId'), accountKey: keyOf(input.accountId, 'Account', 'input.accountId') };
+}
+
+/** What suitability and access need to know before a purchase or redemption is decided. */
+function productFacts({ input }: Record<string, any>, { sql }: GatewayContext) {
+  const { productKey, accountKey } = productMovementKeys(input);
+  return productMovementFacts(sql, accountKey, productKey);
+}
 
 /** What a money movement needs from the request: the permit says which accounts it may debit. */
 function movement(context: GatewayContext, accounts: Permit): MovementContext {
