@@ -1,28 +1,23 @@
-// The "policies off" baseline of bench/policy-overhead.ts: a RequestPolicy that allows every action
-// on every row and applies no field obligations, so the gate is a no-op allow. Grants are cached per
-// request and action exactly like the real one (the gate makes one permit per grant and the loaders
-// batch per permit: a fresh grant per call would also switch batching off and flatter the real run).
+// The "policies off" baseline of bench/policy-overhead.ts: the real policy runtime, except that
+// every version set allows every action on every row with no obligations, no facts and no
+// observers, so the gate is a no-op allow. Permits, loaders and batching stay exactly as in the
+// real run (the gate still makes one permit per request and action), so the comparison measures
+// the decisions, their obligations and the decision stream, not a different data path.
 
-import { clientError } from '../src/errors.ts';
-import { ALL } from '../src/policy/condition.ts';
-import type { AccessGrant, PolicyReport, RequestPolicy, RequestPolicyOptions } from '../src/policy/request-policy.ts';
-import { resourceOf } from '../src/resources.ts';
+import type { PolicyRuntime, VersionSet } from '../src/policy/runtime.ts';
+import type { Decision } from '../src/policy/types.ts';
 
-export function allowAllPolicy(_options: RequestPolicyOptions): RequestPolicy {
-  const grants = new Map<string, AccessGrant>();
-  const report: PolicyReport = { versions: [], hidden: [], masked: [] };
+const ALLOW: Decision = { allow: true, verdicts: [], obligations: {} };
+
+export function allowAllRuntime(real: PolicyRuntime): PolicyRuntime {
+  const sets = new WeakMap<VersionSet, VersionSet>();
   return {
-    access(action) {
-      let grant = grants.get(action);
-      if (!grant) {
-        const resource = resourceOf(action);
-        if (!resource) throw clientError('POLICY_DENIED', `${action} names no resource`);
-        grants.set(action, (grant = { action, resource, rows: ALL }));
-      }
-      return grant;
+    ...real,
+    at(now) {
+      const set = real.at(now);
+      let open = sets.get(set);
+      if (!open) sets.set(set, (open = { ...set, missing: [], shadows: [], facts: [], observers: [], decide: () => ALLOW, decideWithShadow: () => ALLOW }));
+      return open;
     },
-    decideOn: () => ({}),
-    fieldEffects: () => null,
-    report: () => report,
   };
 }

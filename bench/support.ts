@@ -13,9 +13,9 @@ import { createAuthenticator, mintToken, type Authenticate, type TokenClaims } f
 import { DEV_JWT_SECRET, loadConfig } from '../src/config.ts';
 import { createClient, openDatabase, type ClientOptions, type Database, type Sql } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { createGateway, type GatewayOptions } from '../src/gateway.ts';
+import { catalogue, createGateway, type GatewayOptions } from '../src/gateway.ts';
 import { toGlobalId } from '../src/ids.ts';
-import { defaultModules } from '../src/policy/modules.ts';
+import { configuredModules } from '../src/policy/commands.ts';
 import { startPolicyRuntime, type PolicyRuntime } from '../src/policy/runtime.ts';
 import { seed, type SeedSummary } from '../src/seed/seed.ts';
 import { listen, type RunningServer } from '../src/server.ts';
@@ -44,7 +44,9 @@ export interface StatementLog {
   reset(): void;
 }
 
-export interface BenchGatewayOptions extends Pick<GatewayOptions, 'requestPolicy' | 'batchLoads'> {
+export interface BenchGatewayOptions extends Pick<GatewayOptions, 'batchLoads' | 'observers'> {
+  /** The policy runtime the gateway decides with, from the real one (e.g. bench/allow-all-policy.ts). */
+  runtime?: (real: PolicyRuntime) => PolicyRuntime;
   /** Keep the text of every statement (for breakdowns); counting alone is always on. */
   recordStatements?: boolean;
   /** Connections of this gateway's client. @default 10 (as `fingate start`) */
@@ -124,7 +126,7 @@ export async function openBench({ customers = 200, seedName = 'bench', verbose =
     log(`bench: seeding ${customers} customers into ${databaseName}…`);
     const seeded = await seed(db.sql, { customers, seed: seedName });
     log(`bench: ${seeded.customers} customers, ${seeded.transactions} transactions, ${seeded.products} products, ${seeded.accounts} accounts`);
-    policies = await startPolicyRuntime({ db, dir: loadConfig({}).policiesDir, modules: defaultModules(), watch: false, log: (m) => log(m) });
+    policies = await startPolicyRuntime({ db, dir: loadConfig({}).policiesDir, modules: await configuredModules(loadConfig({})), catalogue, watch: false, log: (m) => log(m) });
     const authenticate = await createAuthenticator(JWT);
     const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `bench-${claims.roles[0]}`, ...claims });
     const runtime = policies;
@@ -137,7 +139,7 @@ export async function openBench({ customers = 200, seedName = 'bench', verbose =
       seeded,
       token,
       customerToken: (key) => token({ roles: ['customer'], customerId: toGlobalId('Customer', key) }),
-      async gateway({ recordStatements = false, max = 10, ...options } = {}) {
+      async gateway({ recordStatements = false, max = 10, runtime: choose = (real: PolicyRuntime) => real, ...options } = {}) {
         let count = 0;
         let internal = 0;
         let statements: Statement[] = [];
@@ -153,7 +155,7 @@ export async function openBench({ customers = 200, seedName = 'bench', verbose =
             if (recordStatements) statements.push({ connection, text });
           },
         });
-        const gateway = createGateway({ sql, authenticate, policies: runtime, logError: (error) => {
+        const gateway = createGateway({ sql, authenticate, policies: choose(runtime), logError: (error) => {
             // the first says what is wrong; a failing run repeats it thousands of times
             if (errors++ === 0) log(`gateway error: ${(error as Error)?.stack ?? error}`);
           },

@@ -1,6 +1,7 @@
 // The AML data module: the large-value transaction rules (大额交易报告标准) that money movements
-// apply, as data compliance edits in policies/aml/. Services read the body (src/money/aml.ts); the
-// module itself decides nothing yet, so `compile` abstains. When AML becomes a Rego module its
+// apply, as data compliance edits in policies/aml/. The business day they total over is the
+// gateway's (FINGATE_TIME_ZONE). Services read the body (src/money/aml.ts); the
+// module itself decides nothing yet (engine `data` abstains). When AML becomes a Rego module its
 // decision can take over, with these thresholds as its data.
 
 import { z } from 'zod';
@@ -14,15 +15,6 @@ const channel = z.enum(['CASH', 'TRANSFER']);
 const scope = z.enum(['DOMESTIC', 'CROSS_BORDER']);
 /** The ledger's transaction types that move money between a customer's account and another account. */
 const transactionType = z.enum(['TRANSFER', 'PURCHASE', 'REDEMPTION']);
-
-const timeZone = z.string().refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as Asia/Shanghai');
 
 /** One large-value rule: a PBOC feature code and the movements it covers, with thresholds per currency. */
 const largeValueRule = z.strictObject({
@@ -45,8 +37,6 @@ const body = z.strictObject({
     aggregation: z.strictObject({
       /** Single transactions and their same-day cumulative total both count. */
       window: z.literal('BUSINESS_DAY'),
-      /** The business day's time zone. */
-      timeZone,
       /** Whose transactions add up: the customer a transaction is booked to. */
       per: z.literal('CUSTOMER'),
     }),
@@ -71,18 +61,12 @@ const body = z.strictObject({
   }),
 });
 
-/** The body of an `aml` policy file: the large-value rules money movements apply. */
-export type AmlRules = z.infer<typeof body>;
-/** One large-value rule of `AmlRules`. */
-export type LargeValueRule = AmlRules['largeValue']['rules'][number];
-
-/** The `aml` policy module (engine `data`): validates the file; services apply its rules. */
-export function amlPolicy(): PolicyModule<AmlRules> {
+/** The `aml` policy module (engine `data`): validates the file; src/money/aml.ts applies its rules. */
+export function amlPolicy(): PolicyModule<z.infer<typeof body>> {
   return {
     name: 'aml',
     engine: 'data',
     description: 'Anti-money-laundering rules as data: large-value transaction thresholds (PBOC Order 〔2016〕No.3 Art.5)',
     body,
-    compile: () => ({ decide: () => ({ effect: 'abstain', reasons: [], obligations: {} }) }),
   };
 }

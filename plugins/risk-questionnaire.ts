@@ -4,10 +4,7 @@
 
 import { z } from 'zod';
 import type { PolicyModule } from '../src/policy/types.ts';
-
-export const TOLERANCES = ['C1', 'C2', 'C3', 'C4', 'C5'] as const;
-/** An ordinary investor's risk-tolerance class, C1 most conservative (适当性办法). */
-export type Tolerance = (typeof TOLERANCES)[number];
+import { TOLERANCES } from '../src/policy/vocabulary.ts';
 
 const score = z.number().int().min(0).max(1000);
 
@@ -86,16 +83,12 @@ const body = z
     });
   });
 
-/** The body of a `risk-questionnaire` policy file. */
-export type Questionnaire = z.infer<typeof body>;
-
-/** The `risk-questionnaire` policy module (engine `data`): validates the file; the service scores with it. */
-export function riskQuestionnairePolicy(): PolicyModule<Questionnaire> {
+/** The `risk-questionnaire` policy module (engine `data`): validates the file; src/money/risk-assessment.ts scores with it. */
+export function riskQuestionnairePolicy(): PolicyModule<z.infer<typeof body>> {
   return {
     name: 'risk-questionnaire',
     engine: 'data',
     description: 'The investor risk-tolerance questionnaire: items, C1–C5 score bands, lowest-category answers, validity',
     body,
-    compile: () => ({ decide: () => ({ effect: 'abstain', reasons: [], obligations: {} }) }),
   };
 }

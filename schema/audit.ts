@@ -8,6 +8,7 @@ export const DecisionEnum = builder.enumType('Decision', { values: ['ALLOW', 'DE
 
 const AuditEventRef = builder.objectRef<AuditEventRow>('AuditEvent').implement({
   action: 'audit.read',
+  resource: 'AuditEvent',
   interfaces: [NodeRef],
   description: 'One access decision: who, why, what, under which policy versions, and the outcome. Never personal data values.',
   fields: (t) => ({
@@ -46,6 +47,8 @@ const AuditChainStatusRef = builder
   .objectRef<Awaited<ReturnType<typeof verifyChain>>>('AuditChainStatus')
   .implement({
     action: 'audit.read',
+    resource: 'AuditEvent',
+    records: { key: () => 'chain', attributes: () => ({}) },
     fields: (t) => ({
       verified: t.exposeBoolean('verified'),
       sealedThrough: t.exposeString('sealedThrough', { nullable: true }),
@@ -60,15 +63,13 @@ registerNode('AuditEvent', { action: 'audit.read', load: ({ sql }, permit, key) 
 builder.queryFields((t) => ({
   auditEvents: t.field({
     type: AuditEventConnection,
-    action: 'audit.read',
     description: 'The audit trail in log order',
     args: { ...pageArgs, filter: t.arg({ type: AuditEventFilter }) },
     resolve: (_root, args, { sql }) => listAuditEvents(sql, permitOf(args), args, args.filter ?? {}),
   }),
   auditChain: t.field({
     type: AuditChainStatusRef,
-    action: 'audit.read',
     description: 'Recomputes the hash chain and reports the first broken position',
-    resolve: (_root, _args, { sql }) => verifyChain(sql),
+    resolve: (_root, args, { sql }) => verifyChain(sql, permitOf(args)),
   }),
 }));

@@ -1,57 +1,59 @@
 import { loadAccountsOf, loadAccount } from '../src/data/accounts.ts';
-import { listCustomers, loadCustomer, loadRiskProfile } from '../src/data/customers.ts';
+import { listCustomers, loadCustomer, loadRiskAssessments, loadRiskProfile } from '../src/data/customers.ts';
 import { loadAcknowledgements } from '../src/data/disclosures.ts';
 import { customerTransactions } from '../src/data/transactions.ts';
 import { keyOf, toGlobalId } from '../src/ids.ts';
 import { submitRiskAssessment } from '../src/money/risk-assessment.ts';
 import { permitOf } from '../src/policy/gate.ts';
+import { TOLERANCES } from '../src/policy/vocabulary.ts';
 import { builder } from './builder.ts';
 import { existing, NodeRef, pageArgs, registerNode } from './relay.ts';
 import { AccountRef, AcknowledgementRef, CustomerConnection, CustomerRef, RiskProfileRef, TransactionConnection } from './refs.ts';
 
 export const RiskTolerance = builder.enumType('RiskTolerance', {
   description: 'Investor risk-tolerance classes (适当性办法), C1 most conservative',
-  values: ['C1', 'C2', 'C3', 'C4', 'C5'] as const,
+  values: TOLERANCES,
 });
 export const InvestorType = builder.enumType('InvestorType', { values: ['ORDINARY', 'PROFESSIONAL'] as const });
 
 CustomerRef.implement({
   action: 'customer.read',
+  resource: 'Customer',
   interfaces: [NodeRef],
   fields: (t) => ({
     id: t.id({ action: 'public', resolve: (c) => toGlobalId('Customer', c.id) }),
-    name: t.exposeString('name', { nullable: true, description: 'Personal information: masked or hidden by the privacy policy' }),
-    idNumber: t.exposeString('idNumber', { nullable: true, description: 'Resident ID number (sensitive): masked by default' }),
-    phone: t.exposeString('phone', { nullable: true }),
-    email: t.exposeString('email', { nullable: true }),
-    birthDate: t.field({ type: 'Date', nullable: true, resolve: (c) => c.birthDate }),
+    name: t.exposeString('name', { nullable: true, personal: 'name', description: 'Personal information: masked or hidden by the privacy policy' }),
+    idNumber: t.exposeString('idNumber', { nullable: true, personal: 'identityNumber', description: 'Resident ID number (sensitive): masked by default' }),
+    phone: t.exposeString('phone', { nullable: true, personal: 'phone' }),
+    email: t.exposeString('email', { nullable: true, personal: 'email' }),
+    birthDate: t.field({ type: 'Date', nullable: true, personal: 'birthDate', resolve: (c) => c.birthDate }),
     investorType: t.field({ type: InvestorType, resolve: (c) => c.investorType }),
     riskProfile: t.field({
       type: RiskProfileRef,
       nullable: true,
       description: 'The latest risk assessment, null if none',
-      resolve: (c, _args, { sql, loaders }) => loadRiskProfile(sql, loaders, c.id),
+      resolve: (c, args, { sql, loaders }) => loadRiskProfile(sql, loaders, permitOf(args), c.id),
     }),
     accounts: t.field({
       type: [AccountRef],
-      action: 'account.read',
       resolve: (c, args, { sql, loaders }) => loadAccountsOf(sql, loaders, permitOf(args), c.id),
     }),
     transactions: t.field({
       type: TransactionConnection,
-      action: 'transaction.read',
       args: pageArgs,
       resolve: (c, args, { sql, loaders }) => customerTransactions(sql, loaders, permitOf(args), c.id, args),
     }),
     acknowledgements: t.field({
       type: [AcknowledgementRef],
-      resolve: (c, _args, { sql, loaders }) => loadAcknowledgements(sql, loaders, c.id),
+      resolve: (c, args, { sql, loaders }) => loadAcknowledgements(sql, loaders, permitOf(args), c.id),
     }),
   }),
 });
 
 RiskProfileRef.implement({
-  action: 'customer.read',
+  action: 'riskProfile.read',
+  resource: 'RiskProfile',
+  records: { load: ({ sql }, permit, keys) => loadRiskAssessments(sql, permit, keys) },
   fields: (t) => ({
     tolerance: t.field({ type: RiskTolerance, resolve: (r) => r.tolerance }),
     assessedAt: t.field({ type: 'DateTime', resolve: (r) => r.assessedAt }),
@@ -62,12 +64,13 @@ RiskProfileRef.implement({
 
 AccountRef.implement({
   action: 'account.read',
+  resource: 'Account',
   interfaces: [NodeRef],
   fields: (t) => ({
     id: t.id({ action: 'public', resolve: (a) => toGlobalId('Account', a.id) }),
     currency: t.exposeString('currency'),
     balance: t.field({ type: 'Decimal', resolve: (a) => a.balance }),
-    cardNumber: t.exposeString('cardNumber', { nullable: true, description: 'Bank card number: masked by default' }),
+    cardNumber: t.exposeString('cardNumber', { nullable: true, personal: 'cardNumber', description: 'Bank card number: masked by default' }),
   }),
 });
 
@@ -85,7 +88,6 @@ builder.queryFields((t) => ({
   me: t.field({
     type: CustomerRef,
     nullable: true,
-    action: 'customer.read',
     description: 'The customer the caller is (customer tokens); null for staff',
     resolve: (_root, args, { sql, loaders, principal }) =>
       principal.customerId ? loadCustomer(sql, loaders, permitOf(args), principal.customerId) : null,
@@ -93,13 +95,11 @@ builder.queryFields((t) => ({
   customer: t.field({
     type: CustomerRef,
     nullable: true,
-    action: 'customer.read',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, { sql, loaders }) => existing(loadCustomer(sql, loaders, permitOf(args), keyOf(args.id, 'Customer')), 'Customer'),
   }),
   customers: t.field({
     type: CustomerConnection,
-    action: 'customer.read',
     args: { ...pageArgs, filter: t.arg({ type: CustomerFilter }) },
     resolve: (_root, args, { sql }) => listCustomers(sql, permitOf(args), args),
   }),
@@ -115,6 +115,7 @@ builder.mutationField('submitRiskAssessment', (t) =>
   t.field({
     type: RiskProfileRef,
     action: 'customer.assessRisk',
+    resource: 'Customer',
     description: "Scores the caller's answers to the active risk questionnaire and stores the new profile",
     args: { input: t.arg({ type: RiskAssessmentInput, required: true }) },
     resolve: (_root, { input, ...args }, { sql, principal, now, policyData }) =>

@@ -1,4 +1,4 @@
-import { loadDisclosure } from '../src/data/disclosures.ts';
+import { loadAcknowledgementsByKey, loadDisclosure } from '../src/data/disclosures.ts';
 import { loadProduct } from '../src/data/products.ts';
 import { keyOf, toGlobalId } from '../src/ids.ts';
 import { acknowledgeDisclosure } from '../src/money/acknowledgements.ts';
@@ -13,12 +13,12 @@ export const DisclosureKind = builder.enumType('DisclosureKind', {
 
 DisclosureRef.implement({
   action: 'disclosure.read',
+  resource: 'Disclosure',
   interfaces: [NodeRef],
   fields: (t) => ({
     id: t.id({ action: 'public', resolve: (d) => toGlobalId('Disclosure', d.id) }),
     product: t.field({
       type: ProductRef,
-      action: 'product.read',
       resolve: (d, args, { sql, loaders }) => existing(loadProduct(sql, loaders, permitOf(args), d.productId), 'Product'),
     }),
     kind: t.field({ type: DisclosureKind, resolve: (d) => d.kind as never }),
@@ -30,11 +30,12 @@ DisclosureRef.implement({
 });
 
 AcknowledgementRef.implement({
-  action: 'customer.read',
+  action: 'acknowledgement.read',
+  resource: 'Acknowledgement',
+  records: { load: ({ sql }, permit, keys) => loadAcknowledgementsByKey(sql, permit, keys) },
   fields: (t) => ({
     disclosure: t.field({
       type: DisclosureRef,
-      action: 'disclosure.read',
       resolve: (a, args, { sql, loaders, now }) => existing(loadDisclosure(sql, loaders, permitOf(args), a.disclosureId, now), 'Disclosure'),
     }),
     acknowledgedAt: t.field({ type: 'DateTime', resolve: (a) => a.acknowledgedAt }),
@@ -47,7 +48,6 @@ builder.queryField('disclosure', (t) =>
   t.field({
     type: DisclosureRef,
     nullable: true,
-    action: 'disclosure.read',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, { sql, loaders, now }) => existing(loadDisclosure(sql, loaders, permitOf(args), keyOf(args.id, 'Disclosure'), now), 'Disclosure'),
   }),
@@ -61,6 +61,7 @@ builder.mutationField('acknowledgeDisclosure', (t) =>
   t.field({
     type: AcknowledgementRef,
     action: 'disclosure.acknowledge',
+    resource: 'Customer',
     description: 'Records that the caller has read this disclosure version; repeating it returns the same record',
     args: { input: t.arg({ type: AcknowledgeDisclosureInput, required: true }) },
     resolve: (_root, { input, ...args }, { sql, principal, now }) =>

@@ -11,6 +11,8 @@ export const PolicyMode = builder.enumType('PolicyMode', {
 
 const PolicyVersionRef = builder.objectRef<PolicyListing>('PolicyVersion').implement({
   action: 'policy.read',
+  resource: 'Policy',
+  records: { key: (p) => `${p.module}@${p.version}`, attributes: (p) => ({ module: p.module }) },
   description: 'One version of one policy module, and how it runs now',
   fields: (t) => ({
     name: t.exposeString('module'),
@@ -26,7 +28,6 @@ const PolicyVersionRef = builder.objectRef<PolicyListing>('PolicyVersion').imple
 builder.queryField('policies', (t) =>
   t.field({
     type: [PolicyVersionRef],
-    action: 'policy.read',
     description: 'Every valid policy version on disk, with the mode it runs in now',
     resolve: (_root, args, { policies, now }) => {
       const permit = permitOf(args);
@@ -48,18 +49,21 @@ builder.mutationField('activatePolicy', (t) =>
   t.field({
     type: PolicyVersionRef,
     action: 'policy.activate',
+    resource: 'Policy',
     description: 'Enforces, shadows or deactivates a policy version, now or from a scheduled instant; every instance applies it within a second',
     args: { input: t.arg({ type: ActivatePolicyInput, required: true }) },
     resolve: async (_root, { input, ...args }, { policies, principal }) => {
-      if (!matches(permitOf(args).rows, { module: input.name })) throw badInput('input.name', `you may not activate ${input.name}`);
       const version = /^v?([1-9]\d{0,8})$/.exec(input.version)?.[1];
       if (!version) throw badInput('input.version', 'must be a version number such as "2"');
+      const { records } = permitOf(args);
+      records!.decide({ type: 'Policy', id: `${input.name}@${version}`, attributes: { module: input.name }, facts: {}, args: { input } });
       const activation = await policies.activate({
         module: input.name,
         version: Number(version),
         mode: input.mode,
         effectiveFrom: input.effectiveFrom ?? undefined,
         by: principal.id,
+        observe: (tx) => records!.observe(tx),
       });
       const file = policies.store.get(`${activation.module}@${activation.version}`)!.file;
       return {

@@ -3,6 +3,7 @@ import { loadInstitution, loadLicences } from '../src/data/institutions.ts';
 import { listProducts, loadProduct } from '../src/data/products.ts';
 import { keyOf, toGlobalId } from '../src/ids.ts';
 import { permitOf } from '../src/policy/gate.ts';
+import { RISK_LEVELS } from '../src/policy/vocabulary.ts';
 import { builder } from './builder.ts';
 import { existing, NodeRef, pageArgs, registerNode } from './relay.ts';
 import { DisclosureRef, InstitutionRef, LicenseRef, ProductConnection, ProductRef } from './refs.ts';
@@ -12,7 +13,7 @@ export const LicenseType = builder.enumType('LicenseType', {
 });
 export const ProductRiskLevel = builder.enumType('ProductRiskLevel', {
   description: 'Product risk grades, R1 lowest',
-  values: ['R1', 'R2', 'R3', 'R4', 'R5'] as const,
+  values: RISK_LEVELS,
 });
 export const ProductCategory = builder.enumType('ProductCategory', {
   values: ['DEPOSIT', 'WEALTH_MANAGEMENT', 'FUND', 'INSURANCE', 'LOAN', 'PAYMENT'] as const,
@@ -23,16 +24,18 @@ export const ProductStatus = builder.enumType('ProductStatus', {
 
 InstitutionRef.implement({
   action: 'institution.read',
+  resource: 'Institution',
   interfaces: [NodeRef],
   fields: (t) => ({
     id: t.id({ action: 'public', resolve: (i) => toGlobalId('Institution', i.id) }),
     name: t.exposeString('name'),
-    licenses: t.field({ type: [LicenseRef], resolve: (i, _args, { sql, loaders }) => loadLicences(sql, loaders, i.id) }),
+    licenses: t.field({ type: [LicenseRef], resolve: (i, args, { sql, loaders }) => loadLicences(sql, loaders, permitOf(args), i.id) }),
   }),
 });
 
 LicenseRef.implement({
-  action: 'institution.read',
+  action: 'licence.read',
+  resource: 'Licence',
   fields: (t) => ({
     type: t.field({ type: LicenseType, resolve: (l) => l.type as never }),
     number: t.exposeString('number'),
@@ -45,6 +48,7 @@ LicenseRef.implement({
 
 ProductRef.implement({
   action: 'product.read',
+  resource: 'Product',
   interfaces: [NodeRef],
   fields: (t) => ({
     id: t.id({ action: 'public', resolve: (p) => toGlobalId('Product', p.id) }),
@@ -55,25 +59,21 @@ ProductRef.implement({
     status: t.field({ type: ProductStatus, resolve: (p) => p.status as never }),
     issuer: t.field({
       type: InstitutionRef,
-      action: 'institution.read',
       resolve: (p, args, { sql, loaders }) => existing(loadInstitution(sql, loaders, permitOf(args), p.issuerId), 'Institution'),
     }),
     distributor: t.field({
       type: InstitutionRef,
-      action: 'institution.read',
       description: 'The institution that sells it on this platform',
       resolve: (p, args, { sql, loaders }) => existing(loadInstitution(sql, loaders, permitOf(args), p.distributorId), 'Institution'),
     }),
     minAmount: t.field({ type: 'Decimal', resolve: (p) => p.minAmount }),
     disclosures: t.field({
       type: [DisclosureRef],
-      action: 'disclosure.read',
       resolve: (p, args, { sql, loaders, now }) => loadDisclosuresOf(sql, loaders, permitOf(args), p.id, now),
     }),
     currentDisclosure: t.field({
       type: DisclosureRef,
       nullable: true,
-      action: 'disclosure.read',
       description: 'The newest published risk disclosure (or prospectus) a buyer must acknowledge',
       resolve: (p, args, { sql, loaders, now }) => currentDisclosureOf(sql, loaders, permitOf(args), p.id, now),
     }),
@@ -95,13 +95,11 @@ builder.queryFields((t) => ({
   product: t.field({
     type: ProductRef,
     nullable: true,
-    action: 'product.read',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, { sql, loaders }) => existing(loadProduct(sql, loaders, permitOf(args), keyOf(args.id, 'Product')), 'Product'),
   }),
   products: t.field({
     type: ProductConnection,
-    action: 'product.read',
     args: { ...pageArgs, filter: t.arg({ type: ProductFilter }) },
     resolve: (_root, args, { sql }) => listProducts(sql, permitOf(args), args),
   }),

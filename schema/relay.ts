@@ -3,7 +3,8 @@ import type { GatewayContext } from '../src/context.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, toCursor, type Page } from '../src/data/page.ts';
 import { badInput, notFound } from '../src/errors.ts';
 import { parseGlobalId, type NodeType } from '../src/ids.ts';
-import { permitOf, type Action, type Permit } from '../src/policy/gate.ts';
+import { permitOf, type Action } from '../src/policy/gate.ts';
+import type { Permit } from '../src/policy/permit.ts';
 import { builder } from './builder.ts';
 
 const NODE_TYPE = Symbol('fingate.nodeType');
@@ -66,20 +67,23 @@ export const PageInfoRef = builder.objectRef<{ hasNextPage: boolean; endCursor: 
 });
 
 /**
- * The `XConnection` and `XEdge` types of a node type. They only arrange rows a permit already
- * selected, so their own fields are public.
+ * The `XConnection` and `XEdge` types of a node type. A field returning the connection is decided
+ * under the node type's read action; the connection and its edges only arrange the rows that
+ * permit selected, so their own fields are public.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Pothos refs carry the builder's types
 export function connectionOf<T extends { id: string }>(name: string, node: ObjectRef<any, T>) {
   const edge = builder.objectRef<T>(`${name}Edge`).implement({
     action: 'public',
     fields: (t) => ({
-      node: t.field({ type: node, resolve: (row) => row as never }),
+      // the connection's field decided these rows under the node type's read action
+      node: t.field({ type: node, action: 'public', resolve: (row) => row as never }),
       cursor: t.string({ resolve: (row) => toCursor(row.id) }),
     }),
   });
   return builder.objectRef<Page<T>>(`${name}Connection`).implement({
     action: 'public',
+    connectionOf: name,
     fields: (t) => ({
       edges: t.field({ type: [edge], resolve: (page) => page.rows }),
       pageInfo: t.field({

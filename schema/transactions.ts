@@ -1,11 +1,11 @@
 import { loadCustomer } from '../src/data/customers.ts';
-import { accountMovementFacts, productMovementFacts } from '../src/data/facts.ts';
 import { loadProduct } from '../src/data/products.ts';
-import { listTransactions, loadAlertsOf, loadTransaction } from '../src/data/transactions.ts';
+import { listTransactions, loadAlertsOf, loadTransaction, transactionsByKey } from '../src/data/transactions.ts';
 import { keyOf, toGlobalId } from '../src/ids.ts';
 import type { GatewayContext } from '../src/context.ts';
 import { purchase, redeem, transfer, type MovementContext } from '../src/money/movements.ts';
-import { permitOf, type Permit } from '../src/policy/gate.ts';
+import { permitOf } from '../src/policy/gate.ts';
+import type { Permit } from '../src/policy/permit.ts';
 import { builder } from './builder.ts';
 import { existing, NodeRef, pageArgs, registerNode } from './relay.ts';
 import { CustomerRef, ProductRef, RiskAlertRef, TransactionConnection, TransactionRef } from './refs.ts';
@@ -20,6 +20,8 @@ export const TransactionStatus = builder.enumType('TransactionStatus', {
 
 TransactionRef.implement({
   action: 'transaction.read',
+  resource: 'Transaction',
+  records: { load: ({ sql }, permit, keys) => transactionsByKey(sql, permit, keys) },
   interfaces: [NodeRef],
   fields: (t) => ({
     id: t.id({ action: 'public', resolve: (x) => toGlobalId('Transaction', x.id) }),
@@ -29,19 +31,16 @@ TransactionRef.implement({
     currency: t.exposeString('currency'),
     customer: t.field({
       type: CustomerRef,
-      action: 'customer.read',
       resolve: (x, args, { sql, loaders }) => existing(loadCustomer(sql, loaders, permitOf(args), x.customerId), 'Customer'),
     }),
     product: t.field({
       type: ProductRef,
       nullable: true,
-      action: 'product.read',
       resolve: (x, args, { sql, loaders }) => (x.productId ? loadProduct(sql, loaders, permitOf(args), x.productId) : null),
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (x) => x.createdAt }),
     riskAlerts: t.field({
       type: [RiskAlertRef],
-      action: 'riskAlert.read',
       resolve: (x, args, { sql, loaders }) => loadAlertsOf(sql, loaders, permitOf(args), x.id),
     }),
   }),
@@ -63,13 +62,11 @@ builder.queryFields((t) => ({
   transaction: t.field({
     type: TransactionRef,
     nullable: true,
-    action: 'transaction.read',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, { sql, loaders }) => existing(loadTransaction(sql, loaders, permitOf(args), keyOf(args.id, 'Transaction')), 'Transaction'),
   }),
   transactions: t.field({
     type: TransactionConnection,
-    action: 'transaction.read',
     description: 'Newest first',
     args: { ...pageArgs, filter: t.arg({ type: TransactionFilter }) },
     resolve: (_root, args, { sql }) => {
@@ -114,8 +111,8 @@ builder.mutationFields((t) => ({
   purchaseProduct: t.field({
     type: TransactionRef,
     action: 'product.purchase',
+    resource: 'Account',
     args: { input: t.arg({ type: PurchaseInput, required: true }) },
-    policyResource: productFacts,
     resolve: (_root, { input, ...args }, context) =>
       purchase(movement(context, permitOf(args)), {
         ...productMovementKeys(input),
@@ -127,8 +124,8 @@ builder.mutationFields((t) => ({
   redeemProduct: t.field({
     type: TransactionRef,
     action: 'product.redeem',
+    resource: 'Account',
     args: { input: t.arg({ type: RedeemInput, required: true }) },
-    policyResource: productFacts,
     resolve: (_root, { input, ...args }, context) =>
       redeem(movement(context, permitOf(args)), {
         ...productMovementKeys(input),
@@ -139,8 +136,8 @@ builder.mutationFields((t) => ({
   transfer: t.field({
     type: TransactionRef,
     action: 'account.transfer',
+    resource: 'Account',
     args: { input: t.arg({ type: TransferInput, required: true }) },
-    policyResource: ({ input }, { sql }) => accountMovementFacts(sql, keyOf(input.fromAccountId, 'Account', 'input.fromAccountId')),
     resolve: (_root, { input, ...args }, context) =>
       transfer(movement(context, permitOf(args)), {
         fromAccountKey: keyOf(input.fromAccountId, 'Account', 'input.fromAccountId'),
@@ -156,13 +153,7 @@ function productMovementKeys(input: { productId: string; accountId: string }) {
   return { productKey: keyOf(input.productId, 'Product', 'input.productId'), accountKey: keyOf(input.accountId, 'Account', 'input.accountId') };
 }
 
-/** What suitability and access need to know before a purchase or redemption is decided. */
-function productFacts({ input }: Record<string, any>, { sql }: GatewayContext) {
-  const { productKey, accountKey } = productMovementKeys(input);
-  return productMovementFacts(sql, accountKey, productKey);
-}
-
 /** What a money movement needs from the request: the permit says which accounts it may debit. */
 function movement(context: GatewayContext, accounts: Permit): MovementContext {
-  return { sql: context.sql, principalId: context.principal.id, accounts, now: context.now, aml: context.policyData.aml };
+  return { sql: context.sql, principalId: context.principal.id, accounts, now: context.now, timeZone: context.timeZone, aml: context.policyData.aml };
 }

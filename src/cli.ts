@@ -6,12 +6,11 @@ import { loadConfig, type Config } from './config.ts';
 import { openDatabase, type Database, type Sql } from './db/database.ts';
 import { migrate, MigrationError } from './db/migrate.ts';
 import { StartupError } from './errors.ts';
-import { createGateway } from './gateway.ts';
+import { catalogue, createGateway } from './gateway.ts';
 import { toGlobalId } from './ids.ts';
 import { pruneExpiredKeys } from './money/idempotency.ts';
 import { PolicyBuildError } from './policy/build.ts';
-import { policyCommand } from './policy/commands.ts';
-import { defaultModules } from './policy/modules.ts';
+import { configuredModules, policyCommand } from './policy/commands.ts';
 import { startPolicyRuntime } from './policy/runtime.ts';
 import { createShadowLog } from './policy/shadow-log.ts';
 import { ROLES } from './policy/principal.ts';
@@ -74,6 +73,7 @@ async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { memory: { type: 'boolean', default: false } } });
   const config = loadConfig(process.env, { memory: values.memory });
   const authenticate = await createAuthenticator(config.jwt);
+  const modules = await configuredModules(config);
   // resources close in reverse order, also when start-up fails half-way (a port in use)
   const closers: (() => Promise<void>)[] = [];
   try {
@@ -85,7 +85,7 @@ async function start(args: string[]): Promise<void> {
       log(`seeding ${config.demoCustomers} demo customers into the embedded database…`);
       await seed(db.sql, { customers: config.demoCustomers, seed: 'demo', onProgress: progress });
     }
-    const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules: defaultModules(), log });
+    const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules, catalogue, log });
     closers.unshift(() => policies.close());
     const shadowLog = createShadowLog(db.sql);
     closers.unshift(() => shadowLog.close());
@@ -98,7 +98,8 @@ async function start(args: string[]): Promise<void> {
       sql: db.sql,
       authenticate,
       policies,
-      shadowLog,
+      observers: [shadowLog],
+      timeZone: config.timeZone,
       graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}` }) },
     });
     const server = await listen(gateway, config);

@@ -24,6 +24,8 @@ export interface Config {
   poolMax: number;
   /** The folder of versioned policy files, watched for changes. @default the project's policies/ */
   policiesDir: string;
+  /** Files whose default export lists the policy modules to run (FINGATE_PLUGINS, comma-separated). @default the project's plugins/index.ts */
+  plugins: string[];
 }
 
 /** How bearer tokens are verified (see ../shared/contract/AUTH.md). */
@@ -80,6 +82,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: { memory
     demoCustomers: integer(env, 'FINGATE_DEMO_CUSTOMERS', 1000, 1, 10_000_000),
     poolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
     policiesDir: env.FINGATE_POLICIES_DIR ? resolve(env.FINGATE_POLICIES_DIR) : fileURLToPath(new URL('../policies/', import.meta.url)),
+    plugins: env.FINGATE_PLUGINS
+      ? env.FINGATE_PLUGINS.split(',').map((file) => resolve(file.trim())).filter(Boolean)
+      : [fileURLToPath(new URL('../plugins/index.ts', import.meta.url))],
   };
 }
 

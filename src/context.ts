@@ -1,7 +1,7 @@
-import type { AmlRules } from '../plugins/aml.ts';
-import type { Questionnaire } from '../plugins/risk-questionnaire.ts';
 import type { Sql } from './db/database.ts';
 import type { Loaders } from './data/loaders.ts';
+import type { AmlRules } from './money/aml.ts';
+import type { Questionnaire } from './money/risk-assessment.ts';
 import type { GateContext } from './policy/gate.ts';
 import type { Principal } from './policy/principal.ts';
 import type { PolicyRuntime } from './policy/runtime.ts';
@@ -14,6 +14,8 @@ export interface GatewayContext extends GateContext {
   purpose: string | null;
   /** The request's clock: every decision and query of one request sees the same instant. */
   now: Date;
+  /** The business day's time zone (FINGATE_TIME_ZONE): what "today" means. */
+  timeZone: string;
   loaders: Loaders;
   /** The policy lifecycle (listing and activating versions; decisions go through the gate). */
   policies: PolicyRuntime;

@@ -1,18 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import { schema } from '../schema/index.ts';
-import type { AmlRules } from '../plugins/aml.ts';
-import type { Questionnaire } from '../plugins/risk-questionnaire.ts';
 import type { Authenticate } from './auth.ts';
 import type { GatewayContext } from './context.ts';
+import { factProviders } from './data/facts.ts';
 import { createLoaders } from './data/loaders.ts';
 import type { Sql } from './db/database.ts';
 import { migrationsApplied } from './db/migrate.ts';
 import { isClientError } from './errors.ts';
 import { useQueryLimits } from './limits.ts';
-import { createRequestPolicy, type RequestPolicy, type RequestPolicyOptions } from './policy/request-policy.ts';
+import type { AmlRules } from './money/aml.ts';
+import type { Questionnaire } from './money/risk-assessment.ts';
+import { useDecisionStream } from './policy/decision-stream.ts';
+import { catalogueOf } from './policy/gate.ts';
+import { createRequestPolicy } from './policy/request-policy.ts';
 import type { PolicyRuntime } from './policy/runtime.ts';
-import type { ShadowLog } from './policy/shadow-log.ts';
+import type { Observer } from './policy/types.ts';
 
 /** What the gateway is made of; `createGateway` is the one composition root. */
 export interface GatewayOptions {
@@ -20,28 +24,31 @@ export interface GatewayOptions {
   authenticate: Authenticate;
   /** The policy versions in force, kept current across instances. */
   policies: PolicyRuntime;
-  /** Where shadow versions' differing outcomes go. */
-  shadowLog?: ShadowLog;
+  /** Observers of every request's decisions besides the modules' own (e.g. the shadow log). */
+  observers?: readonly Observer[];
+  /** The business day's time zone. @default "Asia/Shanghai" */
+  timeZone?: string;
   /** Serve GraphiQL at /graphql for browsers (off in production). */
   graphiql?: { headers?: string } | false;
   /** Where unexpected errors go; their details never reach clients. @default console.error */
   logError?: (error: unknown) => void;
-  /** How each request's decisions are made; benchmarks swap in an allow-all baseline. @default createRequestPolicy */
-  requestPolicy?: (options: RequestPolicyOptions) => RequestPolicy;
   /** Batch relation loads (DataLoader); off only to measure what batching saves. @default true */
   batchLoads?: boolean;
 }
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
 
+/** What the schema declares for policies (actions and the resources they cover, personal fields). */
+export const catalogue = catalogueOf(schema);
+
 export function createGateway({
   sql,
   authenticate,
   policies,
-  shadowLog,
+  observers = [],
+  timeZone = 'Asia/Shanghai',
   graphiql = false,
   logError = console.error,
-  requestPolicy = createRequestPolicy,
   batchLoads = true,
 }: GatewayOptions): Gateway {
   return createYoga<Record<string, never>, GatewayContext>({
@@ -58,14 +65,16 @@ export function createGateway({
       const purpose = request.headers.get('x-access-purpose');
       // one version set per request: every decision of this request is made under it
       const versions = policies.at(now);
+      const requestId = request.headers.get('x-request-id') ?? randomUUID();
       return {
         sql,
         principal,
         purpose,
         now,
+        timeZone,
         loaders: createLoaders({ batch: batchLoads }),
         policies,
-        policy: requestPolicy({ versions, principal, purpose, now, onShadowOutcome: shadowLog?.record }),
+        policy: createRequestPolicy({ versions, principal, purpose, now, requestId, facts: factProviders, actions: catalogue.actions }),
         policyData: {
           get aml() {
             return versions.data<AmlRules>('aml');
@@ -95,26 +104,13 @@ export function createGateway({
     },
     plugins: [
       ...useQueryLimits(),
-      usePolicyReport(),
+      useDecisionStream({ observers, logError }),
       useReadinessCheck({
         endpoint: '/readyz',
         check: async () => (await migrationsApplied(sql)) && policies.at(new Date()).missing.length === 0,
       }),
     ],
   });
-}
-
-/** Tells the client which policy versions decided and which fields were hidden or masked. */
-function usePolicyReport(): Plugin<GatewayContext> {
-  return {
-    onExecute: ({ args }) => ({
-      onExecuteDone({ result, setResult }) {
-        if (Symbol.asyncIterator in result) return;
-        const { versions, hidden, masked } = (args.contextValue as GatewayContext).policy.report();
-        setResult({ ...result, extensions: { ...result.extensions, policy: { versions, hidden, masked } } });
-      },
-    }),
-  };
 }
 
 /**

@@ -1,19 +1,25 @@
 import type { Columns } from './db/row-filter.ts';
 
 /**
- * The resource types policies speak about: the SQL behind each attribute they may name (data
- * functions query each table under the alias used here, so a policy's row condition becomes a WHERE
- * clause on that query), and the GraphQL fields a policy may hide or mask (nullable ones only).
+ * The resource types policies speak about: the table behind each, the alias data functions query
+ * it under, and the SQL behind each attribute a policy may name (so a policy's row condition
+ * becomes a WHERE clause on that query). Which actions cover which resource, and which fields are
+ * personal, the schema declares (src/policy/gate.ts catalogueOf).
  */
 export const resources = {
   Customer: {
+    table: 'customers',
     alias: 'c',
-    hideable: ['name', 'idNumber', 'phone', 'email', 'birthDate'],
     columns: { id: 'c.id', customerId: 'c.id', institutionId: 'c.institution_id', investorType: 'c.investor_type', region: 'c.region' },
   },
+  RiskProfile: {
+    table: 'risk_assessments',
+    alias: 'ra',
+    columns: { id: 'ra.id', customerId: 'ra.customer_id', institutionId: '(select institution_id from customers where id = ra.customer_id)' },
+  },
   Account: {
+    table: 'accounts',
     alias: 'a',
-    hideable: ['cardNumber'],
     columns: {
       id: 'a.id',
       customerId: 'a.customer_id',
@@ -22,6 +28,7 @@ export const resources = {
     },
   },
   Transaction: {
+    table: 'transactions',
     alias: 't',
     columns: {
       id: 't.id',
@@ -33,6 +40,7 @@ export const resources = {
     },
   },
   RiskAlert: {
+    table: 'risk_alerts',
     alias: 'r',
     columns: {
       id: 'r.id',
@@ -43,6 +51,7 @@ export const resources = {
     },
   },
   Product: {
+    table: 'products',
     alias: 'p',
     columns: {
       id: 'p.id',
@@ -53,36 +62,24 @@ export const resources = {
       status: 'p.status',
     },
   },
-  Institution: { alias: 'i', columns: { id: 'i.id', kind: 'i.kind' } },
-  Disclosure: { alias: 'd', columns: { id: 'd.id', productId: 'd.product_id', kind: 'd.kind' } },
-  Policy: { alias: 'pa', columns: { module: 'pa.module' } },
-  AuditEvent: { alias: 'ae', columns: { id: 'ae.id', actor: 'ae.actor', resourceType: 'ae.resource_type' } },
-} as const satisfies Record<string, { alias: string; columns: Columns; hideable?: readonly string[] }>;
+  Institution: { table: 'institutions', alias: 'i', columns: { id: 'i.id', kind: 'i.kind' } },
+  Licence: { table: 'licences', alias: 'l', columns: { id: 'l.id', institutionId: 'l.institution_id', type: 'l.type' } },
+  Disclosure: { table: 'disclosures', alias: 'd', columns: { id: 'd.id', productId: 'd.product_id', kind: 'd.kind' } },
+  Acknowledgement: {
+    table: 'disclosure_acknowledgements',
+    alias: 'k',
+    columns: {
+      id: 'k.id',
+      customerId: 'k.customer_id',
+      institutionId: '(select institution_id from customers where id = k.customer_id)',
+      disclosureId: 'k.disclosure_id',
+    },
+  },
+  Policy: { table: 'policy_activations', alias: 'pa', columns: { module: 'pa.module' } },
+  AuditEvent: { table: 'audit_events', alias: 'ae', columns: { id: 'ae.id', actor: 'ae.actor', resourceType: 'ae.resource_type' } },
+} as const satisfies Record<string, { table: string; alias: string; columns: Columns }>;
 
 /** A resource type policies can name. */
 export type ResourceType = keyof typeof resources;
 
 export const isResourceType = (name: string): name is ResourceType => Object.hasOwn(resources, name);
-
-/** Actions whose rows are not the resource their name starts with: money moves out of accounts. */
-const ACTION_RESOURCES: Readonly<Record<string, ResourceType>> = {
-  'product.purchase': 'Account',
-  'product.redeem': 'Account',
-  'customer.assessRisk': 'Customer',
-  'disclosure.acknowledge': 'Customer',
-  'audit.read': 'AuditEvent',
-};
-
-/** The resource whose rows an action covers: `riskAlert.read` covers `RiskAlert` rows. */
-export function resourceOf(action: string): ResourceType | undefined {
-  if (Object.hasOwn(ACTION_RESOURCES, action)) return ACTION_RESOURCES[action];
-  const noun = action.slice(0, action.indexOf('.'));
-  const type = noun.charAt(0).toUpperCase() + noun.slice(1);
-  return isResourceType(type) ? type : undefined;
-}
-
-/** The fields of a resource type that a policy may hide or mask. */
-export function hideableFields(type: ResourceType): readonly string[] {
-  const resource = resources[type];
-  return 'hideable' in resource ? resource.hideable : [];
-}

@@ -1,7 +1,7 @@
 # Investor suitability (投资者适当性), version 1: may this customer buy this product?
 #
-# Input: the purchase request the gate sends (plugins/suitability.ts): input.context.product
-# { category, riskLevel }, input.context.customer { investorType, riskProfile }, input.args.input
+# Input: the purchase request the gate sends (plugins/suitability.ts): input.facts.product
+# { category, riskLevel }, input.facts.customer { investorType, riskProfile }, input.args.input
 # { confirmRiskMismatch }, input.now (an ISO-8601 UTC string, so strings compare as instants).
 # Data: the `data:` section of suitability.v1.yaml (grades, maxGrade, lowestCategoryMaxGrade, regimes).
 # Sources: ../shared/reference/regulations.md section 1 (rules S1–S16).
@@ -70,9 +70,9 @@ decision := result if {
 	}
 } else := deny("RISK_LEVEL_ABOVE_TOLERANCE", concat("", [above_tolerance_message, "; regime ", regime, " has no rule for buying above tolerance"]), null)
 
-product := input.context.product
+product := input.facts.product
 
-customer := input.context.customer
+customer := input.facts.customer
 
 profile := customer.riskProfile
 

@@ -21,7 +21,7 @@ purchase(prod, customer, confirm) := {
 	"action": "product.purchase",
 	"resource": {"type": "Account", "id": "10", "attributes": {"customerId": "1"}},
 	"args": {"input": {"productId": "5", "accountId": "10", "amount": "1000.00", "idempotencyKey": "k-1", "confirmRiskMismatch": confirm}},
-	"context": {"product": prod, "customer": customer},
+	"facts": {"product": prod, "customer": customer},
 	"now": now,
 }
 
@@ -141,7 +141,7 @@ test_unknown_risk_level_denies if {
 	codes(result) == ["SUITABILITY_FACTS_MISSING"]
 }
 
-test_missing_context_denies if {
+test_missing_facts_denies if {
 	result := decision with input as {"action": "product.purchase", "now": now}
 	result.allow == false
 	codes(result) == ["SUITABILITY_FACTS_MISSING"]

@@ -1,5 +1,5 @@
 import type { Sql } from '../db/database.ts';
-import type { Permit } from '../policy/gate.ts';
+import type { Permit } from '../policy/permit.ts';
 import type { Loaders } from './loaders.ts';
 import { byKeys, groupBy, permitted } from './query.ts';
 
@@ -22,7 +22,7 @@ export function loadAccountsOf(sql: Sql, loaders: Loaders, permit: Permit, custo
     .get(permit, 'accountsOf', async (keys: readonly string[]) => {
       const rows = await sql<AccountRow[]>`
         select a.* from accounts a
-         where a.customer_id = any(${keys as string[]}::bigint[]) and ${permitted(sql, permit)}
+         where a.customer_id = any(${keys as string[]}::bigint[]) and ${permitted(sql, permit, 'Account')}
          order by a.id`;
       return groupBy(keys, rows, (row) => row.customerId);
     })

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Fragment } from 'postgres';
 import type { Sql } from '../db/database.ts';
-import type { Permit } from '../policy/gate.ts';
+import { checkPermit, type Permit } from '../policy/permit.ts';
+import { clientError } from '../errors.ts';
 import type { Page, PageArgs } from './page.ts';
 import { byKeys, list } from './query.ts';
 
@@ -61,9 +62,12 @@ export interface ChainStatus {
 /**
  * Recomputes the hash chain over every sealed record, in order: each record's hash must be
  * sha256(previous hash || canonical record) and name the previous hash. Reports the first
- * position where that fails.
+ * position where that fails. A chain is verified whole or not at all: the permit must cover every
+ * record (POLICY_DENIED otherwise).
  */
-export async function verifyChain(sql: Sql): Promise<ChainStatus> {
+export async function verifyChain(sql: Sql, permit: Permit): Promise<ChainStatus> {
+  checkPermit(permit, 'AuditEvent');
+  if (permit.rows.op !== 'all') throw clientError('POLICY_DENIED', 'verifying the audit chain needs a read of every record');
   const [{ length }] = await sql<[{ length: string }]>`select count(*)::text as length from audit_events`;
   let previous: string | null = null;
   let sealedThrough: string | null = null;

@@ -1,9 +1,9 @@
 import type { Fragment } from 'postgres';
 import type { Sql } from '../db/database.ts';
-import type { Permit } from '../policy/gate.ts';
+import type { Permit } from '../policy/permit.ts';
 import type { Loaders } from './loaders.ts';
 import type { Page, PageArgs } from './page.ts';
-import { byKeys, list } from './query.ts';
+import { byKeys, list, permitted } from './query.ts';
 
 export interface CustomerRow {
   id: string;
@@ -47,17 +47,25 @@ export function listCustomers(sql: Sql, permit: Permit, args: PageArgs & { filte
   return list<CustomerRow>(sql, permit, args, { where });
 }
 
-/** The latest risk assessment of each customer (expired ones included: `expired` says so). */
-export function loadRiskProfile(sql: Sql, loaders: Loaders, customerId: string): Promise<RiskAssessmentRow | null> {
+/** The latest risk assessment of each customer the permit covers (expired ones included: `expired` says so). */
+export function loadRiskProfile(sql: Sql, loaders: Loaders, permit: Permit, customerId: string): Promise<RiskAssessmentRow | null> {
   return loaders
-    .get(null, 'riskProfile', async (keys: readonly string[]) => {
+    .get(permit, 'riskProfile', async (keys: readonly string[]) => {
       const rows = await sql<RiskAssessmentRow[]>`
-        select distinct on (customer_id) id, customer_id, tolerance, lowest_category, score, assessed_at, expires_at
-          from risk_assessments
-         where customer_id = any(${keys as string[]}::bigint[])
-         order by customer_id, assessed_at desc, id desc`;
+        select distinct on (ra.customer_id) ${assessmentColumns(sql)}
+          from risk_assessments ra
+         where ra.customer_id = any(${keys as string[]}::bigint[]) and ${permitted(sql, permit, 'RiskProfile')}
+         order by ra.customer_id, ra.assessed_at desc, ra.id desc`;
       const found = new Map(rows.map((row) => [row.customerId, row]));
       return keys.map((key) => found.get(key) ?? null);
     })
     .load(customerId);
 }
+
+/** Risk assessments by key, under the permit (a write's payload, read again). */
+export function loadRiskAssessments(sql: Sql, permit: Permit, keys: readonly string[]): Promise<(RiskAssessmentRow | null)[]> {
+  return byKeys<RiskAssessmentRow>(sql, permit, keys);
+}
+
+const assessmentColumns = (sql: Sql) =>
+  sql`ra.id, ra.customer_id, ra.tolerance, ra.lowest_category, ra.score, ra.assessed_at, ra.expires_at`;

@@ -1,5 +1,5 @@
 import type { Sql } from '../db/database.ts';
-import type { Permit } from '../policy/gate.ts';
+import type { Permit } from '../policy/permit.ts';
 import type { Loaders } from './loaders.ts';
 import { byKeys, groupBy, permitted } from './query.ts';
 
@@ -33,7 +33,7 @@ export function loadDisclosuresOf(sql: Sql, loaders: Loaders, permit: Permit, pr
     .get(permit, 'disclosuresOf', async (keys: readonly string[]) => {
       const rows = await sql<DisclosureRow[]>`
         select d.* from disclosures d
-         where d.product_id = any(${keys as string[]}::bigint[]) and d.published_at <= ${now} and ${permitted(sql, permit)}
+         where d.product_id = any(${keys as string[]}::bigint[]) and d.published_at <= ${now} and ${permitted(sql, permit, 'Disclosure')}
          order by d.published_at desc, d.id desc`;
       return groupBy(keys, rows, (row) => row.productId);
     })
@@ -49,12 +49,20 @@ export async function currentDisclosureOf(sql: Sql, loaders: Loaders, permit: Pe
   return disclosures.find((d) => d.kind === 'RISK_DISCLOSURE') ?? disclosures.find((d) => d.kind === 'PROSPECTUS') ?? null;
 }
 
-export function loadAcknowledgements(sql: Sql, loaders: Loaders, customerId: string): Promise<AcknowledgementRow[]> {
+/** Each customer's acknowledgements the permit covers, oldest first. */
+export function loadAcknowledgements(sql: Sql, loaders: Loaders, permit: Permit, customerId: string): Promise<AcknowledgementRow[]> {
   return loaders
-    .get(null, 'acknowledgements', async (keys: readonly string[]) => {
+    .get(permit, 'acknowledgements', async (keys: readonly string[]) => {
       const rows = await sql<AcknowledgementRow[]>`
-        select * from disclosure_acknowledgements where customer_id = any(${keys as string[]}::bigint[]) order by acknowledged_at, id`;
+        select k.* from disclosure_acknowledgements k
+         where k.customer_id = any(${keys as string[]}::bigint[]) and ${permitted(sql, permit, 'Acknowledgement')}
+         order by k.acknowledged_at, k.id`;
       return groupBy(keys, rows, (row) => row.customerId);
     })
     .load(customerId);
+}
+
+/** Acknowledgements by key, under the permit (a write's payload, read again). */
+export function loadAcknowledgementsByKey(sql: Sql, permit: Permit, keys: readonly string[]): Promise<(AcknowledgementRow | null)[]> {
+  return byKeys<AcknowledgementRow>(sql, permit, keys);
 }

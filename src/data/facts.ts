@@ -1,70 +1,66 @@
+// The facts policies decide a write with, by name: what a module lists in `facts` is loaded here,
+// on the write's own transaction after its locks, so a decision sees what the write will act on.
+// They are system reads (src/data/system.ts): the caller's permit decides the write itself.
+// Each provider sends its statement at once, so a write can pipeline them with its locks.
+
 import type { Sql } from '../db/database.ts';
-import { clientError } from '../errors.ts';
-import type { ResourceDocument } from '../policy/request-policy.ts';
+import type { FactSubject } from '../policy/permit.ts';
+import type { FactProvider } from '../policy/request-policy.ts';
+import { permitted } from './query.ts';
+import { systemPermit } from './system.ts';
 
-/*
- * What policies need to know about a record before deciding an action on it: loaded here, in one
- * statement, so decisions stay pure. Attributes are the resource's (for access rules); `context`
- * holds the other facts (the product and the customer's risk profile, for suitability).
- */
-
-interface AccountFacts {
+/** The customer a write acts for (`keys.customer`, or the owner of `keys.account`), with their latest risk profile. */
+export interface CustomerFact {
   id: string;
-  customerId: string | null;
-  institutionId: string | null;
-  kind: string;
-  investorType: string | null;
-  tolerance: string | null;
-  lowestCategory: boolean | null;
-  assessedAt: Date | null;
-  expiresAt: Date | null;
+  institutionId: string;
+  investorType: string;
+  region: string;
+  riskProfile: { tolerance: string; lowestCategory: boolean; assessedAt: string; expiresAt: string } | null;
 }
 
-/** The debited (or credited) customer account, its owner and the owner's latest risk profile. */
-async function accountFacts(sql: Sql, accountKey: string): Promise<AccountFacts | undefined> {
-  const [row] = await sql<AccountFacts[]>`
-    select a.id, a.customer_id, c.institution_id, a.kind, c.investor_type,
-           r.tolerance, r.lowest_category, r.assessed_at, r.expires_at
-      from accounts a
-      left join customers c on c.id = a.customer_id
+/** The product a write deals in (`keys.product`). */
+export interface ProductFact {
+  id: string;
+  category: string;
+  riskLevel: string;
+  status: string;
+  currency: string;
+  minAmount: string;
+  issuerId: string;
+  distributorId: string;
+}
+
+const customers = systemPermit('Customer', 'policy-facts');
+const products = systemPermit('Product', 'policy-facts');
+
+async function customer(tx: Sql, { keys }: FactSubject): Promise<CustomerFact | null> {
+  if (!keys.customer && !keys.account) return null;
+  const [row] = await tx<(Omit<CustomerFact, 'riskProfile'> & { tolerance: string | null; lowestCategory: boolean; assessedAt: Date; expiresAt: Date })[]>`
+    select c.id, c.institution_id, c.investor_type, c.region, r.tolerance, r.lowest_category, r.assessed_at, r.expires_at
+      from customers c
       left join lateral (
         select tolerance, lowest_category, assessed_at, expires_at from risk_assessments
-         where customer_id = a.customer_id order by assessed_at desc, id desc limit 1
+         where customer_id = c.id order by assessed_at desc, id desc limit 1
       ) r on true
-     where a.id = ${accountKey}`;
-  return row;
-}
-
-function accountDocument(account: AccountFacts, context: Record<string, unknown>): ResourceDocument {
+     where c.id = ${keys.customer ?? tx`(select customer_id from accounts where id = ${keys.account!})`} and ${permitted(tx, customers)}`.execute();
+  if (!row) return null;
+  const { tolerance, lowestCategory, assessedAt, expiresAt, ...rest } = row;
   return {
-    type: 'Account',
-    id: account.id,
-    attributes: { id: account.id, customerId: account.customerId, institutionId: account.institutionId, kind: account.kind },
-    context: {
-      ...context,
-      customer: account.customerId && {
-        id: account.customerId,
-        investorType: account.investorType,
-        riskProfile: account.tolerance
-          ? { tolerance: account.tolerance, lowestCategory: account.lowestCategory, assessedAt: account.assessedAt!.toISOString(), expiresAt: account.expiresAt!.toISOString() }
-          : null,
-      },
-    },
+    ...rest,
+    riskProfile: tolerance ? { tolerance, lowestCategory, assessedAt: assessedAt.toISOString(), expiresAt: expiresAt.toISOString() } : null,
   };
 }
 
-/** Facts for buying or redeeming a product through an account. */
-export async function productMovementFacts(sql: Sql, accountKey: string, productKey: string): Promise<ResourceDocument | null> {
-  const [account, [product]] = await Promise.all([
-    accountFacts(sql, accountKey),
-    sql<{ id: string; category: string; riskLevel: string; status: string }[]>`select id, category, risk_level, status from products where id = ${productKey}`,
-  ]);
-  if (!product) throw clientError('NOT_FOUND', 'Product not found', { field: 'input.productId' });
-  return account ? accountDocument(account, { product }) : null;
+async function product(tx: Sql, { keys }: FactSubject): Promise<ProductFact | null> {
+  if (!keys.product) return null;
+  const [row] = await tx<ProductFact[]>`
+    select p.id, p.category, p.risk_level, p.status, p.currency, p.min_amount, p.issuer_id, p.distributor_id
+      from products p where p.id = ${keys.product} and ${permitted(tx, products)}`.execute();
+  return row ?? null;
 }
 
-/** Facts for moving money out of an account. */
-export async function accountMovementFacts(sql: Sql, accountKey: string): Promise<ResourceDocument | null> {
-  const account = await accountFacts(sql, accountKey);
-  return account ? accountDocument(account, {}) : null;
-}
+/** Every fact a policy module may name. */
+export const factProviders: Readonly<Record<string, FactProvider>> = {
+  customer: { load: customer },
+  product: { load: product },
+};

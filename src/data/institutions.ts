@@ -1,7 +1,7 @@
 import type { Sql } from '../db/database.ts';
-import type { Permit } from '../policy/gate.ts';
+import type { Permit } from '../policy/permit.ts';
 import type { Loaders } from './loaders.ts';
-import { byKeys, groupBy } from './query.ts';
+import { byKeys, groupBy, permitted } from './query.ts';
 
 export interface InstitutionRow {
   id: string;
@@ -24,11 +24,14 @@ export function loadInstitution(sql: Sql, loaders: Loaders, permit: Permit, key:
   return loaders.get(permit, 'institution', (keys: readonly string[]) => byKeys<InstitutionRow>(sql, permit, keys)).load(key);
 }
 
-export function loadLicences(sql: Sql, loaders: Loaders, institutionId: string): Promise<LicenceRow[]> {
+/** Each institution's licences the permit covers. */
+export function loadLicences(sql: Sql, loaders: Loaders, permit: Permit, institutionId: string): Promise<LicenceRow[]> {
   return loaders
-    .get(null, 'licences', async (keys: readonly string[]) => {
+    .get(permit, 'licences', async (keys: readonly string[]) => {
       const rows = await sql<LicenceRow[]>`
-        select * from licences where institution_id = any(${keys as string[]}::bigint[]) order by id`;
+        select l.* from licences l
+         where l.institution_id = any(${keys as string[]}::bigint[]) and ${permitted(sql, permit, 'Licence')}
+         order by l.id`;
       return groupBy(keys, rows, (row) => row.institutionId);
     })
     .load(institutionId);

@@ -1,6 +1,6 @@
 import type { Fragment } from 'postgres';
 import type { Sql } from '../db/database.ts';
-import type { Permit } from '../policy/gate.ts';
+import type { Permit } from '../policy/permit.ts';
 import type { Loaders } from './loaders.ts';
 import type { Page, PageArgs } from './page.ts';
 import { byKeys, list } from './query.ts';

@@ -1,30 +1,21 @@
 import type { Fragment } from 'postgres';
 import type { Sql } from '../db/database.ts';
 import { toSql } from '../db/row-filter.ts';
-import type { Permit } from '../policy/gate.ts';
+import { checkPermit, type Permit } from '../policy/permit.ts';
 import { resources, type ResourceType } from '../resources.ts';
 import { cursorKey, pageSize, toPage, type Page, type PageArgs } from './page.ts';
 
-/** The tables behind resource types, queried under the resource's alias. */
-const tables: Record<ResourceType, string> = {
-  Customer: 'customers',
-  Account: 'accounts',
-  Transaction: 'transactions',
-  RiskAlert: 'risk_alerts',
-  Product: 'products',
-  Institution: 'institutions',
-  Disclosure: 'disclosures',
-  Policy: 'policy_activations',
-  AuditEvent: 'audit_events',
-};
-
 /** `from <table> <alias>` for a resource. */
 export function from(sql: Sql, resource: ResourceType): Fragment {
-  return sql`${sql(tables[resource])} ${sql(resources[resource].alias)}`;
+  return sql`${sql(resources[resource].table)} ${sql(resources[resource].alias)}`;
 }
 
-/** The permit's row condition as SQL on the resource's alias. */
-export function permitted(sql: Sql, permit: Permit): Fragment {
+/**
+ * The permit's row condition as SQL on its resource's alias. Every read of a resource's rows goes
+ * through here, so this is where anything that is not a permit (for `resource`, when given) is refused.
+ */
+export function permitted(sql: Sql, permit: Permit, resource?: ResourceType): Fragment {
+  checkPermit(permit, resource);
   return toSql(sql, permit.rows, resources[permit.resource].columns);
 }
 
@@ -38,6 +29,7 @@ export function all(sql: Sql, conditions: Fragment[]): Fragment {
  * or the permit does not cover it (the two are indistinguishable to the caller on purpose).
  */
 export async function byKeys<T extends { id: string }>(sql: Sql, permit: Permit, keys: readonly string[], where: Fragment[] = []): Promise<(T | null)[]> {
+  checkPermit(permit);
   const alias = sql.unsafe(resources[permit.resource].alias);
   const rows = await sql<T[]>`
     select ${alias}.* from ${from(sql, permit.resource)}
@@ -56,6 +48,7 @@ export interface ListOptions {
 
 /** A page of permitted rows, keyset-paginated on id; totalCount counts permitted rows only. */
 export async function list<T extends { id: string }>(sql: Sql, permit: Permit, args: PageArgs, { where = [], order = 'asc' }: ListOptions = {}): Promise<Page<T>> {
+  checkPermit(permit);
   const limit = pageSize(args.first);
   const after = cursorKey(args.after);
   const alias = sql.unsafe(resources[permit.resource].alias);

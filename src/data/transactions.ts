@@ -1,6 +1,6 @@
 import type { Fragment } from 'postgres';
 import type { Sql } from '../db/database.ts';
-import type { Permit } from '../policy/gate.ts';
+import type { Permit } from '../policy/permit.ts';
 import type { Loaders } from './loaders.ts';
 import { cursorKey, pageSize, toPage, type Page, type PageArgs } from './page.ts';
 import { byKeys, groupBy, list, permitted } from './query.ts';
@@ -45,6 +45,11 @@ export function loadTransaction(sql: Sql, loaders: Loaders, permit: Permit, key:
   return loaders.get(permit, 'transaction', (keys: readonly string[]) => byKeys<TransactionRow>(sql, permit, keys)).load(key);
 }
 
+/** Transactions by key, under the permit (a write's payload, read again). */
+export function transactionsByKey(sql: Sql, permit: Permit, keys: readonly string[]): Promise<(TransactionRow | null)[]> {
+  return byKeys<TransactionRow>(sql, permit, keys);
+}
+
 /** Transactions newest first. */
 export function listTransactions(sql: Sql, permit: Permit, args: PageArgs, filter: TransactionFilter = {}): Promise<Page<TransactionRow>> {
   const where: Fragment[] = [];
@@ -68,7 +73,7 @@ export function customerTransactions(sql: Sql, loaders: Loaders, permit: Permit,
       select t.* from unnest(${keys as string[]}::bigint[]) as k(customer_id)
       cross join lateral (
         select t.* from transactions t
-         where t.customer_id = k.customer_id and ${permitted(sql, permit)}
+         where t.customer_id = k.customer_id and ${permitted(sql, permit, 'Transaction')}
            and ${after === undefined ? sql`true` : sql`t.id < ${after}`}
          order by t.id desc
          limit ${limit + 1}
@@ -78,7 +83,7 @@ export function customerTransactions(sql: Sql, loaders: Loaders, permit: Permit,
   const counts = loaders.get(permit, 'customerTransactionCount', async (keys: readonly string[]) => {
     const rows = await sql<{ customerId: string; n: number }[]>`
       select t.customer_id, count(*)::int as n from transactions t
-       where t.customer_id = any(${keys as string[]}::bigint[]) and ${permitted(sql, permit)}
+       where t.customer_id = any(${keys as string[]}::bigint[]) and ${permitted(sql, permit, 'Transaction')}
        group by t.customer_id`;
     const found = new Map(rows.map((row) => [row.customerId, row.n]));
     return keys.map((key) => found.get(key) ?? 0);
@@ -106,7 +111,7 @@ export function loadAlertsOf(sql: Sql, loaders: Loaders, permit: Permit, transac
     .get(permit, 'alertsOf', async (keys: readonly string[]) => {
       const rows = await sql<RiskAlertRow[]>`
         select r.* from risk_alerts r
-         where r.transaction_id = any(${keys as string[]}::bigint[]) and ${permitted(sql, permit)}
+         where r.transaction_id = any(${keys as string[]}::bigint[]) and ${permitted(sql, permit, 'RiskAlert')}
          order by r.id`;
       return groupBy(keys, rows, (row) => row.transactionId);
     })

@@ -8,10 +8,33 @@
 // A transaction counts for the customer it is booked to (the sender of a transfer, the buyer, the
 // redeemer); the receiving side of a customer-to-customer transfer is not counted for the receiver.
 
-import type { AmlRules, LargeValueRule } from '../../plugins/aml.ts';
+import { businessDay } from '../clock.ts';
+import { permitted } from '../data/query.ts';
 import type { Tx } from '../db/database.ts';
+import type { Permit } from '../policy/permit.ts';
 import type { AlertObligation } from '../policy/types.ts';
 import { formatCents, toCents } from './amount.ts';
+
+/** The large-value rules as the `aml` policy file states them (plugins/aml.ts validates the file). */
+export interface AmlRules {
+  largeValue: {
+    /** GTE: "以上（含）", the threshold itself is large. */
+    comparison: 'GTE' | 'GT';
+    classification: { customerType: string; channel: string; scope: string; transactionTypes: readonly string[] };
+    rules: readonly LargeValueRule[];
+  };
+}
+
+/** One large-value rule: a PBOC feature code, the movements it covers, thresholds per currency. */
+export interface LargeValueRule {
+  code: string;
+  description: string;
+  regulation: string;
+  channel: string;
+  customerTypes: readonly string[];
+  scopes: readonly string[];
+  thresholds: Readonly<Record<string, string>>;
+}
 
 /** The facts of one movement the large-value rules look at. Amounts are integer cents. */
 export interface MovementFacts {
@@ -79,68 +102,19 @@ export function alertReason(hit: LargeValueHit, facts: MovementFacts): string {
   return `${hit.rule.description}：${what}，达到大额交易报告标准${threshold}（${hit.rule.code}），依据${hit.rule.regulation}。`;
 }
 
-/** The business day containing `now` in `timeZone`, as the instants of its two midnights [start, end). */
-export function businessDay(now: Date, timeZone: string): { start: Date; end: Date } {
-  // every movement asks; the answer changes once a day, and time-zone arithmetic is not free
-  const last = lastDay.get(timeZone);
-  if (last && last.start <= now && now < last.end) return last;
-  const { year, month, day } = wallClock(now, timeZone);
-  const found = { start: midnight(year, month, day, timeZone), end: midnight(year, month, day + 1, timeZone) };
-  lastDay.set(timeZone, found);
-  return found;
-}
-
-const lastDay = new Map<string, { start: Date; end: Date }>();
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The calendar date and time that clocks in `timeZone` show at `instant`. */
-function wallClock(instant: Date, timeZone: string) {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, format);
-  }
-  const part = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, Number(p.value)]));
-  return { year: part.year!, month: part.month!, day: part.day!, hour: part.hour!, minute: part.minute!, second: part.second! };
-}
-
-/** The instant of 00:00 on a calendar date in `timeZone` (`day` may overflow into the next month). */
-function midnight(year: number, month: number, day: number, timeZone: string): Date {
-  const asUtc = Date.UTC(year, month - 1, day);
-  // the zone's offset at a nearby instant, then once more at the result, for offset changes (DST)
-  let instant = asUtc - offsetAt(new Date(asUtc), timeZone);
-  instant = asUtc - offsetAt(new Date(instant), timeZone);
-  return new Date(instant);
-}
-
-function offsetAt(instant: Date, timeZone: string): number {
-  const w = wallClock(instant, timeZone);
-  const wallAsUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  return wallAsUtc - Math.floor(instant.getTime() / 1000) * 1000;
-}
-
 /**
  * What the counted transactions of the customer who owns `accountKey` add up to, in the account's
  * currency, in the business day of `now` (reversed ones included: they happened). One indexed query
  * on (customer_id, created_at); run it under the customer's lock so no concurrent movement of theirs
  * is missing from it.
  */
-export async function sameDayTotal(tx: Tx, rules: AmlRules, accountKey: string, now: Date): Promise<bigint> {
-  const { start, end } = businessDay(now, rules.largeValue.aggregation.timeZone);
+export async function sameDayTotal(tx: Tx, rules: AmlRules, accounts: Permit, accountKey: string, now: Date, timeZone: string): Promise<bigint> {
+  const { start, end } = businessDay(now, timeZone);
   const [row] = await tx<{ total: string }[]>`
     select coalesce(sum(t.amount), 0)::text as total
       from accounts a join transactions t on t.customer_id = a.customer_id and t.currency = a.currency
-     where a.id = ${accountKey} and t.created_at >= ${start} and t.created_at < ${end}
+     where a.id = ${accountKey} and ${permitted(tx as never, accounts, 'Account')}
+       and t.created_at >= ${start} and t.created_at < ${end}
        and t.type = any(${rules.largeValue.classification.transactionTypes as string[]})
        and t.status in ('COMPLETED', 'REVERSED')`.execute();
   return toCents(row?.total ?? '0');

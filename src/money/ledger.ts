@@ -9,7 +9,7 @@ import type { Sql, Tx } from '../db/database.ts';
 import type { TransactionRow } from '../data/transactions.ts';
 import { permitted } from '../data/query.ts';
 import { clientError } from '../errors.ts';
-import type { Permit } from '../policy/gate.ts';
+import type { Permit } from '../policy/permit.ts';
 import { formatCents, toCents } from './amount.ts';
 
 /** A transaction's client builds SQL fragments exactly as the pool's does; only the types differ. */
@@ -56,7 +56,7 @@ export async function lockActingCustomer(tx: Tx, permit: Permit, accountKey: str
   const [row] = await tx<{ id: string }[]>`
     select c.id from customers c
      where c.id = (select a.customer_id from accounts a
-                    where a.id = ${accountKey} and a.kind = 'CUSTOMER' and ${permitted(fragments(tx), permit)})
+                    where a.id = ${accountKey} and a.kind = 'CUSTOMER' and ${permitted(fragments(tx), permit, 'Account')})
        for no key update`.execute();
   return row?.id ?? null;
 }
@@ -64,12 +64,12 @@ export async function lockActingCustomer(tx: Tx, permit: Permit, accountKey: str
 /**
  * Locks the accounts with these keys, and the collection account of `productKey` if given, in
  * ascending id order (the one order every movement uses), and returns those that exist, each
- * saying whether `permit` covers it (all do without a permit).
+ * saying whether `permit` covers it (a movement credits accounts it may not debit).
  */
-export async function lockAccounts(tx: Tx, keys: readonly string[], { permit, productKey }: { permit?: Permit; productKey?: string } = {}): Promise<LockedAccount[]> {
+export async function lockAccounts(tx: Tx, keys: readonly string[], { permit, productKey }: { permit: Permit; productKey?: string }): Promise<LockedAccount[]> {
   return tx<LockedAccount[]>`
     select a.id, a.kind, a.customer_id, a.product_id, a.currency, a.balance, a.allow_negative,
-           coalesce(${permit ? permitted(fragments(tx), permit) : tx`true`}, false) as permitted
+           coalesce(${permitted(fragments(tx), permit, 'Account')}, false) as permitted
       from accounts a
      where a.id = any(${keys as string[]}::bigint[]) or a.product_id = ${productKey ?? null}
      order by a.id
@@ -129,9 +129,10 @@ export function positionChange(tx: Tx, customerId: string, productId: string, ce
  * transaction, under the same locks as a movement (its customer, then its accounts in id order).
  * A purchase's or redemption's position moves back with the money. Throws NOT_FOUND for an unknown
  * transaction, BAD_USER_INPUT if it is not COMPLETED (or is itself a reversal), INSUFFICIENT_FUNDS
- * if an account or position no longer holds what the reversal takes back.
+ * if an account or position no longer holds what the reversal takes back. `accounts` is the permit
+ * the reversal is made under (it locks accounts it may not debit: the collection account pays back).
  */
-export async function reverseTransaction(sql: Sql, transactionKey: string, now: Date): Promise<TransactionRow> {
+export async function reverseTransaction(sql: Sql, accounts: Permit, transactionKey: string, now: Date): Promise<TransactionRow> {
   return sql.begin(async (tx) => {
     const [original] = await tx<(TransactionRow & { reversesId: string | null })[]>`
       select t.* from transactions t where t.id = ${transactionKey}`;
@@ -139,7 +140,7 @@ export async function reverseTransaction(sql: Sql, transactionKey: string, now: 
     await tx`select id from customers where id = ${original.customerId} for no key update`;
     const legs = await tx<{ accountId: string; amount: string }[]>`
       select account_id, amount from postings where transaction_id = ${original.id} order by id`;
-    const locked = await lockAccounts(tx, legs.map((l) => l.accountId));
+    const locked = await lockAccounts(tx, legs.map((l) => l.accountId), { permit: accounts });
     // re-read under the locks: a concurrent reversal may have won
     const [current] = await tx<{ status: string }[]>`select status from transactions where id = ${original.id} for update`;
     if (current!.status !== 'COMPLETED' || original.type === 'REVERSAL') {

@@ -2,10 +2,13 @@
 // trips (PostgreSQL runs pipelined statements in order, so each sees the locks of those before it):
 //   1. BEGIN; claim the idempotency key (a duplicate waits here until the first request ends), lock
 //      the acting customer, then the accounts involved in id order, and read under those locks what
-//      the checks need: the product, the position, the customer's same-day AML total;
-//   2. decide in plain functions (existence, permission, currency, product status and minimum,
-//      funds, position, large-value rules), then write the ledger transaction, its postings, the
-//      key's result, the position and any alert in ONE statement, and COMMIT.
+//      the checks need: the facts the policies decide with (the product, the customer's risk
+//      profile…), the position, the customer's same-day AML total;
+//   2. the gate decides the movement on its record with those facts (a denial rolls back), then
+//      plain functions check it (existence, permission, currency, product status and minimum,
+//      funds, position, large-value rules); then the ledger transaction, its postings, the key's
+//      result, the position and any alert are written in ONE statement, the decision stream's
+//      observers add their rows, and COMMIT.
 // Two round trips rather than sql.begin's four (it awaits BEGIN and COMMIT on their own): on a
 // busy machine every round trip is a socket write and a context switch on both sides, and they
 // were most of the cost of a movement.
@@ -13,14 +16,15 @@
 // Input wrong on its face (key, amount, the same account twice) is refused before any of this.
 
 import type { Fragment } from 'postgres';
-import type { AmlRules } from '../../plugins/aml.ts';
+import type { CustomerFact, ProductFact } from '../data/facts.ts';
+import { permitted } from '../data/query.ts';
 import type { Sql, Tx } from '../db/database.ts';
 import type { TransactionRow } from '../data/transactions.ts';
 import { badInput, clientError, isClientError } from '../errors.ts';
-import type { Permit } from '../policy/gate.ts';
+import type { Permit } from '../policy/permit.ts';
 import { canonicalAmount, toCents } from './amount.ts';
 import { alertsStatement } from './alerts.ts';
-import { largeValueAlerts, sameDayTotal, type MovementFacts } from './aml.ts';
+import { largeValueAlerts, sameDayTotal, type AmlRules, type MovementFacts } from './aml.ts';
 import { checkIdempotencyKey, claimKey, fingerprint, recordResult, type CanonicalValue, type Claim } from './idempotency.ts';
 import { covers, lockAccounts, lockActingCustomer, positionChange, postTransaction, type LockedAccount, type NewTransaction } from './ledger.ts';
 
@@ -30,12 +34,14 @@ export interface MovementContext {
   /** The token's subject: idempotency keys are scoped to it. */
   principalId: string;
   /**
-   * The accounts this principal may move money out of (a row condition on alias `a`), and what the
-   * decision obliges: its `alerts` are raised with the movement.
+   * The gate's permit for the movement: the accounts this principal may move money out of, and
+   * the gate's decision on the movement's record, made here under the locks.
    */
   accounts: Permit;
   /** The request's clock: the transaction's time and its AML business day. */
   now: Date;
+  /** The business day's time zone (FINGATE_TIME_ZONE). */
+  timeZone: string;
   aml: AmlRules;
 }
 
@@ -82,9 +88,11 @@ export function purchase(ctx: MovementContext, input: PurchaseInput): Promise<Tr
       confirmRiskMismatch: input.confirmRiskMismatch,
     },
     acting: { accountKey: input.accountKey, field: 'input.accountId' },
+    keys: { account: input.accountKey, product: input.productKey },
+    policyInput: { productId: input.productKey, accountId: input.accountKey, amount: canonicalAmount(input.amount), confirmRiskMismatch: input.confirmRiskMismatch },
     read: (tx) => readProductMovement(tx, ctx, input.productKey, input.accountKey),
-    decide: (customerId, { product, accounts }) => {
-      const open = openForDealing(product);
+    decide: (customerId, { accounts }, facts) => {
+      const open = openForDealing(facts.product);
       if (cents < toCents(open.minAmount)) throw badInput('input.amount', `is below the product's minimum of ${open.minAmount}`);
       const from = customerAccount(accounts, input.accountKey, 'input.accountId');
       const collection = collectionAccount(accounts, open.id);
@@ -110,9 +118,11 @@ export function redeem(ctx: MovementContext, input: RedeemInput): Promise<Transa
     idempotencyKey: input.idempotencyKey,
     request: { productKey: input.productKey, accountKey: input.accountKey, amount: canonicalAmount(input.amount) },
     acting: { accountKey: input.accountKey, field: 'input.accountId' },
+    keys: { account: input.accountKey, product: input.productKey },
+    policyInput: { productId: input.productKey, accountId: input.accountKey, amount: canonicalAmount(input.amount) },
     read: (tx) => readProductMovement(tx, ctx, input.productKey, input.accountKey),
-    decide: (customerId, { product, accounts, position }) => {
-      const open = openForDealing(product);
+    decide: (customerId, { accounts, position }, facts) => {
+      const open = openForDealing(facts.product);
       const to = customerAccount(accounts, input.accountKey, 'input.accountId');
       const collection = collectionAccount(accounts, open.id);
       if (to.currency !== open.currency) throw badInput('input.accountId', `is in ${to.currency}; the product is in ${open.currency}`);
@@ -142,6 +152,8 @@ export function transfer(ctx: MovementContext, input: TransferInput): Promise<Tr
     idempotencyKey: input.idempotencyKey,
     request: { fromAccountKey: input.fromAccountKey, toAccountKey: input.toAccountKey, amount: canonicalAmount(input.amount) },
     acting: { accountKey: input.fromAccountKey, field: 'input.fromAccountId' },
+    keys: { account: input.fromAccountKey },
+    policyInput: { fromAccountId: input.fromAccountKey, toAccountId: input.toAccountKey, amount: canonicalAmount(input.amount) },
     read: (tx) => lockAccounts(tx, [input.fromAccountKey, input.toAccountKey], { permit: ctx.accounts }),
     decide: (customerId, accounts) => {
       const from = customerAccount(accounts, input.fromAccountKey, 'input.fromAccountId');
@@ -166,10 +178,20 @@ interface Movement<Facts> {
   request: Readonly<Record<string, CanonicalValue>>;
   /** The customer account whose owner the movement acts for (debited, or credited by a redemption). */
   acting: { accountKey: string; field: string };
+  /** The keys the policies' facts are loaded for (`account`, `product`). */
+  keys: { account: string; product?: string };
+  /** The input as policies see it (`args.input`): keys, the canonical amount, confirmations. */
+  policyInput: Readonly<Record<string, string | boolean>>;
   /** Locks the accounts and reads what `decide` needs; issued in the first round trip. */
   read(tx: Tx): Promise<Facts>;
   /** Checks (throwing client errors) and says what to write. No I/O. */
-  decide(customerId: string, facts: Facts): Decision;
+  decide(customerId: string, read: Facts, facts: MovementPolicyFacts): Decision;
+}
+
+/** The facts a movement needs itself (and policies may too), loaded under its locks. */
+interface MovementPolicyFacts {
+  customer: CustomerFact | null;
+  product: ProductFact | null;
 }
 
 /** What a movement writes: its ledger transaction and, for products, the position change. */
@@ -241,29 +263,40 @@ async function execute<Facts>(
   // Every helper sends its statement synchronously (`.execute()`), so the order below is the order
   // PostgreSQL runs them in. (Had BEGIN failed, the claim could not commit without its result: the
   // database checks that at the end of the statement.)
-  const [, outcome, customerId, facts, dayTotal] = await Promise.all([
+  const records = ctx.accounts.records!;
+  const [, outcome, customerId, read, dayTotal, facts] = await Promise.all([
     begun,
     claimKey(tx, claim),
     lockActingCustomer(tx, ctx.accounts, movement.acting.accountKey),
     movement.read(tx),
-    sameDayTotal(tx, ctx.aml, movement.acting.accountKey, ctx.now),
+    sameDayTotal(tx, ctx.aml, ctx.accounts, movement.acting.accountKey, ctx.now, ctx.timeZone),
+    records.facts(tx as unknown as Sql, { keys: movement.keys, now: ctx.now }, ['customer', 'product']),
   ]);
   // A replay too needs the caller to still act for the account: a stored result is never shown to
   // a caller whose permit does not cover it (e.g. two customers behind one token subject).
   if (customerId === null) throw clientError('NOT_FOUND', 'Account not found', { field: movement.acting.field });
   if (outcome.kind === 'replay') return (await Promise.all([storedTransaction(tx, outcome.transactionId), commit()]))[0];
 
-  const { entry, position } = movement.decide(customerId, facts);
+  // the gate decides on the movement's record with the facts read under the locks
+  const customer = facts.customer as CustomerFact | null;
+  const obligations = records.decide({
+    type: 'Account',
+    id: movement.acting.accountKey,
+    attributes: { id: movement.acting.accountKey, customerId, institutionId: customer?.institutionId, kind: 'CUSTOMER' },
+    facts,
+    args: { input: movement.policyInput },
+  });
+  const { entry, position } = movement.decide(customerId, read, facts as unknown as MovementPolicyFacts);
   const aml: MovementFacts = { type: entry.type, currency: entry.currency, cents: entry.cents, sameDayBeforeCents: dayTotal };
   // the policy decision's alerts (e.g. a confirmed suitability override) and the AML rules'
-  const alerts = [...(ctx.accounts.obligations?.alerts ?? []), ...largeValueAlerts(ctx.aml, aml)];
+  const alerts = [...(obligations.alerts ?? []), ...largeValueAlerts(ctx.aml, aml)];
 
-  // Round trip 2: everything the movement writes, in one statement, and COMMIT behind it (after a
-  // failed statement PostgreSQL answers COMMIT with a rollback).
+  // Round trip 2: everything the movement writes, in one statement, the observers' rows, and COMMIT
+  // behind them (after a failed statement PostgreSQL answers COMMIT with a rollback).
   const alongside: Fragment[] = [recordResult(tx, claim)];
   if (position) alongside.push(positionChange(tx, customerId, position.productId, position.cents));
   if (alerts.length > 0) alongside.push(alertsStatement(tx, alerts));
-  const [posted] = await Promise.all([postTransaction(tx, entry, alongside), commit()]);
+  const [posted] = await Promise.all([postTransaction(tx, entry, alongside), records.observe(tx as unknown as Sql), commit()]);
   return posted;
 }
 
@@ -283,34 +316,26 @@ function positiveAmount(amount: string): bigint {
   return cents;
 }
 
-interface ProductRow {
-  id: string;
-  status: string;
-  currency: string;
-  minAmount: string;
-}
-
-/** What a purchase or redemption checks: the product, the locked accounts, the customer's position. */
-interface ProductFacts {
-  product: ProductRow | undefined;
+/** What a purchase or redemption checks besides the product: the locked accounts, the customer's position. */
+interface ProductMovement {
   accounts: LockedAccount[];
   /** What the owner of the account holds in the product; null when nothing. */
   position: string | null;
 }
 
-async function readProductMovement(tx: Tx, ctx: MovementContext, productKey: string, accountKey: string): Promise<ProductFacts> {
-  const [[product], accounts, [position]] = await Promise.all([
-    tx<ProductRow[]>`select id, status, currency, min_amount from products where id = ${productKey}`.execute(),
+async function readProductMovement(tx: Tx, ctx: MovementContext, productKey: string, accountKey: string): Promise<ProductMovement> {
+  const [accounts, [position]] = await Promise.all([
     lockAccounts(tx, [accountKey], { permit: ctx.accounts, productKey }),
     tx<{ amount: string }[]>`
       select p.amount from positions p
-       where p.customer_id = (select customer_id from accounts where id = ${accountKey}) and p.product_id = ${productKey}`.execute(),
+       where p.customer_id = (select a.customer_id from accounts a where a.id = ${accountKey} and ${permitted(tx as unknown as Sql, ctx.accounts, 'Account')})
+         and p.product_id = ${productKey}`.execute(),
   ]);
-  return { product, accounts, position: position?.amount ?? null };
+  return { accounts, position: position?.amount ?? null };
 }
 
 /** The product if it exists and is ONLINE; NOT_FOUND or PRODUCT_NOT_AVAILABLE otherwise. */
-function openForDealing(product: ProductRow | undefined): ProductRow {
+function openForDealing(product: ProductFact | null): ProductFact {
   if (!product) throw clientError('NOT_FOUND', 'Product not found', { field: 'input.productId' });
   if (product.status !== 'ONLINE') {
     throw clientError('PRODUCT_NOT_AVAILABLE', `The product is ${product.status}, not open for dealing`, { field: 'input.productId', status: product.status });

@@ -4,12 +4,23 @@
 // assessment is stored with the date it expires (banks reassess after a year). Stored assessments
 // are never changed: a new one supersedes the old by being newer.
 
-import type { Questionnaire, Tolerance } from '../../plugins/risk-questionnaire.ts';
 import type { RiskAssessmentRow } from '../data/customers.ts';
-import { permitted } from '../data/query.ts';
 import type { Sql } from '../db/database.ts';
 import { badInput, clientError } from '../errors.ts';
-import type { Permit } from '../policy/gate.ts';
+import { lockCustomer } from './customers.ts';
+import type { Permit } from '../policy/permit.ts';
+import type { Tolerance } from '../policy/vocabulary.ts';
+
+/** The questionnaire as the `risk-questionnaire` policy file states it (plugins/risk-questionnaire.ts validates it). */
+export interface Questionnaire {
+  /** Days an assessment stays valid. */
+  validityDays: number;
+  items: readonly { id: string; question: string; options: readonly { label: string; score: number }[] }[];
+  /** C1…C5 in order, contiguous from 0 to the highest possible score. */
+  bands: readonly { tolerance: Tolerance; label: string; minScore: number; maxScore: number }[];
+  /** Answers that make the customer C1 and of the lowest category, whatever the score. */
+  lowestCategory: readonly { item: string; scores: readonly number[]; reason: string; regulation: string }[];
+}
 
 /** The outcome of scoring a questionnaire. */
 export interface Score {
@@ -61,20 +72,26 @@ export interface RiskAssessmentInput {
 }
 
 /**
- * Scores and stores a customer's answers and returns the new risk profile. The customer must be one
- * the permit covers (Customer rows, alias `c`); a caller who is no customer (customerKey undefined)
- * gets NOT_FOUND: there is no customer to assess. Invalid answers are BAD_USER_INPUT (see `score`).
+ * Scores and stores a customer's answers and returns the new risk profile, in one database
+ * transaction: the customer (one the permit covers) is locked, the gate decides with the facts
+ * read under that lock, and the decision stream's observers add their rows before it commits. A
+ * caller who is no customer (customerKey undefined) gets NOT_FOUND: there is no customer to assess.
+ * Invalid answers are BAD_USER_INPUT (see `score`).
  */
 export async function submitRiskAssessment(sql: Sql, permit: Permit, input: RiskAssessmentInput): Promise<RiskAssessmentRow> {
   const result = score(input.answers, input.questionnaire);
   if (input.customerKey === undefined) throw clientError('NOT_FOUND', 'No customer to assess: the caller is not a customer');
-  const [row] = await sql<RiskAssessmentRow[]>`
-    insert into risk_assessments (customer_id, tolerance, lowest_category, answers, score, assessed_at, expires_at)
-    select c.id, ${result.tolerance}, ${result.lowestCategory}, ${input.answers as number[]}::integer[], ${result.score},
-           ${input.now}, ${expiresAt(input.now, input.questionnaire)}
-      from customers c
-     where c.id = ${input.customerKey} and ${permitted(sql, permit)}
-    returning id, customer_id, tolerance, lowest_category, score, assessed_at, expires_at`;
-  if (!row) throw clientError('NOT_FOUND', 'Customer not found');
-  return row;
+  const customerKey = input.customerKey;
+  return sql.begin(async (tx) => {
+    const customer = await lockCustomer(tx as unknown as Sql, permit, customerKey);
+    const facts = await permit.records!.facts(tx as unknown as Sql, { keys: { customer: customerKey }, now: input.now });
+    permit.records!.decide({ type: 'Customer', id: customer.id, attributes: { ...customer }, facts, args: { input: { answers: [...input.answers] } } });
+    const [row] = await tx<RiskAssessmentRow[]>`
+      insert into risk_assessments (customer_id, tolerance, lowest_category, answers, score, assessed_at, expires_at)
+      values (${customerKey}, ${result.tolerance}, ${result.lowestCategory}, ${input.answers as number[]}::integer[], ${result.score},
+              ${input.now}, ${expiresAt(input.now, input.questionnaire)})
+      returning id, customer_id, tolerance, lowest_category, score, assessed_at, expires_at`;
+    await permit.records!.observe(tx as unknown as Sql);
+    return row!;
+  });
 }

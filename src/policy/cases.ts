@@ -29,7 +29,7 @@ const caseSchema = z.strictObject({
   action: z.string(),
   resource: z.strictObject({ type: z.string().refine(isResourceType, 'unknown resource type'), id: z.string().optional(), attributes }).optional(),
   args: attributes.optional(),
-  context: attributes.optional(),
+  facts: attributes.optional(),
   now: z.iso.datetime({ offset: true }).optional(),
   expect: z.strictObject({
     effect: z.enum(['allow', 'deny', 'abstain']),
@@ -92,7 +92,7 @@ export async function runCaseFile(path: string, store: PolicyStore): Promise<Cas
       action: c.action,
       resource: c.resource ? { type: c.resource.type as ResourceType, id: c.resource.id, attributes: c.resource.attributes } : undefined,
       args: c.args,
-      context: c.context,
+      facts: c.facts,
       now: new Date(c.now ?? now),
     };
     let decision: ModuleDecision;

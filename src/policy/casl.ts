@@ -1,11 +1,12 @@
 import { createMongoAbility, subject as asSubject, type MongoAbility, type RawRuleOf } from '@casl/ability';
 import { rulesToAST } from '@casl/ability/extra';
 import { z } from 'zod';
-import { hideableFields, isResourceType, resourceOf, resources, type ResourceType } from '../resources.ts';
+import { isResourceType, resources, type ResourceType } from '../resources.ts';
 import { and, NONE, not, or, type Condition, type Scalar } from './condition.ts';
 import { maskSchema, type Mask } from './masks.ts';
 import type { Principal } from './principal.ts';
-import type { CompiledPolicy, ModuleDecision, Obligations, PolicyFile, PolicyRequest, Reason } from './types.ts';
+import { ACTION_PATTERN, CODE_PATTERN } from './vocabulary.ts';
+import type { Catalogue, CompiledPolicy, ModuleDecision, Obligations, PolicyFile, PolicyRequest, Reason } from './types.ts';
 
 /*
  * The `casl` engine: rules as data (@casl/ability) for who may read or act on which rows and
@@ -24,7 +25,7 @@ const conditionValue = z.union([
 ]);
 
 export const reasonSchema = z.strictObject({
-  code: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be UPPER_SNAKE_CASE'),
+  code: z.string().regex(CODE_PATTERN, 'must be UPPER_SNAKE_CASE'),
   message: z.string().min(1),
   regulation: z.string().min(1).nullable().default(null),
 });
@@ -39,7 +40,7 @@ const ruleSchema = z.strictObject({
   purposes: z.array(z.string().min(1)).min(1).optional(),
   /** The rule applies unless the request declares one of these purposes (e.g. hide personal data without one). */
   unlessPurposes: z.array(z.string().min(1)).min(1).optional(),
-  actions: z.array(z.string().regex(/^[a-z][a-zA-Z]*\.[a-z][a-zA-Z.]*$/, 'must be resource.verb')).min(1),
+  actions: z.array(z.string().regex(ACTION_PATTERN, 'must be resource.verb')).min(1),
   subject: z.string(),
   conditions: z.record(z.string(), conditionValue).optional(),
   fields: z.array(z.string()).min(1).optional(),
@@ -61,8 +62,8 @@ type RuleData = z.infer<typeof ruleSchema>;
 const VARIABLE = /^\$\{principal\.(id|customerId|institutionId)\}$/;
 
 /** Checks what the schema cannot (names of subjects, attributes, fields, masks) and compiles. */
-export function compileCasl(file: PolicyFile<CaslBody>): CompiledPolicy {
-  file.body.rules.forEach((rule, index) => check(rule, index, file.body));
+export function compileCasl(file: PolicyFile<CaslBody>, catalogue: Catalogue): CompiledPolicy {
+  file.body.rules.forEach((rule, index) => check(rule, index, file.body, catalogue));
   const abilities = new WeakMap<Principal, Map<string, Ability>>();
   const abilityFor = (principal: Principal, purpose: string | null): Ability => {
     let byPurpose = abilities.get(principal);
@@ -71,7 +72,7 @@ export function compileCasl(file: PolicyFile<CaslBody>): CompiledPolicy {
     if (!ability) byPurpose.set(purpose ?? '', (ability = buildAbility(file, principal, purpose)));
     return ability;
   };
-  return { decide: (request) => decideWith(abilityFor(request.principal, request.purpose), file, request) };
+  return { decide: (request) => decideWith(abilityFor(request.principal, request.purpose), file, request, catalogue) };
 }
 
 interface Ability {
@@ -80,13 +81,14 @@ interface Ability {
   origin: Map<object, RuleData>;
 }
 
-function check(rule: RuleData, index: number, { masks, purposes }: CaslBody): void {
+function check(rule: RuleData, index: number, { masks, purposes }: CaslBody, catalogue: Catalogue): void {
   const at = (...path: PropertyKey[]) => ['rules', index, ...path];
   if (!isResourceType(rule.subject)) fail(at('subject'), `unknown subject "${rule.subject}" (known: ${Object.keys(resources).join(', ')})`);
   const type = rule.subject as ResourceType;
   for (const action of rule.actions) {
     // a rule whose action is about another resource would never apply: refuse it, do not ignore it
-    if (resourceOf(action) !== type) fail(at('actions'), `action "${action}" is about ${resourceOf(action) ?? 'no resource'}, not ${type}`);
+    const covers = Object.hasOwn(catalogue.actions, action) ? catalogue.actions[action] : undefined;
+    if (covers !== type) fail(at('actions'), covers ? `action "${action}" covers ${covers} rows, not ${type}` : `no field of the schema declares the action "${action}"`);
   }
   for (const [attribute, value] of Object.entries(rule.conditions ?? {})) {
     if (!Object.hasOwn(resources[type].columns, attribute)) fail(at('conditions', attribute), `${type} has no attribute "${attribute}"`);
@@ -100,7 +102,7 @@ function check(rule: RuleData, index: number, { masks, purposes }: CaslBody): vo
     if (!purposes.includes(purpose)) fail(at(rule.purposes?.includes(purpose) ? 'purposes' : 'unlessPurposes'), `purpose "${purpose}" is not declared in purposes`);
   }
   for (const field of [...(rule.fields ?? []), ...Object.keys(rule.mask ?? {})]) {
-    if (!hideableFields(type).includes(field)) fail(at(rule.fields?.includes(field) ? 'fields' : 'mask'), `${type}.${field} does not exist or cannot be hidden or masked`);
+    if (!personalFields(catalogue, type).includes(field)) fail(at(rule.fields?.includes(field) ? 'fields' : 'mask'), `${type}.${field} does not exist or cannot be hidden or masked`);
   }
   for (const [field, name] of Object.entries(rule.mask ?? {})) {
     if (!Object.hasOwn(masks, name)) fail(at('mask', field), `unknown mask "${name}"`);
@@ -163,8 +165,8 @@ function normalize(value: unknown): unknown {
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
 }
 
-function decideWith(ability: Ability, file: PolicyFile<CaslBody>, request: PolicyRequest): ModuleDecision {
-  const type = request.resource?.type ?? resourceOf(request.action);
+function decideWith(ability: Ability, file: PolicyFile<CaslBody>, request: PolicyRequest, catalogue: Catalogue): ModuleDecision {
+  const type = request.resource?.type ?? (Object.hasOwn(catalogue.actions, request.action) ? catalogue.actions[request.action] : undefined);
   if (!type) return abstain;
   const rules = ability.casl.rulesFor(request.action, type);
   if (rules.length === 0) return abstain;
@@ -172,7 +174,7 @@ function decideWith(ability: Ability, file: PolicyFile<CaslBody>, request: Polic
     const attributes = normalize(request.resource.attributes) as Record<string, unknown>;
     const rule = ability.casl.relevantRuleFor(request.action, asSubject(type, { ...attributes }));
     if (!rule || rule.inverted) return { effect: 'deny', reasons: [reasonOf(ability, rule, request, type)], obligations: {} };
-    return { effect: 'allow', reasons: [reasonOf(ability, rule, request, type)], obligations: fieldObligations(ability, file, request.action, type) };
+    return { effect: 'allow', reasons: [reasonOf(ability, rule, request, type)], obligations: fieldObligations(ability, file, request.action, type, catalogue) };
   }
   if (!ability.casl.can(request.action, type)) {
     return { effect: 'deny', reasons: [reasonOf(ability, ability.casl.relevantRuleFor(request.action, type), request, type)], obligations: {} };
@@ -180,7 +182,7 @@ function decideWith(ability: Ability, file: PolicyFile<CaslBody>, request: Polic
   return {
     effect: 'allow',
     reasons: [reasonOf(ability, rules.find((r) => !r.inverted) ?? null, request, type)],
-    obligations: { rows: toCondition(rulesToAST(ability.casl, request.action, type)), ...fieldObligations(ability, file, request.action, type) },
+    obligations: { rows: toCondition(rulesToAST(ability.casl, request.action, type)), ...fieldObligations(ability, file, request.action, type, catalogue) },
   };
 }
 
@@ -194,8 +196,8 @@ function reasonOf(ability: Ability, rule: { origin: object; inverted: boolean } 
 }
 
 /** The fields this principal may not see (deny rules with fields) and the masks of its allow rules. */
-function fieldObligations(ability: Ability, file: PolicyFile<CaslBody>, action: string, type: ResourceType): Obligations {
-  const hide = hideableFields(type).filter((field) => !ability.casl.can(action, type, field));
+function fieldObligations(ability: Ability, file: PolicyFile<CaslBody>, action: string, type: ResourceType, catalogue: Catalogue): Obligations {
+  const hide = personalFields(catalogue, type).filter((field) => !ability.casl.can(action, type, field));
   const mask: Record<string, Mask> = {};
   for (const rule of ability.casl.rulesFor(action, type)) {
     for (const [field, name] of Object.entries(ability.origin.get(rule.origin)?.mask ?? {})) mask[field] = file.body.masks[name]!;
@@ -205,6 +207,9 @@ function fieldObligations(ability: Ability, file: PolicyFile<CaslBody>, action: 
     ...(Object.keys(mask).length ? { mask } : {}),
   };
 }
+
+/** The fields of a type a rule may hide or mask: those the schema declares personal. */
+const personalFields = (catalogue: Catalogue, type: ResourceType): string[] => Object.keys(catalogue.personal[type] ?? {});
 
 type Ast = { operator: string; field?: string; value: unknown } | null;
 

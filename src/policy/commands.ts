@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.ts';
+import { loadConfig, type Config } from '../config.ts';
+import { factProviders } from '../data/facts.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { StartupError } from '../errors.ts';
@@ -12,7 +13,8 @@ import { unifiedDiff } from './diff.ts';
 import { loadPolicyFile, PolicyFileError } from './file.ts';
 import { jsonSchemaFile, policyFileJsonSchema } from './json-schema.ts';
 import type { PolicyMode } from './lifecycle.ts';
-import { defaultModules } from './modules.ts';
+import type { PolicyModule } from './types.ts';
+import { loadModules } from './modules.ts';
 import { startPolicyRuntime, type PolicyRuntime } from './runtime.ts';
 import { loadPolicyStore, policyFiles } from './store.ts';
 
@@ -46,6 +48,14 @@ export async function policyCommand(args: string[], out: Out = (l) => process.st
   return run(rest, out);
 }
 
+/** The policy modules the configuration names (FINGATE_PLUGINS), checked against the fact providers. */
+export function configuredModules(config: Config = loadConfig()): Promise<PolicyModule[]> {
+  return loadModules(config.plugins, { facts: new Set(Object.keys(factProviders)) });
+}
+
+/** What the schema declares, for compiling policies (loaded on demand: the schema is not small). */
+const schemaCatalogue = async () => (await import('../gateway.ts')).catalogue;
+
 const opa = () => process.env.OPA || 'opa';
 /** FINGATE_POLICIES_DIR, or the project's policies/ folder. */
 const policiesDir = (): string => loadConfig().policiesDir;
@@ -54,11 +64,12 @@ const show = (path: string) => relative(process.cwd(), path);
 const commands: Record<string, (args: string[], out: Out) => Promise<number>> = {
   async validate(args, out) {
     const files = args.length ? args : await policyFiles(policiesDir());
-    const modules = new Map(defaultModules().map((m) => [m.name, m]));
+    const modules = new Map((await configuredModules()).map((m) => [m.name, m]));
+    const catalogue = await schemaCatalogue();
     let failed = 0;
     for (const file of files) {
       try {
-        const { file: loaded } = await loadPolicyFile(file, modules);
+        const { file: loaded } = await loadPolicyFile(file, modules, catalogue);
         out(`ok    ${show(file)} (${loaded.id}, sha256 ${loaded.sha256.slice(0, 12)})`);
       } catch (error) {
         if (!(error instanceof PolicyFileError)) throw error;
@@ -70,7 +81,7 @@ const commands: Record<string, (args: string[], out: Out) => Promise<number>> = 
   },
 
   async test(_args, out) {
-    const store = await loadPolicyStore(policiesDir(), defaultModules());
+    const store = await loadPolicyStore(policiesDir(), await configuredModules(), await schemaCatalogue());
     for (const error of store.errors()) out(`error ${error.message}`);
     let failed = store.errors().length;
     for (const file of await caseFiles(policiesDir())) {
@@ -121,7 +132,7 @@ const commands: Record<string, (args: string[], out: Out) => Promise<number>> = 
   },
 
   async schema(_args, out) {
-    await writeFile(jsonSchemaFile, policyFileJsonSchema(defaultModules()));
+    await writeFile(jsonSchemaFile, policyFileJsonSchema(await configuredModules()));
     out(`wrote ${show(fileURLToPath(jsonSchemaFile))}`);
     return 0;
   },
@@ -184,7 +195,7 @@ async function withRuntime(run: (runtime: PolicyRuntime) => Promise<void>): Prom
   }
   try {
     await migrate(db.sql);
-    const runtime = await startPolicyRuntime({ db, dir: policiesDir(), modules: defaultModules(), watch: false, log: () => {} });
+    const runtime = await startPolicyRuntime({ db, dir: policiesDir(), modules: await configuredModules(config), catalogue: await schemaCatalogue(), watch: false, log: () => {} });
     try {
       await run(runtime);
     } finally {

@@ -1,5 +1,5 @@
-import { and } from './condition.ts';
-import type { CompiledPolicy, Decision, ModuleDecision, Obligations, PolicyRequest, Verdict } from './types.ts';
+import { mergeObligations } from './obligations.ts';
+import type { CompiledPolicy, Decision, ModuleDecision, PolicyRequest, Verdict } from './types.ts';
 
 /** A compiled policy version as the engine runs it. */
 export interface ActivePolicy {
@@ -14,10 +14,7 @@ export interface ActivePolicy {
  */
 export function decide(policies: readonly ActivePolicy[], request: PolicyRequest): Decision {
   const votes: { id: string; decision: ModuleDecision }[] = [];
-  for (const policy of policies) {
-    const decision = evaluate(policy, request);
-    if (decision.effect !== 'abstain') votes.push({ id: policy.id, decision });
-  }
+  for (const policy of policies) votes.push({ id: policy.id, decision: evaluate(policy, request) });
   return combine(votes);
 }
 
@@ -37,29 +34,29 @@ function evaluate(policy: ActivePolicy, request: PolicyRequest): ModuleDecision 
   }
 }
 
-/** Combines module votes: any deny wins, and at least one allow is needed. */
+/**
+ * Combines module votes: any deny wins, and at least one allow is needed. The obligations of
+ * allowing and abstaining modules all apply (a module may oblige without deciding access).
+ */
 export function combine(votes: readonly { id: string; decision: ModuleDecision }[]): Decision {
-  const verdicts: Verdict[] = votes.map(({ id, decision }) => ({ policy: id, effect: decision.effect as Verdict['effect'], reasons: decision.reasons }));
-  const denials = votes.filter((v) => v.decision.effect === 'deny');
-  const allows = votes.filter((v) => v.decision.effect === 'allow');
-  if (denials.length > 0 || allows.length === 0) {
+  const verdicts: Verdict[] = [];
+  let allows = 0;
+  let denies = 0;
+  for (const { id, decision } of votes) {
+    if (decision.effect === 'abstain' && decision.reasons.length === 0 && isEmpty(decision.obligations)) continue;
+    verdicts.push({ policy: id, effect: decision.effect, reasons: decision.reasons });
+    if (decision.effect === 'allow') allows++;
+    else if (decision.effect === 'deny') denies++;
+  }
+  if (denies > 0 || allows === 0) {
     // a denial still says what the caller could do about it (e.g. a confirmation to give)
-    const confirm = denials.flatMap((v) => v.decision.obligations.confirm ?? []);
+    const confirm = votes.flatMap((v) => (v.decision.effect === 'deny' ? (v.decision.obligations.confirm ?? []) : []));
     return { allow: false, verdicts, obligations: confirm.length ? { confirm } : {} };
   }
-  return { allow: true, verdicts, obligations: allows.reduce<Obligations>((acc, v) => merge(acc, v.decision.obligations), {}) };
+  return { allow: true, verdicts, obligations: mergeObligations(votes.filter((v) => v.decision.effect !== 'deny').map((v) => v.decision.obligations)) };
 }
 
-/** Obligations of several modules together: rows must satisfy all, hides and masks add up. */
-function merge(a: Obligations, b: Obligations): Obligations {
-  const out: { -readonly [K in keyof Obligations]: Obligations[K] } = { ...a };
-  if (b.rows) out.rows = a.rows ? and([a.rows, b.rows]) : b.rows;
-  if (b.hide) out.hide = [...new Set([...(a.hide ?? []), ...b.hide])];
-  if (b.mask) out.mask = { ...a.mask, ...b.mask };
-  if (b.confirm) out.confirm = [...(a.confirm ?? []), ...b.confirm];
-  if (b.alerts) out.alerts = [...(a.alerts ?? []), ...b.alerts];
-  return out;
-}
+const isEmpty = (obligations: object) => Object.keys(obligations).length === 0;
 
 /** The verdict to report for a denial: the first module that denied, else the first that spoke. */
 export function denyingVerdict(decision: Decision): Verdict | undefined {

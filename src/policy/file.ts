@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import type { CompileContext, PolicyFile, PolicyHeader, PolicyModule } from './types.ts';
+import { compileWith, engines } from './engines.ts';
+import type { Catalogue, CompileContext, CompiledPolicy, PolicyFile, PolicyHeader, PolicyModule } from './types.ts';
 
 /** A policy file problem, with where it is: "policies/access/access.v2.yaml:14: …". */
 export class PolicyFileError extends Error {
@@ -26,7 +27,9 @@ export const headerSchema = z.strictObject({
   effectiveFrom: z.union([z.iso.datetime({ offset: true }), z.iso.date()]),
   description: z.string().min(1),
   regulations: z.array(z.string().min(1)),
-  engine: z.enum(['casl', 'rego', 'data']),
+  engine: z.string().refine((name) => engines.has(name), { message: `must be one of the engines: ${[...engines.keys()].join(', ')}` }),
+  /** A draft loads and can be tested and shadowed, but is enforced only when explicitly activated. */
+  status: z.enum(['draft', 'final']).default('final'),
 });
 
 /** For `engine: rego`: the Rego source beside the file and its compiled wasm, pinned by hash. */
@@ -43,7 +46,7 @@ const FILE_NAME = /^([a-z][a-z0-9-]*)\.v([1-9]\d*)\.yaml$/;
 /** A validated, compiled policy file, ready for the engine. */
 export interface LoadedPolicy<Body = unknown> {
   file: PolicyFile<Body>;
-  compiled: ReturnType<PolicyModule<Body>['compile']>;
+  compiled: CompiledPolicy;
 }
 
 /**
@@ -51,7 +54,7 @@ export interface LoadedPolicy<Body = unknown> {
  * naming the file and line: bad YAML, a header or body that breaks its schema, a file name that
  * disagrees with the header, an unknown module or engine, a Rego source or wasm whose hash differs.
  */
-export async function loadPolicyFile(path: string, modules: ReadonlyMap<string, PolicyModule>): Promise<LoadedPolicy> {
+export async function loadPolicyFile(path: string, modules: ReadonlyMap<string, PolicyModule>, catalogue: Catalogue): Promise<LoadedPolicy> {
   const text = await readFile(path, 'utf8').catch((error: Error) => {
     throw new PolicyFileError(path, 1, `cannot read: ${error.message}`);
   });
@@ -67,7 +70,7 @@ export async function loadPolicyFile(path: string, modules: ReadonlyMap<string, 
 
   const header = parseWith(headerSchema, pick(raw, Object.keys(headerSchema.shape)), path, lineOf) as PolicyHeader;
   const module = modules.get(header.module);
-  if (!module) throw new PolicyFileError(path, lineOf(['module']), `unknown module "${header.module}" (known: ${[...modules.keys()].join(', ')})`);
+  if (!module?.body) throw new PolicyFileError(path, lineOf(['module']), `unknown module "${header.module}" (known: ${[...modules.values()].filter((m) => m.body).map((m) => m.name).join(', ')})`);
   const name = FILE_NAME.exec(basename(path));
   if (!name) throw new PolicyFileError(path, 1, 'policy files are named <module>.v<N>.yaml');
   if (name[1] !== header.module) throw new PolicyFileError(path, lineOf(['module']), `module "${header.module}" does not match the file name`);
@@ -76,18 +79,18 @@ export async function loadPolicyFile(path: string, modules: ReadonlyMap<string, 
 
   if (module.engine !== header.engine) throw new PolicyFileError(path, lineOf(['engine']), `module ${header.module} runs on engine "${module.engine}", not "${header.engine}"`);
 
-  const context: CompileContext = {};
-  if (header.engine === 'rego') {
+  const context: CompileContext = { catalogue };
+  if (engines.get(header.engine)!.wasm) {
     const rego = parseWith(regoSchema, raw.rego, path, (at) => lineOf(['rego', ...at]));
     context.wasm = await verifiedWasm(path, rego, lineOf);
   } else if ('rego' in raw) {
-    throw new PolicyFileError(path, lineOf(['rego']), 'only engine: rego files name a Rego source');
+    throw new PolicyFileError(path, lineOf(['rego']), `engine ${header.engine} files name no Rego source`);
   }
 
   const body = parseWith(module.body, omit(raw, HEADER_KEYS), path, lineOf);
   const file: PolicyFile = { ...header, body, path, sha256: sha256(text), id: `${header.module}@${header.version}` };
   try {
-    return { file, compiled: module.compile(file, context) };
+    return { file, compiled: compileWith(module, file, context) };
   } catch (error) {
     const at = (error as { path?: PropertyKey[] }).path ?? [];
     throw new PolicyFileError(path, lineOf(at), (error as Error).message);

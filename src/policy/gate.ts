@@ -4,20 +4,22 @@ import SchemaBuilder, {
   type FieldNullability,
   type InputFieldMap,
   type PothosOutputFieldConfig,
+  type PothosTypeConfig,
   type SchemaTypes,
   type TypeParam,
 } from '@pothos/core';
-import type { GraphQLFieldResolver } from 'graphql';
+import { isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { notFound } from '../errors.ts';
-import type { ResourceType } from '../resources.ts';
-import { matches, type Condition } from './condition.ts';
-import type { AccessGrant, FieldEffects, RequestPolicy, ResourceDocument } from './request-policy.ts';
-import type { Obligations } from './types.ts';
+import { isResourceType, type ResourceType } from '../resources.ts';
+import { matches } from './condition.ts';
+import type { Permit } from './permit.ts';
+import type { RequestPolicy } from './request-policy.ts';
+import type { Catalogue } from './types.ts';
+import { ACTION_PATTERN } from './vocabulary.ts';
 
 /**
- * An action every field declares: `<resource>.<verb>` (e.g. `customer.read`, `product.purchase`),
- * or `public` for fields that expose nothing a policy guards (connection plumbing, ids of rows the
- * parent field already authorized).
+ * An action a field or type declares: `<resource>.<verb>` (e.g. `customer.read`, `product.purchase`),
+ * or `public` for what exposes nothing a policy guards (connection plumbing, a record's own id).
  */
 export type Action = `${string}.${string}` | 'public';
 
@@ -25,19 +27,18 @@ export type Action = `${string}.${string}` | 'public';
 export type ActionOf = Action | ((args: Record<string, unknown>) => Action);
 
 /**
- * Proof that the gate allowed an action for this request, carrying the rows it may touch. Data
- * functions take one; only this file can make one, so a resolver cannot reach data around the gate.
+ * How the gate finds the records of a type again: their keys, and how to read them under a permit.
+ * A write's payload is read again under the caller's read permit for the type (the write's own
+ * permit covers what it acts on, not what it may show).
  */
-export interface Permit {
-  readonly action: string;
-  readonly resource: ResourceType;
-  /** The rows this permit covers, as a condition on the resource's attributes. */
-  readonly rows: Condition;
-  /** What the decision obliges the resolver to do (e.g. alerts to raise with a purchase). */
-  readonly obligations: Obligations;
-  readonly [permitBrand]: true;
+export interface RecordSource<Row = unknown, Context = unknown> {
+  /** The record's key (default: its `id`). */
+  key?(row: Row): string;
+  /** Reads records by key under `permit` (null where it does not cover them). */
+  load?(context: Context, permit: Permit, keys: readonly string[]): Promise<readonly (Row | null)[]>;
+  /** For records that are not rows: the attributes a permit's row condition is matched against. */
+  attributes?(row: Row): Readonly<Record<string, unknown>>;
 }
-declare const permitBrand: unique symbol;
 
 /** The slot in a field's args where the gate hands the resolver its permit. */
 const PERMIT = Symbol('fingate.permit');
@@ -62,8 +63,17 @@ declare global {
       gate: PothosGatePlugin<Types>;
     }
     interface ObjectTypeOptions<Types extends SchemaTypes = SchemaTypes, Shape = unknown> {
-      /** The action every field of this type declares unless the field names its own. */
+      /**
+       * The action that reads this type's records (`customer.read`), or `public`. Its scalar fields
+       * are read under it, and every field returning its records is decided under it.
+       */
       action?: Action;
+      /** The resource type its records are, for policies (required with a read action). */
+      resource?: ResourceType;
+      /** How to find its records again (payloads of writes; `node(id:)`). */
+      records?: RecordSource<Shape, Types['Context']>;
+      /** For a connection type: the type of its nodes, whose read action decides the connection. */
+      connectionOf?: string;
     }
     interface InterfaceTypeOptions<Types extends SchemaTypes = SchemaTypes, Shape = unknown> {
       action?: Action;
@@ -77,34 +87,62 @@ declare global {
       ResolveShape = unknown,
       ResolveReturnShape = unknown,
     > {
-      /** What this field does, for the policy engine. Required unless the type declares one. */
-      action?: ActionOf;
       /**
-       * For actions on one record (mutations): loads the record and the facts its policies need,
-       * before the decision. `null` (or a record the principal may not see) answers NOT_FOUND.
+       * What this field does, for the policy engine. Default: a scalar is read under its type's
+       * action, a field returning records under their type's read action.
        */
-      policyResource?: (args: Record<string, any>, context: Types['Context']) => Promise<ResourceDocument | null>;
+      action?: ActionOf;
+      /** The resource whose rows this field's own action covers, when not its records' (a write: `Account`). */
+      resource?: ResourceType;
+      /** A personal-information category (e.g. `identityNumber`): the privacy policy masks or hides by it. */
+      personal?: string;
     }
   }
 }
 
+/** What the gate decides about one object-returning field, fixed when the schema is built. */
+interface ObjectField {
+  action: ActionOf;
+  resource: ResourceType | undefined;
+  /** The read action of the records it returns; when it differs from `action`, they are read again under it. */
+  read: { action: string; resource: ResourceType; records: RecordSource | undefined } | undefined;
+  mutation: boolean;
+}
+
 /**
- * Wraps every field at schema build time. A field with no declared action makes the build fail.
- * Object-returning fields ask the request's policy for a permit (denied: the field errors; allowed:
- * the resolver gets the permit); leaf fields consult the precomputed hidden/masked sets of their
- * type, which costs one map lookup when no obligation applies.
+ * Wraps every field at schema build time. A field with no action makes the build fail; so does a
+ * type whose records are returned without a read action. Object-returning fields get a permit for
+ * their action (denied: the field errors; allowed: the resolver gets it) and report the records
+ * they return; scalar fields consult the precomputed hidden/masked set of their type, one map
+ * lookup when nothing applies.
  */
 export class PothosGatePlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+  override onTypeConfig(typeConfig: PothosTypeConfig): PothosTypeConfig {
+    if (typeConfig.kind !== 'Object' && typeConfig.kind !== 'Interface') return typeConfig;
+    const { action, resource, connectionOf } = typeConfig.pothosOptions as { action?: Action; resource?: ResourceType; connectionOf?: string };
+    if (action && action !== 'public') {
+      if (!ACTION_PATTERN.test(action)) throw new PothosSchemaError(`${typeConfig.name}: "${action}" is not an action (resource.verb)`);
+      if (!resource || !isResourceType(resource)) throw new PothosSchemaError(`${typeConfig.name} reads its records under ${action} but names no resource type`);
+    }
+    return { ...typeConfig, extensions: { ...typeConfig.extensions, readAction: action, resource, connectionOf } };
+  }
+
   override onOutputFieldConfig(fieldConfig: PothosOutputFieldConfig<Types>): PothosOutputFieldConfig<Types> {
-    const action = fieldConfig.pothosOptions.action ?? this.typeAction(fieldConfig.parentType);
-    if (!action) {
-      throw new PothosSchemaError(`${fieldConfig.parentType}.${fieldConfig.name} declares no policy action (set action, or 'public')`);
+    const where = `${fieldConfig.parentType}.${fieldConfig.name}`;
+    const options = fieldConfig.pothosOptions;
+    if (typeof options.action === 'string' && options.action !== 'public' && !ACTION_PATTERN.test(options.action)) {
+      throw new PothosSchemaError(`${where}: "${options.action}" is not an action (resource.verb)`);
     }
-    if (typeof action === 'string' && action !== 'public' && !/^[a-z][a-zA-Z]*\.[a-z][a-zA-Z.]*$/.test(action)) {
-      throw new PothosSchemaError(`${fieldConfig.parentType}.${fieldConfig.name}: "${action}" is not an action (resource.verb)`);
+    const parent = this.typeOptions(fieldConfig.parentType);
+    if (options.personal !== undefined && !parent.resource) throw new PothosSchemaError(`${where} is personal, but ${fieldConfig.parentType} names no resource type`);
+    const extensions = { ...fieldConfig.extensions, ...(options.personal ? { personal: options.personal } : {}) };
+    if (isLeaf(fieldConfig.type)) {
+      const action = options.action ?? parent.action;
+      if (!action) throw new PothosSchemaError(`${where} declares no policy action (set action, or 'public')`);
+      return { ...fieldConfig, extensions: { ...extensions, action } };
     }
-    const policyResource = fieldConfig.pothosOptions.policyResource;
-    return { ...fieldConfig, extensions: { ...fieldConfig.extensions, action, ...(policyResource ? { policyResource } : {}) } };
+    const field = this.objectField(fieldConfig, where);
+    return { ...fieldConfig, extensions: { ...extensions, action: field.action, gate: field } };
   }
 
   override wrapResolve(
@@ -113,55 +151,145 @@ export class PothosGatePlugin<Types extends SchemaTypes> extends BasePlugin<Type
   ): GraphQLFieldResolver<unknown, Types['Context'], object> {
     const action = fieldConfig.extensions?.action as ActionOf;
     if (action === 'public') return resolver;
-    const typeName = fieldConfig.parentType;
-    const fieldName = fieldConfig.name;
-    const loadResource = fieldConfig.extensions?.policyResource as PothosSchemaTypes.FieldOptions<Types>['policyResource'];
-    if (loadResource) {
-      return async (parent, args, context, info) => {
-        const policy = (context as GateContext).policy;
-        const grant = policy.access(action as Action);
-        const resource = await loadResource(args as Record<string, unknown>, context);
-        // a record outside the principal's rows is answered like one that does not exist
-        if (!resource || !matches(grant.rows, resource.attributes)) throw notFound(resource?.type ?? grant.resource);
-        const obligations = policy.decideOn(action as Action, resource, args as Record<string, unknown>);
-        const permit = Object.freeze({ action, resource: grant.resource, rows: grant.rows, obligations }) as Permit;
-        return resolver(parent, { ...args, [PERMIT]: permit }, context, info);
-      };
-    }
-    if (isLeaf(fieldConfig.type) && typeof action === 'string') {
-      return (parent, args, context, info) => {
-        const effects: FieldEffects | null = (context as GateContext).policy.fieldEffects(typeName, action);
-        if (effects === null) return resolver(parent, args, context, info);
-        return effects.apply(fieldName, info.path, () => resolver(parent, args, context, info));
-      };
-    }
-    const actionFor = typeof action === 'function' ? action : () => action;
-    return (parent, args, context, info) => {
-      const grant = (context as GateContext).policy.access(actionFor(args as Record<string, unknown>));
-      return resolver(parent, { ...args, [PERMIT]: permitFor(grant) }, context, info);
-    };
+    const field = fieldConfig.extensions?.gate as ObjectField | undefined;
+    if (!field) return leafResolver(resolver, fieldConfig.parentType, action as string, this.typeOptions(fieldConfig.parentType).resource!);
+    return objectResolver(resolver, field);
   }
 
-  private typeAction(typeName: string): Action | undefined {
-    const config = this.buildCache.getTypeConfig(typeName);
-    return (config.pothosOptions as { action?: Action }).action;
+  private objectField(fieldConfig: PothosOutputFieldConfig<Types>, where: string): ObjectField {
+    const options = fieldConfig.pothosOptions;
+    let returned = this.typeOptions(namedType(fieldConfig.type));
+    if (returned.connectionOf) returned = this.typeOptions(returned.connectionOf);
+    const readAction = returned.action;
+    const action = options.action ?? readAction;
+    if (!action) throw new PothosSchemaError(`${where} returns records of a type that declares no read action; declare one (or 'public') on the type or an action on the field`);
+    if (action === 'public') return { action, resource: undefined, read: undefined, mutation: false };
+    const read =
+      readAction && readAction !== 'public' ? { action: readAction, resource: returned.resource!, records: returned.records as RecordSource | undefined } : undefined;
+    const resource = options.resource ?? (action === readAction ? read?.resource : undefined);
+    if (typeof action === 'string' && !resource) {
+      throw new PothosSchemaError(`${where}: action ${action} is not its records' read action; name the resource type whose rows it covers`);
+    }
+    if (typeof action === 'string' && read && action !== read.action && !read.records?.load && !read.records?.attributes) {
+      throw new PothosSchemaError(`${where} returns ${namedType(fieldConfig.type)} records under ${action}: the type needs records.load or records.attributes to read them again under ${read.action}`);
+    }
+    return { action, resource, read, mutation: fieldConfig.parentType === 'Mutation' };
   }
+
+  private typeOptions(typeName: string): { action?: Action; resource?: ResourceType; records?: RecordSource; connectionOf?: string } {
+    return this.buildCache.getTypeConfig(typeName).pothosOptions as never;
+  }
+}
+
+function leafResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, typeName: string, action: string, resource: ResourceType): GraphQLFieldResolver<unknown, C, object> {
+  return (parent, args, context, info) => {
+    const effects = (context as GateContext).policy.fieldEffects(typeName, action, resource);
+    if (effects === null) return resolver(parent, args, context, info);
+    return effects.apply(info.fieldName, info.path, () => resolver(parent, args, context, info));
+  };
+}
+
+function objectResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, field: ObjectField): GraphQLFieldResolver<unknown, C, object> {
+  const { read } = field;
+  return (parent, args, context, info) => {
+    const policy = (context as GateContext).policy;
+    let action = field.action as string;
+    let resource = field.resource!;
+    if (typeof field.action === 'function') {
+      action = field.action(args as Record<string, unknown>);
+      resource = policy.resourceOf(action);
+      policy.decidedAt(action, info.fieldName);
+    }
+    const permit = policy.permit(action, resource);
+    const since = field.mutation ? policy.mark() : 0;
+    let result = resolver(parent, { ...args, [PERMIT]: permit }, context, info);
+    // a write that failed rolled back: its decisions are attempts, not what it did
+    if (field.mutation) {
+      result = Promise.resolve(result).catch((error) => {
+        policy.failedSince(since);
+        throw error;
+      });
+    }
+    if (!read) return result;
+    const readAgain = action !== read.action;
+    return then(result, (value) => (readAgain ? readUnder(policy, read, context, value) : noteRecords(policy, read.action, read.records, value)));
+  };
+}
+
+/** `f(value)` after `value` resolves, without a promise when it is not one. */
+function then(value: unknown, f: (resolved: unknown) => unknown): unknown {
+  return value instanceof Promise ? value.then(f) : f(value);
+}
+
+/** Notes the keys of the records a field returned (a record, a list of them, or a page). */
+function noteRecords(policy: RequestPolicy, action: string, records: RecordSource | undefined, value: unknown): unknown {
+  const rows = rowsOf(value);
+  if (rows.length) policy.returned(action, rows.map((row) => keyOf(records, row)).filter((k): k is string => k !== undefined));
+  return value;
+}
+
+/** A write's payload, read again under the caller's read permit for its type: what it may not see is NOT_FOUND. */
+async function readUnder(policy: RequestPolicy, read: NonNullable<ObjectField['read']>, context: unknown, value: unknown): Promise<unknown> {
+  if (value === null || value === undefined) return value;
+  const permit = policy.permit(read.action, read.resource);
+  const rows = rowsOf(value);
+  const keys = rows.map((row) => keyOf(read.records, row));
+  let visible: readonly unknown[];
+  if (read.records?.load) {
+    visible = await read.records.load(context, permit, keys as string[]);
+  } else {
+    visible = rows.map((row) => (matches(permit.rows, read.records!.attributes!(row)) ? row : null));
+  }
+  if (visible.some((row) => row === null)) throw notFound(read.resource);
+  policy.returned(read.action, keys.filter((k): k is string => k !== undefined));
+  return Array.isArray(value) ? visible : visible[0];
+}
+
+function rowsOf(value: unknown): readonly object[] {
+  if (value === null || value === undefined || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.filter((v) => v !== null);
+  const page = (value as { rows?: unknown }).rows;
+  return Array.isArray(page) ? page : [value];
+}
+
+function keyOf(records: RecordSource | undefined, row: object): string | undefined {
+  return records?.key ? records.key(row) : ((row as { id?: string }).id ?? undefined);
 }
 
 function isLeaf(type: { kind: string; type?: unknown }): boolean {
   return type.kind === 'List' ? isLeaf(type.type as typeof type) : type.kind === 'Scalar' || type.kind === 'Enum';
 }
 
-// Grants are cached per request, so their permits are made once per request and action.
-const permits = new WeakMap<AccessGrant, Permit>();
+function namedType(type: { kind: string; type?: unknown; ref?: unknown }): string {
+  if (type.kind === 'List') return namedType(type.type as typeof type);
+  const ref = type.ref as { name?: string } | string;
+  return typeof ref === 'string' ? ref : String(ref.name ?? ref);
+}
 
-function permitFor(grant: AccessGrant): Permit {
-  let permit = permits.get(grant);
-  if (!permit) {
-    permit = Object.freeze({ action: grant.action, resource: grant.resource, rows: grant.rows, obligations: {} }) as Permit;
-    permits.set(grant, permit);
+/**
+ * What the schema declares for policies: every action a field decides and the resource type whose
+ * rows it covers, and the personal fields of each resource type with their categories. Policies
+ * are compiled against it, so a rule naming an unknown action or field is refused at load.
+ */
+export function catalogueOf(schema: GraphQLSchema): Catalogue {
+  const actions: Record<string, ResourceType> = {};
+  const personal: Partial<Record<ResourceType, Record<string, string>>> = {};
+  const note = (action: unknown, resource: unknown) => {
+    if (typeof action !== 'string' || action === 'public' || !isResourceType(resource as string)) return;
+    if (actions[action] && actions[action] !== resource) throw new Error(`action ${action} covers both ${actions[action]} and ${String(resource)} rows`);
+    actions[action] = resource as ResourceType;
+  };
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    const resource = type.extensions.resource as ResourceType | undefined;
+    note(type.extensions.readAction, resource);
+    for (const field of Object.values(type.getFields())) {
+      const gate = field.extensions.gate as ObjectField | undefined;
+      if (gate) note(gate.action, gate.resource);
+      if (typeof field.extensions.personal === 'string' && resource) (personal[resource] ??= {})[field.name] = field.extensions.personal;
+    }
   }
-  return permit;
+  return { actions, personal };
 }
 
 SchemaBuilder.registerPlugin(pluginName, PothosGatePlugin);

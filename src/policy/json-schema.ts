@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { engines } from './engines.ts';
 import { headerSchema, regoSchema } from './file.ts';
 import type { PolicyModule } from './types.ts';
 
@@ -10,14 +11,14 @@ export const jsonSchemaFile = new URL('../../policies/policy-file.schema.json', 
  * validate and complete a file as it is typed. Generated from the same zod schemas the loader uses.
  */
 export function policyFileJsonSchema(modules: readonly PolicyModule[]): string {
-  const branches = modules.map((module) => {
+  const branches = modules.filter((module) => module.body).map((module) => {
     if (!(module.body instanceof z.ZodObject)) throw new Error(`module ${module.name}: the body schema must be an object`);
     return z.strictObject({
       $schema: z.string().optional(),
       ...headerSchema.shape,
       module: z.literal(module.name),
       engine: z.literal(module.engine),
-      ...(module.engine === 'rego' ? { rego: regoSchema } : {}),
+      ...(engines.get(module.engine)?.wasm ? { rego: regoSchema } : {}),
       ...module.body.shape,
     }).describe(`${module.name}: ${module.description}`);
   });

@@ -22,10 +22,11 @@ export async function readActivations(sql: Sql): Promise<Activation[]> {
   return sql<Activation[]>`select * from policy_activations order by effective_from, id`;
 }
 
-/** Records an activation and tells every listening instance, in one transaction. */
+/** Records an activation and tells every listening instance, in one transaction (with `observe`'s rows). */
 export async function recordActivation(
   sql: Sql,
   activation: Pick<Activation, 'module' | 'version' | 'sha256' | 'mode' | 'activatedBy' | 'effectiveFrom'>,
+  observe?: (tx: Sql) => Promise<void>,
 ): Promise<Activation> {
   return sql.begin(async (tx) => {
     const [row] = await tx<Activation[]>`
@@ -34,6 +35,7 @@ export async function recordActivation(
               ${activation.effectiveFrom}, ${activation.activatedBy})
       returning *`;
     await tx`select pg_notify(${POLICY_CHANNEL}, ${row!.id})`;
+    await observe?.(tx as unknown as Sql);
     return row!;
   });
 }

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import type { LoadedPolicy, loadPolicySync as LoadPolicySync } from '@open-policy-agent/opa-wasm';
 import { z } from 'zod';
 import { maskSchema } from './masks.ts';
+import { ALERT_KINDS, CODE_PATTERN } from './vocabulary.ts';
 import type { ModuleDecision } from './types.ts';
 
 // The package's ES module entry exports only the asynchronous `loadPolicy` (and typings that disagree
@@ -77,7 +78,7 @@ function describe(error: unknown): string {
 
 /** A reason as Rego writes it: `regulation` is a citation or null, never missing. */
 export const regoReasonSchema = z.strictObject({
-  code: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'reason codes are UPPER_SNAKE_CASE'),
+  code: z.string().regex(CODE_PATTERN, 'reason codes are UPPER_SNAKE_CASE'),
   message: z.string().min(1),
   regulation: z.string().min(1).nullable(),
 });
@@ -94,9 +95,10 @@ export const regoDecisionSchema = z.strictObject({
     alerts: z
       .array(
         z.strictObject({
-          kind: z.enum(['LARGE_VALUE', 'SUSPICIOUS', 'HIGH_FREQUENCY', 'SUITABILITY_OVERRIDE']),
+          kind: z.enum(ALERT_KINDS),
           rule: z.string().min(1).nullable(),
           reason: z.string().min(1),
+          dueAt: z.string().nullable().optional(),
         }),
       )
       .optional(),

@@ -1,41 +1,46 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { clientError } from '../errors.ts';
-import { resourceOf, type ResourceType } from '../resources.ts';
-import { ALL, type Condition } from './condition.ts';
+import type { Sql } from '../db/database.ts';
+import { clientError, notFound } from '../errors.ts';
+import type { ResourceType } from '../resources.ts';
+import { ALL, matches, type Condition } from './condition.ts';
 import { denyingVerdict } from './engine.ts';
+import type { FieldPath } from './field-paths.ts';
 import { applyMask } from './masks.ts';
+import { takeIssuer, type FactSubject, type Permit, type RecordDecider, type RecordDocument } from './permit.ts';
 import type { Principal } from './principal.ts';
 import type { VersionSet } from './runtime.ts';
-import type { Decision, Obligations, PolicyRequest } from './types.ts';
+import type { Catalogue, Decision, DecisionRecord, DecisionStream, PolicyRequest } from './types.ts';
+
+// The gate's half that lives for one request: every decision is made here, under one version set,
+// cached once per (action, principal, purpose), and kept for the decision stream. Permits come
+// from here and nowhere else (besides the system path, src/data/system.ts).
+const issue = takeIssuer('gate');
 
 /**
  * The policy decisions of one request, made under one version set and cached for the request:
  * the gate is its only caller.
  */
 export interface RequestPolicy {
-  /** May the principal perform `action` at all, and on which rows? Throws `POLICY_DENIED` when not. */
-  access(action: string): AccessGrant;
-  /** The decision about one record (with facts loaded for it). Throws `POLICY_DENIED` when denied. */
-  decideOn(action: string, resource: ResourceDocument, args: Record<string, unknown>): Obligations;
-  /** Hidden and masked fields of a type; `null` when none apply (the gate's per-field fast path). */
-  fieldEffects(typeName: string, action: string): FieldEffects | null;
+  /** A permit for `action` over `resource` rows, decided once per request. Throws `POLICY_DENIED`. */
+  permit(action: string, resource: ResourceType): Permit;
+  /** Hidden and masked fields of a type read under `action`; `null` when none apply. Throws when the read is denied. */
+  fieldEffects(typeName: string, action: string, resource: ResourceType): FieldEffects | null;
+  /** The resource type whose rows an action covers (from the catalogue); throws for an unknown action. */
+  resourceOf(action: string): ResourceType;
+  /** Notes the keys of records a field returned under `action`, for the decision stream. */
+  returned(action: string, keys: readonly string[]): void;
+  /** Notes a root field decided under an action known only at run time (`node(id:)`). */
+  decidedAt(action: string, fieldName: string): void;
+  /** Marks the decisions made since `since` (an index from `mark()`) as belonging to a write that failed. */
+  failedSince(since: number): void;
+  /** The position in the stream; with `failedSince`. */
+  mark(): number;
   /** What the response's `extensions.policy` reports. */
   report(): PolicyReport;
-}
-
-/** An allowed action and the rows it covers. */
-export interface AccessGrant {
-  readonly action: string;
-  readonly resource: ResourceType;
-  readonly rows: Condition;
-}
-
-/** A record a decision is about: its type, key, attributes, and facts the policies need. */
-export interface ResourceDocument {
-  type: ResourceType;
-  id: string;
-  attributes: Record<string, unknown>;
-  context?: Record<string, unknown>;
+  /** Every decision of the request, with the response paths read under each (from the document). */
+  stream(paths: readonly FieldPath[], operation: { name: string | null; hash: string | null }): DecisionStream;
+  /** The versions the request is decided under (their observers receive the stream). */
+  readonly versions: VersionSet;
 }
 
 /** Applies the privacy obligations of one type to its fields. */
@@ -50,15 +55,9 @@ export interface PolicyReport {
   masked: string[];
 }
 
-/** A decision a shadow version would have made differently. */
-export interface ShadowOutcome {
-  at: Date;
-  module: string;
-  enforced: string;
-  shadow: string;
-  request: PolicyRequest;
-  enforcedDecision: Decision;
-  shadowDecision: Decision;
+/** Loads one named fact about a write's record, on its transaction (src/data/facts.ts provides them). */
+export interface FactProvider {
+  load(tx: Sql, subject: FactSubject): Promise<unknown>;
 }
 
 export interface RequestPolicyOptions {
@@ -66,69 +65,169 @@ export interface RequestPolicyOptions {
   principal: Principal;
   purpose: string | null;
   now: Date;
-  onShadowOutcome?: (outcome: ShadowOutcome) => void;
+  requestId: string;
+  /** The fact providers, by name. */
+  facts: Readonly<Record<string, FactProvider>>;
+  /** Every action the schema declares and the resource type it covers. */
+  actions: Catalogue['actions'];
 }
 
-export function createRequestPolicy({ versions, principal, purpose, now, onShadowOutcome }: RequestPolicyOptions): RequestPolicy {
-  const grants = new Map<string, AccessGrant | Error>();
-  const decisions = new Map<string, Decision>();
-  const effects = new Map<string, Map<string, FieldEffects | null>>();
+/** A decision as the request keeps it: the stream's record, the keys it covered, its paths. */
+interface Kept {
+  record: Omit<DecisionRecord, 'resourceIds' | 'fieldPaths' | 'masked' | 'hidden'>;
+  decision: Decision;
+  keys: Set<string>;
+  /** Paths decided at run time (dynamic actions). */
+  paths: Set<string>;
+  /** Whether it is the type-level decision of its action (the one list reads and fields use). */
+  typeLevel: boolean;
+}
+
+export function createRequestPolicy({ versions, principal, purpose, now, requestId, facts, actions }: RequestPolicyOptions): RequestPolicy {
+  const kept: Kept[] = [];
+  const typeLevel = new Map<string, Kept>();
+  const permits = new Map<string, Permit | Error>();
+  const effects = new Map<string, FieldEffects | null>();
   const report: PolicyReport = { versions: versions.ids, hidden: [], masked: [] };
 
-  function decideRequest(request: PolicyRequest): Decision {
+  function decideAndKeep(request: PolicyRequest, isTypeLevel: boolean): Kept {
     const decision = versions.decide(request);
-    if (onShadowOutcome) {
-      for (const shadow of versions.shadows) {
-        const shadowDecision = versions.decideWithShadow(shadow, request);
-        if (differ(decision, shadowDecision)) {
-          const enforced = versions.ids.find((id) => id.startsWith(`${shadow.module}@`)) ?? `${shadow.module}@none`;
-          onShadowOutcome({ at: now, module: shadow.module, enforced, shadow: shadow.policy.id, request, enforcedDecision: decision, shadowDecision });
-        }
-      }
-    }
-    return decision;
+    const shadow = versions.shadows.flatMap(({ module, policy }) => {
+      const other = versions.decideWithShadow({ module, policy }, request);
+      return differ(decision, other) ? [{ policy: policy.id, outcome: other.allow ? ('allow' as const) : ('deny' as const), obligations: other.obligations }] : [];
+    });
+    const entry: Kept = {
+      record: {
+        action: request.action,
+        resourceType: request.resource?.type ?? null,
+        outcome: decision.allow ? 'allow' : 'deny',
+        verdicts: decision.verdicts,
+        obligations: decision.obligations,
+        shadow,
+        input: request,
+        inTransaction: false,
+        failed: false,
+      },
+      decision,
+      keys: new Set(request.resource?.id ? [request.resource.id] : []),
+      paths: new Set(),
+      typeLevel: isTypeLevel,
+    };
+    kept.push(entry);
+    return entry;
   }
 
-  /** The type-level decision for an action (lists and field effects), once per request. */
-  function typeDecision(action: string): Decision {
-    let decision = decisions.get(action);
-    if (!decision) decisions.set(action, (decision = decideRequest({ principal, purpose, action, now })));
-    return decision;
+  /** The type-level decision of an action (lists and field effects), once per request. */
+  function typeDecision(action: string, resource: ResourceType): Kept {
+    let entry = typeLevel.get(action);
+    if (!entry) {
+      entry = decideAndKeep({ principal, purpose, action, now }, true);
+      entry.record.resourceType = resource;
+      typeLevel.set(action, entry);
+    }
+    return entry;
+  }
+
+  function recordDecider(action: string, rows: Condition): RecordDecider {
+    return {
+      async facts(tx, subject, also = []) {
+        const names = [...new Set([...versions.facts, ...also])];
+        const values = await Promise.all(names.map((name) => facts[name]!.load(tx, subject)));
+        return Object.fromEntries(names.map((name, i) => [name, values[i]]));
+      },
+      decide(document: RecordDocument) {
+        // a record outside the principal's rows is answered like one that does not exist
+        if (!matches(rows, document.attributes)) throw notFound(document.type);
+        const entry = decideAndKeep(
+          { principal, purpose, action, now, resource: { type: document.type, id: document.id, attributes: document.attributes }, args: document.args, facts: document.facts },
+          false,
+        );
+        if (!entry.decision.allow) throw denied(entry.decision, action);
+        return entry.decision.obligations;
+      },
+      async observe(tx) {
+        const pending = kept.filter((k) => !k.typeLevel && k.record.action === action && !k.record.inTransaction);
+        if (pending.length === 0 || versions.observers.every((o) => !o.observe.transaction)) return;
+        const stream = streamOf(pending, [], { name: null, hash: null });
+        await Promise.all(versions.observers.map((o) => o.observe.transaction?.(tx, stream, o.config)));
+        for (const k of pending) k.record.inTransaction = true;
+      },
+    };
+  }
+
+  function streamOf(entries: readonly Kept[], paths: readonly FieldPath[], operation: { name: string | null; hash: string | null }): DecisionStream {
+    return {
+      requestId,
+      operationName: operation.name,
+      operationHash: operation.hash,
+      principal,
+      purpose,
+      at: now,
+      policies: versions.policies,
+      decisions: entries.map((entry) => {
+        const mine = paths.filter((p) => p.action === entry.record.action);
+        const hide = new Set(entry.decision.obligations.hide ?? []);
+        const mask = entry.decision.obligations.mask ?? {};
+        return {
+          ...entry.record,
+          resourceIds: [...entry.keys],
+          fieldPaths: [...new Set([...mine.map((p) => p.path), ...entry.paths])],
+          hidden: mine.filter((p) => p.leaf && hide.has(p.field)).map((p) => p.path),
+          masked: mine.filter((p) => p.leaf && !hide.has(p.field) && Object.hasOwn(mask, p.field)).map((p) => p.path),
+        };
+      }),
+    };
   }
 
   return {
-    access(action) {
-      let grant = grants.get(action);
-      if (!grant) {
-        const resource = resourceOf(action);
-        const decision = typeDecision(action);
-        grant = resource && decision.allow ? { action, resource, rows: decision.obligations.rows ?? ALL } : denied(decision, action);
-        grants.set(action, grant);
+    versions,
+    permit(action, resource) {
+      let permit = permits.get(action);
+      if (!permit) {
+        const { decision } = typeDecision(action, resource);
+        const rows = decision.obligations.rows ?? ALL;
+        permit = decision.allow ? issue(action, resource, rows, decision.obligations, recordDecider(action, rows)) : denied(decision, action);
+        permits.set(action, permit);
       }
-      if (grant instanceof Error) throw grant;
-      return grant;
+      if (permit instanceof Error) throw permit;
+      return permit;
     },
-    decideOn(action, resource, args) {
-      const decision = decideRequest({ principal, purpose, action, now, args, resource: { type: resource.type, id: resource.id, attributes: resource.attributes }, context: resource.context });
-      if (!decision.allow) throw denied(decision, action);
-      return decision.obligations;
-    },
-    fieldEffects(typeName, action) {
-      let byAction = effects.get(typeName);
-      if (!byAction) effects.set(typeName, (byAction = new Map()));
-      let found = byAction.get(action);
+    fieldEffects(typeName, action, resource) {
+      const key = `${typeName} ${action}`;
+      let found = effects.get(key);
       if (found === undefined) {
-        found = resourceOf(action) === typeName ? fieldEffectsOf(typeDecision(action), action, report) : null;
-        byAction.set(action, found);
+        found = fieldEffectsOf(typeDecision(action, resource).decision, action, report);
+        effects.set(key, found);
       }
       return found;
     },
+    resourceOf(action) {
+      const resource = Object.hasOwn(actions, action) ? actions[action] : undefined;
+      if (!resource) throw new Error(`no type declares the action ${action}`);
+      return resource;
+    },
+    returned(action, keys) {
+      const entry = typeLevel.get(action);
+      if (entry) for (const key of keys) entry.keys.add(key);
+    },
+    decidedAt(action, fieldName) {
+      typeLevel.get(action)?.paths.add(fieldName);
+    },
+    mark: () => kept.length,
+    failedSince(since) {
+      for (const entry of kept.slice(since)) {
+        if (entry.typeLevel) continue;
+        entry.record.failed = true;
+        entry.record.inTransaction = false;
+      }
+    },
     report: () => report,
+    stream: (paths, operation) => streamOf(kept, paths, operation),
   };
 }
 
 function fieldEffectsOf(decision: Decision, action: string, report: PolicyReport): FieldEffects | null {
-  // a record reached without a read grant (a mutation's payload) shows nothing: fail closed
+  // a record's scalar read without an allowed read of its type shows nothing: fail closed
   if (!decision.allow) {
     const error = denied(decision, action);
     return {
@@ -160,7 +259,7 @@ function denied(decision: Decision, action: string): Error {
   return clientError('POLICY_DENIED', verdict?.reasons[0]?.message ?? `${action} is not allowed`, {
     decision: {
       policy: verdict?.policy ?? null,
-      reasons: verdict?.reasons ?? [{ code: 'NO_RULE_ALLOWS', message: `no policy allows ${action}`, regulation: null }],
+      reasons: verdict?.reasons.length ? verdict.reasons : [{ code: 'NO_RULE_ALLOWS', message: `no policy allows ${action}`, regulation: null }],
       ...(decision.obligations.confirm ? { confirm: decision.obligations.confirm } : {}),
     },
   });

@@ -1,10 +1,11 @@
-import type { Database } from '../db/database.ts';
+import type { Database, Sql } from '../db/database.ts';
 import { clientError } from '../errors.ts';
 import { decide, type ActivePolicy } from './engine.ts';
+import { engines } from './engines.ts';
 import type { LoadedPolicy } from './file.ts';
 import { bootstrapActivations, modeAt, POLICY_CHANNEL, readActivations, recordActivation, versionsAt, type Activation, type PolicyMode } from './lifecycle.ts';
 import { loadPolicyStore, type PolicyStore } from './store.ts';
-import type { Decision, PolicyModule, PolicyRequest } from './types.ts';
+import type { Catalogue, Decision, Observer, PolicyModule, PolicyRequest } from './types.ts';
 
 /**
  * The policy versions in force at one instant, for one request: decisions under it are made by
@@ -13,6 +14,12 @@ import type { Decision, PolicyModule, PolicyRequest } from './types.ts';
 export interface VersionSet {
   /** `module@version` of every enforced version. */
   readonly ids: readonly string[];
+  /** Every enforced version with the sha256 of its file. */
+  readonly policies: readonly { id: string; sha256: string }[];
+  /** The facts the modules in force decide with (src/data/facts.ts loads them). */
+  readonly facts: readonly string[];
+  /** Observers and the body of their enforced file (undefined for observers without files). */
+  readonly observers: readonly { module: string; observe: Observer; config: unknown }[];
   /** Shadow versions, each with the module it would replace. */
   readonly shadows: readonly { module: string; policy: ActivePolicy }[];
   /** Modules with no enforceable version: every decision denies until one is activated. */
@@ -42,8 +49,21 @@ export interface PolicyRuntime {
   /** Every loaded version with its current mode. */
   list(now: Date): PolicyListing[];
   history(module?: string): readonly Activation[];
-  /** Activates a loaded version (ENFORCE, SHADOW or INACTIVE) from `effectiveFrom` (default now). */
-  activate(input: { module: string; version: number; mode: PolicyMode; effectiveFrom?: Date; by: string }): Promise<Activation>;
+  /**
+   * Activates a loaded version (ENFORCE, SHADOW or INACTIVE) from `effectiveFrom` (default now).
+   * Refused (BAD_USER_INPUT) when it would leave its module without an enforced version, or lock
+   * compliance out of `policy.activate`, unless `force` (the CLI's `--force`).
+   */
+  activate(input: {
+    module: string;
+    version: number;
+    mode: PolicyMode;
+    effectiveFrom?: Date;
+    by: string;
+    force?: boolean;
+    /** Runs in the activation's database transaction (the decision stream's observers). */
+    observe?: (tx: Sql) => Promise<void>;
+  }): Promise<Activation>;
   /** Re-reads the activation history; every instance does this on a notification. */
   refresh(): Promise<void>;
   close(): Promise<void>;
@@ -53,6 +73,8 @@ export interface RuntimeOptions {
   db: Database;
   dir: string;
   modules: readonly PolicyModule[];
+  /** What the schema declares (actions, personal fields), for compiling policies. */
+  catalogue: Catalogue;
   /** Reload files when they change on disk. @default true */
   watch?: boolean;
   log?: (message: string) => void;
@@ -63,14 +85,16 @@ export interface RuntimeOptions {
  * changes are reloaded (invalid ones reported, the last good version kept), and activations made
  * by any instance arrive through LISTEN/NOTIFY (in-process when the database is embedded).
  */
-export async function startPolicyRuntime({ db, dir, modules, watch = true, log = (m) => console.error(m) }: RuntimeOptions): Promise<PolicyRuntime> {
+export async function startPolicyRuntime({ db, dir, modules, catalogue, watch = true, log = (m) => console.error(m) }: RuntimeOptions): Promise<PolicyRuntime> {
   let activations = await readActivations(db.sql);
   const pinned = (id: string) => [...activations].reverse().find((a) => `${a.module}@${a.version}` === id)?.sha256;
-  const store = await loadPolicyStore(dir, modules, pinned);
+  const store = await loadPolicyStore(dir, modules, catalogue, pinned);
   for (const error of store.errors()) log(`policy: ${error.message}`);
 
+  // a new database enforces the newest reviewed version of each module; drafts wait for an activation
   const newest = new Map<string, LoadedPolicy>();
   for (const policy of store.all()) {
+    if (policy.file.status === 'draft') continue;
     const current = newest.get(policy.file.module);
     if (!current || current.file.version < policy.file.version) newest.set(policy.file.module, policy);
   }
@@ -128,14 +152,16 @@ export async function startPolicyRuntime({ db, dir, modules, watch = true, log =
         .sort((a, b) => a.module.localeCompare(b.module) || a.version - b.version);
     },
     history: (module) => activations.filter((a) => module === undefined || a.module === module),
-    async activate({ module, version, mode, effectiveFrom, by }) {
+    async activate({ module, version, mode, effectiveFrom, by, force = false, observe }) {
       const loaded = store.get(`${module}@${version}`);
       if (!loaded) throw clientError('BAD_USER_INPUT', `no valid policy file ${module}@${version} is loaded`, { field: 'input.version' });
       // history is never rewritten: an activation takes effect now or later, and not before its file says
       const now = Date.now();
       if (effectiveFrom && effectiveFrom.getTime() < now - 1000) throw clientError('BAD_USER_INPUT', 'an activation cannot take effect in the past', { field: 'input.effectiveFrom' });
       const from = new Date(Math.max(effectiveFrom?.getTime() ?? now, new Date(loaded.file.effectiveFrom).getTime(), now));
-      const activation = await recordActivation(db.sql, { module, version, sha256: loaded.file.sha256, mode, effectiveFrom: from, activatedBy: by });
+      const planned = { id: '0', module, version, sha256: loaded.file.sha256, mode, effectiveFrom: from, activatedAt: new Date(now), activatedBy: by };
+      if (!force) refuseUnsafe(store, activations, planned, modules);
+      const activation = await recordActivation(db.sql, { module, version, sha256: loaded.file.sha256, mode, effectiveFrom: from, activatedBy: by }, observe);
       await refresh(); // this instance applies it now; others on their notification
       return activation;
     },
@@ -150,23 +176,35 @@ export async function startPolicyRuntime({ db, dir, modules, watch = true, log =
 function versionSet(store: PolicyStore, activations: readonly Activation[], modules: readonly PolicyModule[], now: Date): VersionSet {
   const versions = versionsAt(activations, now);
   const enforced: ActivePolicy[] = [];
+  const policies: { id: string; sha256: string }[] = [];
   const bodies = new Map<string, unknown>();
   const missing: string[] = [];
   const shadows: { module: string; policy: ActivePolicy }[] = [];
+  const facts = new Set<string>();
+  const observers: { module: string; observe: Observer; config: unknown }[] = [];
   const loadedFor = (a: Activation) => {
     const loaded = store.get(`${a.module}@${a.version}`);
     // what was activated is exactly this content; anything else is not it
     return loaded?.file.sha256 === a.sha256 ? loaded : undefined;
   };
   for (const module of modules) {
+    if (!module.body) {
+      // a module without files (an observer such as a test's) is always in force
+      if (module.observe) observers.push({ module: module.name, observe: module.observe, config: undefined });
+      continue;
+    }
     const entry = versions.get(module.name);
     const loaded = entry?.enforced && loadedFor(entry.enforced);
     if (!loaded) {
       missing.push(module.name);
       continue;
     }
-    enforced.push({ id: loaded.file.id, compiled: loaded.compiled });
+    policies.push({ id: loaded.file.id, sha256: loaded.file.sha256 });
     bodies.set(module.name, loaded.file.body);
+    if (module.observe) observers.push({ module: module.name, observe: module.observe, config: loaded.file.body });
+    if (!engines.get(module.engine)?.decides) continue;
+    enforced.push({ id: loaded.file.id, compiled: loaded.compiled });
+    for (const fact of module.facts ?? []) facts.add(fact);
     for (const shadow of entry.shadow) {
       const s = loadedFor(shadow);
       if (s) shadows.push({ module: module.name, policy: { id: s.file.id, compiled: s.compiled } });
@@ -180,7 +218,10 @@ function versionSet(store: PolicyStore, activations: readonly Activation[], modu
       }
     : undefined;
   return {
-    ids: enforced.map((p) => p.id),
+    ids: policies.map((p) => p.id),
+    policies,
+    facts: [...facts],
+    observers,
     shadows,
     missing,
     decide: (request) => missingDecision ?? decide(enforced, request),
@@ -191,4 +232,27 @@ function versionSet(store: PolicyStore, activations: readonly Activation[], modu
       return bodies.get(module) as T;
     },
   };
+}
+
+/** The principal every safety check asks for: a compliance officer with no other attribute. */
+const COMPLIANCE: PolicyRequest['principal'] = { id: 'fingate:safety-check', roles: ['compliance'], scopes: [] };
+
+/**
+ * Refuses an activation that would take away what the module had: its enforced version (now, or
+ * once a scheduled activation comes into effect), or compliance's ability to activate policies
+ * through the API, which would make the mistake impossible to undo there.
+ */
+function refuseUnsafe(store: PolicyStore, activations: readonly Activation[], planned: Activation, modules: readonly PolicyModule[]): void {
+  const after = [...activations, planned].sort((a, b) => a.effectiveFrom.getTime() - b.effectiveFrom.getTime());
+  const instants = [planned.effectiveFrom, ...after.map((a) => a.effectiveFrom).filter((t) => t > planned.effectiveFrom)];
+  const canActivate = (set: VersionSet, at: Date) => set.decide({ principal: COMPLIANCE, purpose: null, action: 'policy.activate', now: at }).allow;
+  for (const at of instants) {
+    const [was, will] = [versionSet(store, activations, modules, at), versionSet(store, after, modules, at)];
+    if (!was.missing.includes(planned.module) && will.missing.includes(planned.module)) {
+      throw clientError('BAD_USER_INPUT', `this would leave ${planned.module} without an enforced version from ${at.toISOString()}; enforce another version first`, { field: 'input.mode' });
+    }
+    if (canActivate(was, at) && !canActivate(will, at)) {
+      throw clientError('BAD_USER_INPUT', `${planned.module}@${planned.version} would leave compliance unable to activate policies, with no way back through the API`, { field: 'input.version' });
+    }
+  }
 }

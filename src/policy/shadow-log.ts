@@ -1,42 +1,48 @@
 import type { Sql } from '../db/database.ts';
-import type { ShadowOutcome } from './request-policy.ts';
+import type { DecisionStream, Observer } from './types.ts';
 
-/** Records shadow outcomes off the request path, in batches. */
-export interface ShadowLog {
-  record(outcome: ShadowOutcome): void;
+/** Records the decisions a shadow version would have made differently, off the request path. */
+export interface ShadowLog extends Observer {
   /** Writes what is buffered. */
   flush(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /**
- * Shadow outcomes are observations, not part of the operation: they are buffered and written in
- * one multi-row INSERT per second, so a shadow version costs requests no round trip. Personal
- * data values never go in: only ids, codes and conditions.
+ * An observer of the decision stream: shadow disagreements are observations, not part of the
+ * operation, so they are buffered and written in one multi-row INSERT per second and cost requests
+ * no round trip. Personal data values never go in: only ids, codes and conditions.
  */
-export function createShadowLog(sql: Sql, { intervalMs = 1000, log = (m: string) => console.error(m) } = {}): ShadowLog & { close(): Promise<void> } {
-  let buffer: ShadowOutcome[] = [];
+export function createShadowLog(sql: Sql, { intervalMs = 1000, log = (m: string) => console.error(m) } = {}): ShadowLog {
+  let buffer: Record<string, unknown>[] = [];
   const flush = async () => {
     if (buffer.length === 0) return;
-    const batch = buffer;
+    const rows = buffer;
     buffer = [];
-    const rows = batch.map((o) => ({
-      at: o.at,
-      module: o.module,
-      enforced: o.enforced,
-      shadow: o.shadow,
-      action: o.request.action,
-      principal_id: o.request.principal.id,
-      resource_type: o.request.resource?.type ?? null,
-      resource_id: o.request.resource?.id ?? null,
-      enforced_allow: o.enforcedDecision.allow,
-      shadow_allow: o.shadowDecision.allow,
-      detail: JSON.stringify({ enforced: o.enforcedDecision, shadow: o.shadowDecision }),
-    }));
-    await sql`insert into policy_shadow_outcomes ${sql(rows)}`.catch((error) => log(`policy: could not record ${batch.length} shadow outcomes: ${error}`));
+    await sql`insert into policy_shadow_outcomes ${sql(rows)}`.catch((error) => log(`policy: could not record ${rows.length} shadow outcomes: ${error}`));
   };
   const timer = setInterval(() => void flush(), intervalMs).unref();
   return {
-    record: (outcome) => void buffer.push(outcome),
+    request(stream: DecisionStream) {
+      for (const decision of stream.decisions) {
+        for (const shadow of decision.shadow) {
+          const module = shadow.policy.slice(0, shadow.policy.indexOf('@'));
+          buffer.push({
+            at: stream.at,
+            module,
+            enforced: stream.policies.find((p) => p.id.startsWith(`${module}@`))?.id ?? `${module}@none`,
+            shadow: shadow.policy,
+            action: decision.action,
+            principal_id: stream.principal.id,
+            resource_type: decision.resourceType,
+            resource_id: decision.input.resource?.id ?? null,
+            enforced_allow: decision.outcome === 'allow',
+            shadow_allow: shadow.outcome === 'allow',
+            detail: JSON.stringify({ enforced: { verdicts: decision.verdicts, obligations: decision.obligations }, shadow: { obligations: shadow.obligations } }),
+          });
+        }
+      }
+    },
     flush,
     async close() {
       clearInterval(timer);

@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { loadPolicyFile, PolicyFileError, type LoadedPolicy } from './file.ts';
-import type { PolicyModule } from './types.ts';
+import type { Catalogue, PolicyModule } from './types.ts';
 
 /**
  * Every valid policy version on disk, by `module@version`. An invalid file is reported with file
@@ -23,7 +23,7 @@ export interface PolicyStore {
 /** Which versions may no longer change on disk (they were activated with a known hash). */
 export type IsPinned = (id: string) => string | undefined;
 
-export async function loadPolicyStore(dir: string, modules: readonly PolicyModule[], pinned: IsPinned = () => undefined): Promise<PolicyStore> {
+export async function loadPolicyStore(dir: string, modules: readonly PolicyModule[], catalogue: Catalogue, pinned: IsPinned = () => undefined): Promise<PolicyStore> {
   const byName = new Map(modules.map((m) => [m.name, m as PolicyModule]));
   let policies = new Map<string, LoadedPolicy>();
   let errors: PolicyFileError[] = [];
@@ -37,7 +37,7 @@ export async function loadPolicyStore(dir: string, modules: readonly PolicyModul
     const problems: PolicyFileError[] = [];
     for (const path of await policyFiles(dir)) {
       try {
-        const loaded = await loadPolicyFile(path, byName);
+        const loaded = await loadPolicyFile(path, byName, catalogue);
         const pin = pinned(loaded.file.id);
         if (pin && pin !== loaded.file.sha256) {
           throw new PolicyFileError(path, 1, `${loaded.file.id} is activated with sha256 ${pin.slice(0, 12)}…; an activated version never changes — add version ${loaded.file.version + 1} instead`);

@@ -1,8 +1,10 @@
 import type { ZodType } from 'zod';
+import type { Sql } from '../db/database.ts';
 import type { ResourceType } from '../resources.ts';
 import type { Attributes, Condition } from './condition.ts';
 import type { Mask } from './masks.ts';
 import type { Principal } from './principal.ts';
+import type { AlertKind } from './vocabulary.ts';
 
 /** What a policy decides about: who, why, what, on which resource, with which arguments, when. */
 export interface PolicyRequest {
@@ -11,12 +13,12 @@ export interface PolicyRequest {
   purpose: string | null;
   /** `<resource>.<verb>`, e.g. `customer.read`, `product.purchase`. */
   action: string;
-  /** The record acted on, when there is one; absent for lists (then the decision filters rows). */
-  resource?: { type: ResourceType; id?: string; attributes: Attributes } | undefined;
+  /** The record acted on, when there is one; absent for type-level decisions (then rows are filtered). */
+  resource?: { type: ResourceType; id?: string | undefined; attributes: Attributes } | undefined;
   /** The field's arguments (for mutations, the input). */
   args?: Readonly<Record<string, unknown>> | undefined;
-  /** Facts loaded before deciding (e.g. the customer's risk profile for a purchase): decisions do no I/O. */
-  context?: Readonly<Record<string, unknown>> | undefined;
+  /** Facts loaded before deciding, by name (see `PolicyModule.facts`): decisions do no I/O. */
+  facts?: Readonly<Record<string, unknown>> | undefined;
   now: Date;
 }
 
@@ -29,12 +31,14 @@ export interface Reason {
 
 /** A risk alert the operation must raise in its own database transaction. */
 export interface AlertObligation {
-  kind: 'LARGE_VALUE' | 'SUSPICIOUS' | 'HIGH_FREQUENCY' | 'SUITABILITY_OVERRIDE';
+  kind: AlertKind;
   rule: string | null;
   reason: string;
+  /** When it must be reported by (e.g. large-value reports: 5 working days), if the rule says. */
+  dueAt?: string | null;
 }
 
-/** What the caller must do or may see when a decision allows. */
+/** What the caller must do or may see when a decision allows (see obligations.ts for how they combine). */
 export interface Obligations {
   /** The rows the action covers (lists become SQL WHERE clauses). Absent: all rows. */
   rows?: Condition;
@@ -48,7 +52,10 @@ export interface Obligations {
   alerts?: readonly AlertObligation[];
 }
 
-/** One module's answer. `abstain` when the request is none of its business. */
+/**
+ * One module's answer. `abstain` when the request is none of its business; an abstaining module may
+ * still attach obligations (privacy masks fields without deciding access).
+ */
 export interface ModuleDecision {
   effect: 'allow' | 'deny' | 'abstain';
   reasons: readonly Reason[];
@@ -59,7 +66,7 @@ export interface ModuleDecision {
 export interface Verdict {
   /** `module@version`. */
   policy: string;
-  effect: 'allow' | 'deny';
+  effect: 'allow' | 'deny' | 'abstain';
   reasons: readonly Reason[];
 }
 
@@ -82,8 +89,10 @@ export interface PolicyHeader {
   effectiveFrom: string;
   description: string;
   regulations: string[];
-  /** `casl` rules, `rego` logic compiled to wasm, or `data` that services read (thresholds, questionnaires). */
-  engine: 'casl' | 'rego' | 'data';
+  /** The engine that runs it (a name in the engine registry, src/policy/engines.ts). */
+  engine: string;
+  /** `draft` versions load and can be tested, but are never enforced without an explicit activation. */
+  status: 'draft' | 'final';
 }
 
 /** A validated policy file: its header, its module-specific body, where it came from, its hash. */
@@ -96,23 +105,92 @@ export interface PolicyFile<Body = unknown> extends PolicyHeader {
 }
 
 /**
- * A policy module (a plugin): its name, the schema of its files' body, and how a file becomes a
- * decision function. Made by factories such as `accessPolicy()`; plain objects, no I/O.
+ * A policy module (a plugin): a plain object from a factory such as `privacyPolicy()`. It names its
+ * engine, the schema of its files' body, the facts its decisions read, and how a file becomes a
+ * decision function. Observers (engine `observer`) decide nothing: they see every decision.
  */
 export interface PolicyModule<Body = unknown> {
   readonly name: string;
-  readonly engine: PolicyHeader['engine'];
+  /** A name in the engine registry: `casl`, `rego`, `data` or `observer`. */
+  readonly engine: string;
   readonly description: string;
-  /** Validates the body of this module's files (everything after the header). */
-  readonly body: ZodType<Body>;
+  /** Validates the body of this module's files (everything after the header). Absent: the module has no files. */
+  readonly body?: ZodType<Body>;
+  /**
+   * Named facts its decisions read (see src/data/facts.ts), loaded before deciding on a record,
+   * in the write's transaction and under its locks.
+   */
+  readonly facts?: readonly string[];
   /**
    * Turns a validated file into a decision function. Throws (with a path into the body) when the
    * file is valid YAML but cannot mean anything, e.g. a rule naming a field that does not exist.
+   * Absent: the engine's own compile step.
    */
-  compile(file: PolicyFile<Body>, context: CompileContext): CompiledPolicy;
+  compile?(file: PolicyFile<Body>, context: CompileContext): CompiledPolicy;
+  /** For observers: hooks that receive the decision stream. */
+  readonly observe?: Observer<Body>;
 }
 
-/** What compiling may need besides the file: for Rego modules, the compiled wasm's bytes. */
+/** What compiling may need besides the file. */
 export interface CompileContext {
+  /** For Rego modules: the compiled wasm's bytes. */
   wasm?: Uint8Array;
+  /** What the schema declares: actions, the resource type each covers, personal fields. */
+  catalogue: Catalogue;
+}
+
+/** What the schema declares, for policies to be checked against and to decide with. */
+export interface Catalogue {
+  /** Every action a field declares → the resource type whose rows it covers. */
+  actions: Readonly<Record<string, ResourceType>>;
+  /** Personal fields per resource type: field name → its category (e.g. `identityNumber`). */
+  personal: Readonly<Partial<Record<ResourceType, Readonly<Record<string, string>>>>>;
+}
+
+/**
+ * Receives the decision stream. `request` runs once per request after execution (and before the
+ * response is sent); `transaction` runs inside each write's database transaction with the decisions
+ * made for that write. A hook that throws fails the operation (fail closed).
+ */
+export interface Observer<Body = unknown> {
+  transaction?(tx: Sql, stream: DecisionStream, config: Body | undefined): Promise<void>;
+  request?(stream: DecisionStream, config: Body | undefined): Promise<void> | void;
+}
+
+/** Every decision of one request (or of one write inside it), as observers see them. */
+export interface DecisionStream {
+  requestId: string;
+  operationName: string | null;
+  /** sha256 of the operation's document. */
+  operationHash: string | null;
+  principal: Principal;
+  purpose: string | null;
+  at: Date;
+  /** `module@version` and sha256 of every enforced policy version the request was decided under. */
+  policies: readonly { id: string; sha256: string }[];
+  decisions: readonly DecisionRecord[];
+}
+
+/** One decision of a request, and what it covered. */
+export interface DecisionRecord {
+  action: string;
+  resourceType: ResourceType | null;
+  /** Keys of the records decided on (a type-level read: every record returned under it). */
+  resourceIds: readonly string[];
+  /** Response paths (list indices left out) read under this decision, e.g. `customers.edges.node.name`. */
+  fieldPaths: readonly string[];
+  /** Of those, the paths returned masked and hidden. */
+  masked: readonly string[];
+  hidden: readonly string[];
+  outcome: 'allow' | 'deny';
+  verdicts: readonly Verdict[];
+  obligations: Obligations;
+  /** Shadow versions that would have decided differently. */
+  shadow: readonly { policy: string; outcome: 'allow' | 'deny'; obligations: Obligations }[];
+  /** The request as decided, enough to decide it again (replay). */
+  input: PolicyRequest;
+  /** Set when a write's transaction recorded it (observers' `transaction` hook saw it). */
+  inTransaction: boolean;
+  /** Whether the operation part this decision allowed failed afterwards (its write rolled back). */
+  failed: boolean;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/ids.ts';
 import { reverseTransaction } from '../../src/money/ledger.ts';
+import { systemPermit } from '../../src/data/system.ts';
 import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
 import { balanceOf, expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
 
@@ -565,12 +566,12 @@ describe('what the database refuses', () => {
     const bob = await customer('0');
     const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '30.00');
     const key = Buffer.from(response.data.transfer.id, 'base64url').toString().split(':')[1]!;
-    const reversal = await reverseTransaction(gw.db.sql, key, new Date());
+    const reversal = await reverseTransaction(gw.db.sql, systemPermit("Account", "correction"), key, new Date());
     expect(reversal).toMatchObject({ type: 'REVERSAL', status: 'COMPLETED', amount: '30.00' });
     expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('100.00');
     expect(await balanceOf(gw.db.sql, bob.accounts[0]!)).toBe('0.00');
     const [original] = await gw.db.sql`select status from transactions where id = ${key}`;
     expect(original).toEqual({ status: 'REVERSED' });
-    await expect(reverseTransaction(gw.db.sql, key, new Date())).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    await expect(reverseTransaction(gw.db.sql, systemPermit("Account", "correction"), key, new Date())).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
   });
 });

@@ -6,6 +6,7 @@ import { matches, NONE } from '../../src/policy/condition.ts';
 import type { Principal } from '../../src/policy/principal.ts';
 import type { PolicyFile } from '../../src/policy/types.ts';
 import { freshDatabase } from '../support/database.ts';
+import { catalogue } from '../support/modules.ts';
 
 /*
  * The same rules answer two questions: which rows a list may show (a SQL WHERE clause) and whether
@@ -65,7 +66,7 @@ const row = fc.record({
 function compile(rules: unknown[]) {
   const body = caslBodySchema.parse({ rules: rules.map((r) => JSON.parse(JSON.stringify(r))) });
   const file = { module: 'access', version: 1, body } as PolicyFile<typeof body>;
-  return compileCasl(file);
+  return compileCasl(file, catalogue);
 }
 
 describe('row conditions', () => {

@@ -1,10 +1,11 @@
 import { createAuthenticator, mintToken, type TokenClaims } from '../../src/auth.ts';
 import { DEV_JWT_SECRET } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
-import { createGateway } from '../../src/gateway.ts';
+import { catalogue, createGateway } from '../../src/gateway.ts';
 import { toGlobalId } from '../../src/ids.ts';
-import { defaultModules } from '../../src/policy/modules.ts';
+import { configuredModules } from '../../src/policy/commands.ts';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.ts';
+import type { PolicyModule } from '../../src/policy/types.ts';
 import { createShadowLog, type ShadowLog } from '../../src/policy/shadow-log.ts';
 import { loadConfig } from '../../src/config.ts';
 import { seed } from '../../src/seed/seed.ts';
@@ -36,14 +37,17 @@ export interface GatewayOptions {
   policiesDir?: string;
   /** Reload policy files when they change. @default false */
   watch?: boolean;
+  /** Policy modules besides the configured ones (e.g. a test observer). */
+  modules?: readonly PolicyModule[];
 }
 
-export async function startGateway({ customers = 40, seedName = 'test', policiesDir = loadConfig({}).policiesDir, watch = false }: GatewayOptions = {}): Promise<TestGateway> {
+export async function startGateway({ customers = 40, seedName = 'test', policiesDir = loadConfig({}).policiesDir, watch = false, modules = [] }: GatewayOptions = {}): Promise<TestGateway> {
   const db = await freshDatabase();
   if (customers > 0) await seed(db.sql, { customers, seed: seedName });
-  const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: defaultModules(), watch, log: () => {} });
+  const all = [...(await configuredModules(loadConfig({}))), ...modules];
+  const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: all, catalogue, watch, log: () => {} });
   const shadowLog = createShadowLog(db.sql, { log: () => {} });
-  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), policies, shadowLog, logError: () => {} });
+  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), policies, observers: [shadowLog], logError: process.env.DEBUG_GATEWAY ? console.error : () => {} });
   const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
   const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
   return {

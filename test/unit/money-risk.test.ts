@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { riskQuestionnairePolicy, type Questionnaire } from '../../plugins/risk-questionnaire.ts';
-import { expiresAt, score } from '../../src/money/risk-assessment.ts';
+import { riskQuestionnairePolicy } from '../../plugins/risk-questionnaire.ts';
+import { expiresAt, score, type Questionnaire } from '../../src/money/risk-assessment.ts';
 import { extensionsOf } from '../support/errors.ts';
 
 const option = (score: number) => ({ label: `option ${score}`, score });
 const item = (id: string) => ({ id, question: `${id}?`, options: [0, 1, 2, 3, 4].map(option) });
 
 /** Ten items of 0–4 points, bands of eight, "cannot bear any loss" as the lowest-category answer. */
-const questionnaire: Questionnaire = riskQuestionnairePolicy().body.parse({
+const questionnaire: Questionnaire = riskQuestionnairePolicy().body!.parse({
   validityDays: 365,
   items: ['age', 'annualIncome', 'financialAssets', 'debt', 'experience', 'knowledge', 'productsHeld', 'objective', 'horizon', 'lossTolerance'].map(item),
   bands: [
@@ -68,7 +68,7 @@ describe('scoring the risk questionnaire', () => {
 });
 
 describe('the risk-questionnaire policy file schema', () => {
-  const body = riskQuestionnairePolicy().body;
+  const body = riskQuestionnairePolicy().body!;
   const issues = (value: unknown) => {
     const result = body.safeParse(value);
     return result.success ? [] : result.error.issues.map((i) => i.path.join('.'));

@@ -8,12 +8,11 @@ import { caseFiles, runCaseFile } from '../../src/policy/cases.ts';
 import { loadPolicyFile, PolicyFileError } from '../../src/policy/file.ts';
 import GatePlugin from '../../src/policy/gate.ts';
 import { jsonSchemaFile, policyFileJsonSchema } from '../../src/policy/json-schema.ts';
-import { defaultModules } from '../../src/policy/modules.ts';
 import { loadPolicyStore, policyFiles } from '../../src/policy/store.ts';
+import { catalogue, modules as configured, modulesByName as modules } from '../support/modules.ts';
 
 const dir = loadConfig({}).policiesDir;
-const modules = new Map(defaultModules().map((m) => [m.name, m]));
-const store = await loadPolicyStore(dir, defaultModules());
+const store = await loadPolicyStore(dir, configured, catalogue);
 
 describe('the policy files', () => {
   it('all load: valid header, body, hashes and names', () => {
@@ -22,7 +21,7 @@ describe('the policy files', () => {
   });
 
   it('have an up-to-date JSON Schema for editors (run `fingate policy schema` after changing a module)', async () => {
-    expect(await readFile(jsonSchemaFile, 'utf8')).toBe(policyFileJsonSchema(defaultModules()));
+    expect(await readFile(jsonSchemaFile, 'utf8')).toBe(policyFileJsonSchema(configured));
   });
 });
 
@@ -40,7 +39,7 @@ async function loadBroken(edit: (text: string) => string, name = 'access.v1.yaml
   await cp(dir, root, { recursive: true });
   const original = await readFile(join(dir, 'access', 'access.v1.yaml'), 'utf8');
   await writeFile(join(root, 'access', name), edit(original));
-  const error = await loadPolicyFile(join(root, 'access', name), modules).then(
+  const error = await loadPolicyFile(join(root, 'access', name), modules, catalogue).then(
     () => undefined,
     (e: unknown) => e,
   );

@@ -7,8 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { suitabilityPolicy, type SuitabilityBody } from '../../plugins/suitability.ts';
 import { buildRegoPolicies, compileRego, runOpaTests } from '../../src/policy/build.ts';
 import { loadPolicyFile, PolicyFileError, type LoadedPolicy } from '../../src/policy/file.ts';
+import { compileWith } from '../../src/policy/engines.ts';
 import { loadRegoPolicy, parseRegoDecision } from '../../src/policy/rego.ts';
 import type { ModuleDecision, PolicyFile, PolicyModule, PolicyRequest } from '../../src/policy/types.ts';
+import { catalogue } from '../support/modules.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const policies = join(root, 'policies');
@@ -41,7 +43,7 @@ const purchase = ({ category = 'FUND', riskLevel = 'R3', investorType = 'ORDINAR
   action: 'product.purchase',
   resource: { type: 'Account', id: '10', attributes: { customerId: '1', kind: 'CUSTOMER' } },
   args: { input: { productId: '5', accountId: '10', amount: '1000.00', idempotencyKey: 'k-1', confirmRiskMismatch: confirm } },
-  context: { product: { id: '5', category, riskLevel, status: 'ONLINE' }, customer: { id: '1', investorType, riskProfile: profile } },
+  facts: { product: { id: '5', category, riskLevel, status: 'ONLINE' }, customer: { id: '1', investorType, riskProfile: profile } },
   now: NOW,
 });
 const summary = (decision: ModuleDecision) => ({
@@ -65,7 +67,7 @@ async function copyOfSuitability(): Promise<{ dir: string; folder: string; file:
 }
 
 describe('suitability@1 (Rego, loaded from its committed wasm)', async () => {
-  const { compiled } = (await loadPolicyFile(suitabilityFile, modules)) as LoadedPolicy;
+  const { compiled } = (await loadPolicyFile(suitabilityFile, modules, catalogue)) as LoadedPolicy;
 
   it('allows within tolerance and below it', () => {
     expect(summary(compiled.decide(purchase()))).toEqual({ effect: 'allow', reasons: ['WITHIN_TOLERANCE'], confirm: [], alerts: [] });
@@ -142,7 +144,7 @@ describe('loading a Rego policy file', () => {
     const { folder, file } = await copyOfSuitability();
     const source = join(folder, 'suitability.v1.rego');
     await writeFile(source, (await readFile(source, 'utf8')).replace('"PROFESSIONAL"', '"ORDINARY"'));
-    const error = await loadPolicyFile(file, modules).catch((e: unknown) => e);
+    const error = await loadPolicyFile(file, modules, catalogue).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PolicyFileError);
     expect((error as PolicyFileError).detail).toMatch(/suitability\.v1\.rego changed since it was compiled/);
     expect((error as PolicyFileError).line).toBe(lineOf(await readFile(file, 'utf8'), 'sourceSha256:'));
@@ -154,7 +156,7 @@ describe('loading a Rego policy file', () => {
     const bytes = await readFile(wasm);
     bytes[bytes.length - 1]! ^= 0xff;
     await writeFile(wasm, bytes);
-    const error = await loadPolicyFile(file, modules).catch((e: unknown) => e);
+    const error = await loadPolicyFile(file, modules, catalogue).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PolicyFileError);
     expect((error as PolicyFileError).detail).toMatch(/suitability\.v1\.wasm does not match its recorded hash/);
   });
@@ -163,7 +165,7 @@ describe('loading a Rego policy file', () => {
     const { file } = await copyOfSuitability();
     const text = (await readFile(file, 'utf8')).replace('C4: R4', 'C4: R9');
     await writeFile(file, text);
-    const error = await loadPolicyFile(file, modules).catch((e: unknown) => e);
+    const error = await loadPolicyFile(file, modules, catalogue).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PolicyFileError);
     expect((error as PolicyFileError).detail).toMatch(/data\.maxGrade\.C4: R9 is not one of grades/);
     expect((error as PolicyFileError).line).toBe(lineOf(text, 'C4: R9'));
@@ -172,9 +174,9 @@ describe('loading a Rego policy file', () => {
 
 describe('a Rego entrypoint that misbehaves', async () => {
   const wasm = new Uint8Array(await readFile(garbageWasm));
-  const file = (await loadPolicyFile(suitabilityFile, modules)).file as PolicyFile<SuitabilityBody>;
-  const { decide } = suitabilityPolicy().compile(file, { wasm });
-  const request = (kind: string) => ({ ...purchase(), context: { kind } });
+  const file = (await loadPolicyFile(suitabilityFile, modules, catalogue)).file as PolicyFile<SuitabilityBody>;
+  const { decide } = compileWith(suitabilityPolicy() as PolicyModule, file, { wasm, catalogue });
+  const request = (kind: string) => ({ ...purchase(), facts: { kind } });
 
   it('decides when it returns the right shape (the fixture itself works)', () => {
     expect(decide(request('valid'))).toEqual({ effect: 'allow', reasons: [], obligations: {} });
@@ -198,7 +200,7 @@ describe('a Rego entrypoint that misbehaves', async () => {
   it('refuses bytes that are not a policy wasm', () => {
     expect(() => loadRegoPolicy(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]), {})).toThrow(/cannot load the Rego wasm: not an OPA policy wasm/);
     expect(() => loadRegoPolicy(new Uint8Array([1, 2, 3]), {})).toThrow(/cannot load the Rego wasm/);
-    expect(() => suitabilityPolicy().compile(file, {})).toThrow(/needs its wasm/);
+    expect(() => compileWith(suitabilityPolicy() as PolicyModule, file, { catalogue })).toThrow(/needs its compiled wasm/);
   });
 
   it('parses only the documented decision shape', () => {
@@ -237,7 +239,7 @@ describe('building Rego policies', () => {
     expect(updated!.status).toBe('updated');
     const after = await readFile(file, 'utf8');
     expect(after.split('\n').filter((line, i) => line !== before.split('\n')[i])).toEqual([`  sourceSha256: ${updated!.sourceSha256}`]);
-    await expect(loadPolicyFile(file, modules)).resolves.toMatchObject({ file: { id: 'suitability@1' } });
+    await expect(loadPolicyFile(file, modules, catalogue)).resolves.toMatchObject({ file: { id: 'suitability@1' } });
     expect((await buildRegoPolicies({ dir, opa: opa!, check: true }))[0]!.status).toBe('fresh');
   });
 

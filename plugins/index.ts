@@ -1,0 +1,10 @@
+// The policy modules this gateway runs by default (FINGATE_PLUGINS names this file unless
+// configured otherwise). Each has versioned files in policies/<name>/.
+
+import { accessPolicy } from './access.ts';
+import { amlPolicy } from './aml.ts';
+import { privacyPolicy } from './privacy.ts';
+import { riskQuestionnairePolicy } from './risk-questionnaire.ts';
+import { suitabilityPolicy } from './suitability.ts';
+
+export default [accessPolicy, privacyPolicy, suitabilityPolicy, amlPolicy, riskQuestionnairePolicy];

@@ -1,0 +1,22 @@
+/*
+ * The words policies, the schema and the database share, each defined once: the action pattern,
+ * the investor and product risk grades, the kinds of risk alert, reason codes. Policy modules
+ * build their file schemas from these.
+ */
+
+/** `<resource>.<verb>`, e.g. `customer.read`, `product.purchase`. */
+export const ACTION_PATTERN = /^[a-z][a-zA-Z]*\.[a-z][a-zA-Z]*$/;
+
+/** Reason and confirmation codes: UPPER_SNAKE_CASE. */
+export const CODE_PATTERN = /^[A-Z][A-Z0-9_]*$/;
+
+/** Investor risk-tolerance classes (适当性办法), C1 most conservative. */
+export const TOLERANCES = ['C1', 'C2', 'C3', 'C4', 'C5'] as const;
+export type Tolerance = (typeof TOLERANCES)[number];
+
+/** Product risk grades, R1 lowest. */
+export const RISK_LEVELS = ['R1', 'R2', 'R3', 'R4', 'R5'] as const;
+
+/** The kinds of risk alert a decision may oblige a write to raise (risk_alerts.kind, the RiskAlertKind enum). */
+export const ALERT_KINDS = ['LARGE_VALUE', 'SUSPICIOUS', 'HIGH_FREQUENCY', 'SUITABILITY_OVERRIDE'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
