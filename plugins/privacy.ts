@@ -89,6 +89,8 @@ function decide(body: PrivacyBody, catalogue: Catalogue, request: PolicyRequest)
     }
     if (applied && r.reason) reasons.push(r.reason);
   }
+  // a hidden field is not also masked
+  for (const field of hide) delete mask[field];
   if (hide.size === 0 && Object.keys(mask).length === 0) return ABSTAIN;
   return { effect: 'abstain', reasons, obligations: { ...(hide.size ? { hide: [...hide] } : {}), ...(Object.keys(mask).length ? { mask } : {}) } };
 }

@@ -67,7 +67,7 @@ function optionalKey(claim: unknown, type: 'Customer' | 'Institution', name: str
 }
 
 function unauthenticated(message: string) {
-  return clientError('UNAUTHENTICATED', message, { http: { status: 401 } });
+  return clientError('UNAUTHENTICATED', message);
 }
 
 /** What a development token says about its holder. */

@@ -14,6 +14,7 @@ export const codes = {
   INSUFFICIENT_FUNDS: { status: 200, message: 'Insufficient funds' },
   PRODUCT_NOT_AVAILABLE: { status: 200, message: 'The product is not open for dealing' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable; retry' },
+  INTERNAL_SERVER_ERROR: { status: 500, message: 'Unexpected error.' },
 } as const;
 
 /** A stable error code from the registry. */
@@ -37,6 +38,22 @@ export const notFound = (what: string): GraphQLError => clientError('NOT_FOUND',
 /** Whether an error came from this registry (and so may be shown to the client as is). */
 export function isClientError(error: unknown): error is GraphQLError {
   return error instanceof GraphQLError && typeof error.extensions?.code === 'string' && error.extensions.code in codes;
+}
+
+/**
+ * The HTTP status of a response whose errors ended the request before execution (no `data`):
+ * the highest registry status among their codes, e.g. 401 for UNAUTHENTICATED, 400 for
+ * BAD_USER_INPUT. Errors during execution leave the status at 200, as GraphQL over HTTP asks
+ * when a response carries data.
+ */
+export function statusOf(errors: readonly { extensions?: Record<string, unknown> }[]): number | undefined {
+  let status: number | undefined;
+  for (const error of errors) {
+    const code = error.extensions?.code;
+    const known = typeof code === 'string' && Object.hasOwn(codes, code) ? codes[code as ErrorCode].status : undefined;
+    if (known !== undefined && (status === undefined || known > status)) status = known;
+  }
+  return status;
 }
 
 /**

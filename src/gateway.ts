@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { schema } from '../schema/index.ts';
 import type { Authenticate } from './auth.ts';
 import type { GatewayContext } from './context.ts';
@@ -8,7 +8,7 @@ import { factProviders } from './data/facts.ts';
 import { createLoaders } from './data/loaders.ts';
 import type { Sql } from './db/database.ts';
 import { migrationsApplied } from './db/migrate.ts';
-import { isClientError } from './errors.ts';
+import { isClientError, statusOf } from './errors.ts';
 import { useQueryLimits } from './limits.ts';
 import type { AmlRules } from './money/aml.ts';
 import type { Questionnaire } from './money/risk-assessment.ts';
@@ -105,12 +105,24 @@ export function createGateway({
     plugins: [
       ...useQueryLimits(),
       useDecisionStream({ observers, logError }),
+      useRegistryStatus(),
       useReadinessCheck({
         endpoint: '/readyz',
         check: async () => (await migrationsApplied(sql)) && policies.at(new Date()).missing.length === 0,
       }),
     ],
   });
+}
+
+/** Answers a request refused before execution with its error code's HTTP status (src/errors.ts). */
+function useRegistryStatus(): Plugin {
+  return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result) || Symbol.asyncIterator in result || 'data' in result || !result.errors?.length) return;
+      const status = statusOf(result.errors as GraphQLError[]);
+      if (status !== undefined) setResult({ ...result, extensions: { ...result.extensions, http: { ...(result.extensions?.http as object), status } } });
+    },
+  };
 }
 
 /**

@@ -29,7 +29,8 @@ export const POLICY_USAGE = `usage: fingate policy <command>
   history [module]                  every activation, oldest first
   activate <module> <version> [--from ISO] [--by NAME]    enforce a version, now or from --from
   shadow <module> <version> [--from ISO] [--by NAME]      evaluate beside the enforced one, record differences
-  deactivate <module> <version> [--by NAME]               stop shadowing (or enforcing) it
+  deactivate <module> <version> [--by NAME] [--force]     stop shadowing (or enforcing) it; --force may
+                                    leave a module with no enforced version (every decision then denies)
   rollback <module> [--by NAME]     enforce the version enforced before the current one
 
 OPA: the path of the opa CLI in $OPA, or opa on PATH.
@@ -171,13 +172,17 @@ const commands: Record<string, (args: string[], out: Out) => Promise<number>> = 
 };
 
 async function setMode(mode: PolicyMode, args: string[], out: Out): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { from: { type: 'string' }, by: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { from: { type: 'string' }, by: { type: 'string' }, force: { type: 'boolean', default: false } },
+  });
   const [module, version] = positionals;
   if (!module || !version || !/^v?\d+$/.test(version)) throw new StartupError(`usage: fingate policy ${mode === 'ENFORCE' ? 'activate' : mode === 'SHADOW' ? 'shadow' : 'deactivate'} <module> <version>`);
   const from = values.from ? new Date(values.from) : undefined;
   if (from && Number.isNaN(from.getTime())) throw new StartupError('--from must be an ISO 8601 instant');
   return withRuntime(async (runtime) => {
-    const a = await runtime.activate({ module, version: Number(version.replace(/^v/, '')), mode, effectiveFrom: from, by: values.by ?? operator() });
+    const a = await runtime.activate({ module, version: Number(version.replace(/^v/, '')), mode, effectiveFrom: from, by: values.by ?? operator(), force: values.force });
     out(`${a.module}@${a.version} ${a.mode} from ${a.effectiveFrom.toISOString()} (activation ${a.id})`);
   });
 }

@@ -190,17 +190,19 @@ function leafResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, typ
 }
 
 function objectResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, field: ObjectField): GraphQLFieldResolver<unknown, C, object> {
-  const { read } = field;
   return (parent, args, context, info) => {
     const policy = (context as GateContext).policy;
     let action = field.action as string;
     let resource = field.resource!;
+    let read = field.read;
     if (typeof field.action === 'function') {
+      // node(id:): its records are read under the action its id names
       action = field.action(args as Record<string, unknown>);
       resource = policy.resourceOf(action);
-      policy.decidedAt(action, info.fieldName);
+      read = { action, resource, records: undefined };
     }
     const permit = policy.permit(action, resource);
+    if (read && typeof field.action === 'function') policy.decidedAt(action, info.fieldName);
     const since = field.mutation ? policy.mark() : 0;
     let result = resolver(parent, { ...args, [PERMIT]: permit }, context, info);
     // a write that failed rolled back: its decisions are attempts, not what it did
@@ -211,8 +213,8 @@ function objectResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, f
       });
     }
     if (!read) return result;
-    const readAgain = action !== read.action;
-    return then(result, (value) => (readAgain ? readUnder(policy, read, context, value) : noteRecords(policy, read.action, read.records, value)));
+    const under = read;
+    return then(result, (value) => (action !== under.action ? readUnder(policy, under, context, value) : noteRecords(policy, under.action, under.records, value)));
   };
 }
 

@@ -195,6 +195,42 @@ describe('the policy lifecycle', () => {
   });
 });
 
+describe('the policy lifecycle keeps every module decidable', () => {
+  it('refuses to deactivate the enforced version of a module, now or from a scheduled instant', async () => {
+    const now = await activate('access', '2', 'INACTIVE');
+    expect(now.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.mode' });
+    const later = await activate('access', '2', 'INACTIVE', { effectiveFrom: new Date(Date.now() + 3_600_000).toISOString() });
+    expect(later.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.mode' });
+    expect((await advisorCustomers()).errors).toBeUndefined();
+  });
+
+  it('refuses a version that would leave compliance unable to activate policies, so access can always be restored', async () => {
+    const v2 = await readFile(join(dir, 'access', 'access.v2.yaml'), 'utf8');
+    await writeFile(join(dir, 'access', 'access.v5.yaml'), v2.replace('version: 2', 'version: 5').replace(/  - roles: \[compliance\]\n    actions: \[policy\.activate\][^\n]*\n(    [^\n]*\n)*/, ''));
+    await gw.policies.store.reload();
+    expect(gw.policies.store.get('access@5')).toBeDefined();
+    const response = await activate('access', '5', 'ENFORCE');
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.version' });
+    expect((await activate('access', '2', 'ENFORCE')).errors).toBeUndefined();
+  });
+});
+
+describe('a draft policy version', () => {
+  it('is loaded and listed, but never enforced without an activation, not even on a new database', async () => {
+    const drafts = await copyOfPolicies();
+    await writeAccessV3(drafts);
+    const file = join(drafts, 'access', 'access.v3.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('engine: casl', 'engine: casl\nstatus: draft'));
+    const fresh = await startGateway({ customers: 0, policiesDir: drafts });
+    try {
+      const listed = Object.fromEntries(fresh.policies.list(new Date()).map((p) => [`${p.module}@${p.version}`, p.mode]));
+      expect(listed).toMatchObject({ 'access@2': 'ENFORCE', 'access@3': 'INACTIVE' });
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
 describe('policy files changed while running', () => {
   const waitFor = async (check: () => boolean) => {
     for (let i = 0; i < 50 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 100));

@@ -77,6 +77,21 @@ describe('combining decisions', () => {
     expect(matches(decision.obligations.rows!, { customerId: '7', institutionId: '3' })).toBe(false);
   });
 
+  it('merges masks most-restrictive-wins, and lets a hide beat a mask of the same field', () => {
+    const decision = combine([
+      { id: 'access@1', decision: allow({ mask: { idNumber: { keepStart: 6, keepEnd: 4 }, phone: { keepStart: 3, keepEnd: 4 } } }) },
+      { id: 'privacy@1', decision: { effect: 'abstain', reasons: [], obligations: { mask: { idNumber: { keepStart: 3, keepEnd: 6 }, email: { keepStart: 1, keepEnd: 0 } }, hide: ['email'] } } },
+    ]);
+    expect(decision.obligations.mask).toEqual({ idNumber: { keepStart: 3, keepEnd: 4 }, phone: { keepStart: 3, keepEnd: 4 } });
+    expect(decision.obligations.hide).toEqual(['email']);
+  });
+
+  it("keeps an abstaining module's obligations, but never lets it allow on its own", () => {
+    const masks = { effect: 'abstain' as const, reasons: [reason('MASKED')], obligations: { mask: { phone: { keepStart: 3, keepEnd: 4 } } } };
+    expect(combine([{ id: 'access@1', decision: allow() }, { id: 'privacy@1', decision: masks }]).obligations.mask).toEqual({ phone: { keepStart: 3, keepEnd: 4 } });
+    expect(combine([{ id: 'privacy@1', decision: masks }]).allow).toBe(false);
+  });
+
   it('keeps the confirmation a denying module asks for, and drops everything an allow would grant', () => {
     const decision = combine([
       { id: 'access@1', decision: allow({ mask: { idNumber: { keepStart: 3, keepEnd: 4 } } }) },

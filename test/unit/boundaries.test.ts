@@ -1,0 +1,87 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLoaders } from '../../src/data/loaders.ts';
+import { byKeys, permitted } from '../../src/data/query.ts';
+import { systemPermit } from '../../src/data/system.ts';
+import type { Sql } from '../../src/db/database.ts';
+import { StartupError } from '../../src/errors.ts';
+import { checkModules } from '../../src/policy/modules.ts';
+import { Permit, takeIssuer } from '../../src/policy/permit.ts';
+// the gate's per-request half takes the gate's issuer when it loads
+import '../../src/policy/request-policy.ts';
+import type { PolicyModule } from '../../src/policy/types.ts';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+/** Every .ts file under a folder of the project. */
+async function sources(folder: string): Promise<string[]> {
+  const entries = await readdir(join(root, folder), { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile() && e.name.endsWith('.ts')).map((e) => join(e.parentPath, e.name));
+}
+
+describe('permits', () => {
+  const real = systemPermit('Customer', 'seed');
+  // never reaches a database: every refusal happens before a statement is built
+  const sql = (() => {
+    throw new Error('no statement may be built');
+  }) as unknown as Sql;
+
+  it('refuse a forged permit, a copy of a real one, and null, in every data-access function', async () => {
+    const forged = { action: 'customer.read', resource: 'Customer', rows: { op: 'all' }, obligations: {} };
+    for (const fake of [forged, { ...real }, Object.create(Permit.prototype), null, undefined]) {
+      expect(() => permitted(sql, fake as Permit)).toThrow(/no permit from the gate/);
+      await expect(byKeys(sql, fake as Permit, ['1'])).rejects.toThrow(/no permit from the gate/);
+      expect(() => createLoaders().get(fake as Permit, 'customer', async () => [])).toThrow(/no permit from the gate/);
+    }
+    expect(Permit.is(real)).toBe(true);
+  });
+
+  it('refuse a real permit for another resource than the rows being read', () => {
+    expect(() => permitted(sql, systemPermit('Account', 'seed'), 'Customer')).toThrow(/covers Account rows, not Customer/);
+  });
+
+  it('are issued only by the gate and the system path: the issuers are taken when those load', () => {
+    expect(() => takeIssuer('gate')).toThrow(/already taken/);
+    expect(() => takeIssuer('system')).toThrow(/already taken/);
+  });
+
+  it('for the system come from src/data/system.ts, called only where the system reads for itself', async () => {
+    const callers: string[] = [];
+    for (const file of [...(await sources('src')), ...(await sources('schema')), ...(await sources('plugins'))]) {
+      if ((await readFile(file, 'utf8')).includes('systemPermit(')) callers.push(relative(root, file));
+    }
+    expect(callers.sort()).toEqual(['src/data/facts.ts', 'src/data/system.ts']);
+  });
+});
+
+describe('the plugin boundary', () => {
+  it('src/ imports nothing under plugins/', async () => {
+    const offenders: string[] = [];
+    for (const file of await sources('src')) {
+      if (/from ['"][./]*\/plugins\//.test(await readFile(file, 'utf8'))) offenders.push(relative(root, file));
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  const facts = new Set(['customer', 'product']);
+  const module = (overrides: Partial<PolicyModule>): PolicyModule => ({ name: 'm', engine: 'data', description: 'd', body: {} as never, ...overrides });
+  const problem = (modules: PolicyModule[]) => {
+    try {
+      checkModules(modules, facts);
+    } catch (error) {
+      expect(error).toBeInstanceOf(StartupError);
+      return (error as Error).message;
+    }
+    return undefined;
+  };
+
+  it('stops the start with one line naming a plugin with an unknown engine, an unknown fact, or a duplicate name', () => {
+    expect(problem([module({ name: 'fraud', engine: 'prolog' })])).toMatch(/^plugin fraud: unknown engine "prolog"/);
+    expect(problem([module({ name: 'fraud', facts: ['customer', 'horoscope'] })])).toMatch(/^plugin fraud: no provider for fact "horoscope"/);
+    expect(problem([module({ name: 'fraud' }), module({ name: 'fraud' })])).toMatch(/^plugin fraud: the name is registered twice/);
+    expect(problem([module({ name: 'watch', engine: 'observer', body: undefined })])).toMatch(/^plugin watch: an observer needs observe hooks/);
+    for (const message of [problem([module({ name: 'fraud', engine: 'prolog' })])]) expect(message).not.toContain('\n');
+    expect(problem([module({ name: 'fine', facts: ['customer'] })])).toBeUndefined();
+  });
+});
