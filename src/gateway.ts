@@ -74,7 +74,7 @@ export function createGateway({
         timeZone,
         loaders: createLoaders({ batch: batchLoads }),
         policies,
-        policy: createRequestPolicy({ versions, principal, purpose, now, requestId, facts: factProviders, actions: catalogue.actions }),
+        policy: createRequestPolicy({ versions, principal, purpose, now, requestId, facts: factProviders, actions: catalogue.actions, timeZone }),
         policyData: {
           get aml() {
             return versions.data<AmlRules>('aml');

@@ -3,6 +3,7 @@
 // They are system reads (src/data/system.ts): the caller's permit decides the write itself.
 // Each provider sends its statement at once, so a write can pipeline them with its locks.
 
+import { businessDate, businessDay } from '../clock.ts';
 import type { Sql } from '../db/database.ts';
 import type { FactSubject } from '../policy/permit.ts';
 import type { FactProvider } from '../policy/request-policy.ts';
@@ -59,8 +60,21 @@ async function product(tx: Sql, { keys }: FactSubject): Promise<ProductFact | nu
   return row ?? null;
 }
 
+/** The business day of the request (FINGATE_TIME_ZONE): its date and the instants it spans. */
+export interface BusinessDayFact {
+  date: string;
+  start: string;
+  end: string;
+}
+
+async function businessDayOf(_tx: Sql, { now, timeZone }: FactSubject): Promise<BusinessDayFact> {
+  const { start, end } = businessDay(now, timeZone);
+  return { date: businessDate(now, timeZone), start: start.toISOString(), end: end.toISOString() };
+}
+
 /** Every fact a policy module may name. */
 export const factProviders: Readonly<Record<string, FactProvider>> = {
   customer: { load: customer },
   product: { load: product },
+  businessDay: { load: businessDayOf },
 };

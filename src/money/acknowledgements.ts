@@ -28,7 +28,7 @@ export async function acknowledgeDisclosure(sql: Sql, permit: Permit, input: Ack
   const customerKey = input.customerKey;
   return sql.begin(async (tx) => {
     const customer = await lockCustomer(tx as unknown as Sql, permit, customerKey);
-    const facts = await permit.records!.facts(tx as unknown as Sql, { keys: { customer: customerKey, disclosure: input.disclosureKey }, now: input.now });
+    const facts = await permit.records!.facts(tx as unknown as Sql, { customer: customerKey, disclosure: input.disclosureKey });
     permit.records!.decide({ type: 'Customer', id: customer.id, attributes: { ...customer }, facts, args: { input: { disclosureId: input.disclosureKey } } });
     const [row] = await tx<AcknowledgementRow[]>`
       with inserted as (

@@ -270,7 +270,7 @@ async function execute<Facts>(
     lockActingCustomer(tx, ctx.accounts, movement.acting.accountKey),
     movement.read(tx),
     sameDayTotal(tx, ctx.aml, ctx.accounts, movement.acting.accountKey, ctx.now, ctx.timeZone),
-    records.facts(tx as unknown as Sql, { keys: movement.keys, now: ctx.now }, ['customer', 'product']),
+    records.facts(tx as unknown as Sql, movement.keys, ['customer', 'product']),
   ]);
   // A replay too needs the caller to still act for the account: a stored result is never shown to
   // a caller whose permit does not cover it (e.g. two customers behind one token subject).

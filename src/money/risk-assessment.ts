@@ -84,7 +84,7 @@ export async function submitRiskAssessment(sql: Sql, permit: Permit, input: Risk
   const customerKey = input.customerKey;
   return sql.begin(async (tx) => {
     const customer = await lockCustomer(tx as unknown as Sql, permit, customerKey);
-    const facts = await permit.records!.facts(tx as unknown as Sql, { keys: { customer: customerKey }, now: input.now });
+    const facts = await permit.records!.facts(tx as unknown as Sql, { customer: customerKey });
     permit.records!.decide({ type: 'Customer', id: customer.id, attributes: { ...customer }, facts, args: { input: { answers: [...input.answers] } } });
     const [row] = await tx<RiskAssessmentRow[]>`
       insert into risk_assessments (customer_id, tolerance, lowest_category, answers, score, assessed_at, expires_at)

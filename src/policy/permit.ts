@@ -47,7 +47,7 @@ export interface RecordDecider {
    * Loads the facts the policy modules in force need about one record (and the ones named in `also`,
    * which the write needs itself), on the write's transaction; statements are sent at once.
    */
-  facts(tx: Sql, subject: FactSubject, also?: readonly string[]): Promise<Readonly<Record<string, unknown>>>;
+  facts(tx: Sql, keys: FactSubject['keys'], also?: readonly string[]): Promise<Readonly<Record<string, unknown>>>;
   /** Decides the permit's action on one record with its facts; throws `POLICY_DENIED` when denied. */
   decide(record: RecordDocument): Obligations;
   /** Lets the observers add their rows to the write's transaction (awaited with its COMMIT). */
@@ -66,11 +66,14 @@ export interface RecordDocument {
   args?: Readonly<Record<string, unknown>>;
 }
 
-/** What fact providers are asked about: the keys a write names, and who asks. */
+/** What fact providers are asked about: the keys a write names, and when. */
 export interface FactSubject {
   /** Database keys by role, e.g. `{ account: '12', product: '7' }`. */
   keys: Readonly<Record<string, string | undefined>>;
+  /** The request's instant. */
   now: Date;
+  /** The business day's time zone (FINGATE_TIME_ZONE): what "today" means. */
+  timeZone: string;
 }
 
 

@@ -70,6 +70,8 @@ export interface RequestPolicyOptions {
   facts: Readonly<Record<string, FactProvider>>;
   /** Every action the schema declares and the resource type it covers. */
   actions: Catalogue['actions'];
+  /** The business day's time zone, for facts that mean "today". */
+  timeZone: string;
 }
 
 /** A decision as the request keeps it: the stream's record, the keys it covered, its paths. */
@@ -83,7 +85,7 @@ interface Kept {
   typeLevel: boolean;
 }
 
-export function createRequestPolicy({ versions, principal, purpose, now, requestId, facts, actions }: RequestPolicyOptions): RequestPolicy {
+export function createRequestPolicy({ versions, principal, purpose, now, requestId, facts, actions, timeZone }: RequestPolicyOptions): RequestPolicy {
   const kept: Kept[] = [];
   const typeLevel = new Map<string, Kept>();
   const permits = new Map<string, Permit | Error>();
@@ -130,7 +132,8 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
 
   function recordDecider(action: string, rows: Condition): RecordDecider {
     return {
-      async facts(tx, subject, also = []) {
+      async facts(tx, keys, also = []) {
+        const subject: FactSubject = { keys, now, timeZone };
         const names = [...new Set([...versions.facts, ...also])];
         const values = await Promise.all(names.map((name) => facts[name]!.load(tx, subject)));
         return Object.fromEntries(names.map((name, i) => [name, values[i]]));
