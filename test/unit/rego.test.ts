@@ -25,7 +25,7 @@ const opa = ((candidate) => {
     return null;
   }
 })(process.env.OPA ?? 'opa');
-const needsOpa = opa ? '' : ' (skipped: no OPA CLI; run with OPA=$(../shared/scripts/opa.sh))';
+const needsOpa = opa ? '' : ' (skipped: no OPA CLI; set OPA to an opa v1.22.3 binary)';
 
 const NOW = new Date('2026-11-29T02:00:00.000Z');
 const validProfile = (tolerance: string, more: object = {}) => ({
@@ -214,7 +214,7 @@ describe('a Rego entrypoint that misbehaves', async () => {
 
 describe('building Rego policies', () => {
   it('says how to get OPA when the CLI is missing', async () => {
-    await expect(buildRegoPolicies({ dir: policies, opa: join(tmpdir(), 'no-such-opa'), check: true })).rejects.toThrow(/OPA=\$\(\.\.\/shared\/scripts\/opa\.sh\)/);
+    await expect(buildRegoPolicies({ dir: policies, opa: join(tmpdir(), 'no-such-opa'), check: true })).rejects.toThrow(/go install github\.com\/open-policy-agent\/opa@v\d/);
   });
 
   it.skipIf(!opa)(`reports the committed wasm as fresh in check mode${needsOpa}`, async () => {
