@@ -1,14 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { suitabilityPolicy, type SuitabilityBody } from '../../plugins/suitability.ts';
 import { buildRegoPolicies, compileRego, runOpaTests } from '../../src/policy/build.ts';
 import { loadPolicyFile, PolicyFileError, type LoadedPolicy } from '../../src/policy/file.ts';
 import { loadRegoPolicy, parseRegoDecision } from '../../src/policy/rego.ts';
 import type { ModuleDecision, PolicyFile, PolicyModule, PolicyRequest } from '../../src/policy/types.ts';
+import { temporaryDir } from '../support/temp.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const policies = join(root, 'policies');
@@ -51,14 +52,9 @@ const summary = (decision: ModuleDecision) => ({
   alerts: decision.obligations.alerts?.map((a) => a.kind) ?? [],
 });
 
-const temps: string[] = [];
-afterEach(async () => {
-  await Promise.all(temps.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
 /** A copy of policies/suitability in a temp policies folder, to tamper with. */
 async function copyOfSuitability(): Promise<{ dir: string; folder: string; file: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'fingate-rego-'));
-  temps.push(dir);
+  const dir = await temporaryDir('fingate-rego');
   const folder = join(dir, 'suitability');
   await cp(join(policies, 'suitability'), folder, { recursive: true });
   return { dir, folder, file: join(folder, 'suitability.v1.yaml') };
