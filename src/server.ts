@@ -60,6 +60,7 @@ export async function bind({ port, host }: { port: number; host: string }): Prom
   };
 }
 
+/** The answer to every request that arrives before the gateway serves: not ready yet, ask again. */
 function starting(_request: IncomingMessage, response: ServerResponse): void {
   response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close' });
   response.end('{"status":"starting"}');
