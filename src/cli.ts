@@ -15,7 +15,7 @@ import { startPolicyRuntime } from './policy/runtime.ts';
 import { createShadowLog } from './policy/shadow-log.ts';
 import { ROLES } from './policy/principal.ts';
 import { seed } from './seed/seed.ts';
-import { listen } from './server.ts';
+import { bind } from './server.ts';
 
 const USAGE = `usage: fingate <command> [options]
 
@@ -74,8 +74,10 @@ async function start(args: string[]): Promise<void> {
   const config = loadConfig(process.env, { memory: values.memory });
   const authenticate = await createAuthenticator(config.jwt);
   const modules = await configuredModules(config);
-  // resources close in reverse order, also when start-up fails half-way (a port in use)
-  const closers: (() => Promise<void>)[] = [];
+  // the port first: a port in use stops the start before a database is opened, migrated or seeded
+  const server = await bind(config);
+  // resources close in reverse order, also when start-up fails half-way (a missing database)
+  const closers: (() => Promise<void>)[] = [() => server.close()];
   try {
     const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, memory: config.memory, max: config.poolMax });
     closers.unshift(() => db.close());
@@ -102,7 +104,7 @@ async function start(args: string[]): Promise<void> {
       timeZone: config.timeZone,
       graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}` }) },
     });
-    const server = await listen(gateway, config);
+    server.serve(gateway);
     log(`fingate serving ${server.url} (${db.embedded ? (config.memory ? 'embedded, in memory' : `embedded, data in ${config.dataDir}`) : 'PostgreSQL'})`);
     if (config.jwt.devSecret) log('using the documented development JWT secret; set GATEWAY_JWT_SECRET for anything real');
     for (const { role, who, token } of tokens) log(`\n${role}${who ? ` (${who})` : ''}:\n  Authorization: Bearer ${token}`);
@@ -134,6 +136,7 @@ async function seedCommand(args: string[]): Promise<void> {
   const started = performance.now();
   const summary = await withDatabase(config, async (db) => {
     await migrate(db.sql);
+    if (await hasCustomers(db.sql)) throw new StartupError('the database already has customers; demo data goes only into an empty database');
     return seed(db.sql, { customers, seed: values.seed, onProgress: progress });
   });
   log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(summary)}`);

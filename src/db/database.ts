@@ -69,7 +69,7 @@ async function openServer(url: string, max: number): Promise<Database> {
     throw new StartupError('DATABASE_URL is not a valid postgres:// URL');
   }
   const sql = createClient(url, { max });
-  await ping(sql, `the database at ${target.host}${target.pathname}`);
+  await ping(sql, (error) => connectionProblem(error, target));
   return { sql, url, embedded: false, close: () => sql.end({ timeout: 5 }) };
 }
 
@@ -89,7 +89,7 @@ async function openEmbedded({ dataDir = '.fingate', memory = false }: OpenOption
   const url = `postgres://postgres@${server.getServerConn()}/postgres`;
   // PGlite is a single backend: one connection keeps transactions from interleaving.
   const sql = createClient(url, { max: 1 });
-  await ping(sql, 'the embedded database');
+  await ping(sql, (error) => `cannot reach the embedded database: ${error instanceof Error ? error.message : String(error)}`);
   return {
     sql,
     url,
@@ -102,12 +102,46 @@ async function openEmbedded({ dataDir = '.fingate', memory = false }: OpenOption
   };
 }
 
-async function ping(sql: Sql, what: string): Promise<void> {
+async function ping(sql: Sql, explain: (error: unknown) => string): Promise<void> {
   try {
     await sql`select 1`;
   } catch (error) {
     await sql.end({ timeout: 0 }).catch(() => {});
-    const reason = error instanceof Error ? ((error as { code?: string }).code ?? error.message) : String(error);
-    throw new StartupError(`cannot reach ${what}: ${reason}`);
+    throw new StartupError(explain(error));
   }
+}
+
+/** What an operator should do about a server's refusal, by SQLSTATE. */
+const REFUSAL_HINTS: Record<string, string> = {
+  '3D000': 'create it, or fix the database name in DATABASE_URL',
+  '28P01': 'check the user and password in DATABASE_URL',
+  '28000': "check the user in DATABASE_URL and the server's pg_hba.conf",
+  '53300': 'the server has no connection slots left; lower DATABASE_POOL_MAX or raise max_connections',
+  '57P03': 'the server is starting up or shutting down; try again shortly',
+};
+
+/**
+ * One sentence for why the server in DATABASE_URL could not be used: the server's own words and
+ * what to do for a refusal (missing database, unknown role, bad password, TLS required), the
+ * cause for a network failure (refused, unknown host, no answer, TLS refused or untrusted).
+ * Never the URL's password.
+ */
+export function connectionProblem(error: unknown, target: URL): string {
+  const where = `${target.hostname}:${target.port || 5432}`;
+  if (error instanceof postgres.PostgresError) {
+    const hint = /no encryption/.test(error.message) ? 'the server accepts only TLS connections from here: add sslmode=require to DATABASE_URL' : REFUSAL_HINTS[error.code];
+    return `the database server at ${where} refused the connection: ${error.message}${hint ? ` (${hint})` : ` (SQLSTATE ${error.code})`}`;
+  }
+  const { code = '', message = String(error) } = error as { code?: string; message?: string };
+  const sslmode = target.searchParams.get('sslmode') ?? target.searchParams.get('ssl');
+  let cause: string;
+  // a server without TLS answers the TLS request with "no" and postgres.js's handshake is reset
+  if (sslmode && !['disable', 'prefer', 'false'].includes(sslmode) && code === 'ECONNRESET') cause = `it does not accept TLS connections, which DATABASE_URL requires (sslmode=${sslmode})`;
+  else if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) cause = `its TLS certificate is not trusted: ${message}`;
+  else if (code === 'ECONNREFUSED') cause = 'connection refused (is PostgreSQL running and listening there?)';
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') cause = `the host name ${target.hostname} does not resolve`;
+  else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') cause = 'no route to the host';
+  else if (code === 'CONNECT_TIMEOUT' || code === 'ETIMEDOUT') cause = 'no answer before the connect timeout';
+  else cause = message;
+  return `cannot reach the database at ${where}${target.pathname}: ${cause}`;
 }

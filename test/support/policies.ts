@@ -1,11 +1,11 @@
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
+import { temporaryDir } from './temp.ts';
 
 /** A private copy of the project's policies folder, for tests that add or break versions. */
 export async function copyOfPolicies(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'fingate-policies-'));
+  const dir = await temporaryDir('fingate-policies');
   await cp(loadConfig({}).policiesDir, dir, { recursive: true });
   return dir;
 }
