@@ -79,7 +79,8 @@ async function start(args: string[]): Promise<void> {
   // resources close in reverse order, also when start-up fails half-way (a missing database)
   const closers: (() => Promise<void>)[] = [() => server.close()];
   try {
-    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, memory: config.memory, max: config.poolMax });
+    // the gateway owns its embedded database: another process holding the data directory is refused
+    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, memory: config.memory, max: config.poolMax, exclusive: true });
     closers.unshift(() => db.close());
     const applied = await migrate(db.sql);
     if (applied.length) log(`migrated: ${applied.join(', ')}`);
