@@ -14,7 +14,7 @@ import type { AmlRules } from './money/aml.ts';
 import type { Questionnaire } from './money/risk-assessment.ts';
 import { useDecisionStream } from './policy/decision-stream.ts';
 import { catalogueOf } from './policy/gate.ts';
-import { createRequestPolicy } from './policy/request-policy.ts';
+import { createRequestPolicy, PURPOSE_HEADER } from './policy/request-policy.ts';
 import type { PolicyRuntime } from './policy/runtime.ts';
 import type { Observer } from './policy/types.ts';
 
@@ -62,10 +62,12 @@ export function createGateway({
     context: async ({ request }): Promise<GatewayContext> => {
       const principal = await authenticate(request);
       const now = new Date();
-      const purpose = request.headers.get('x-access-purpose');
+      const purpose = request.headers.get(PURPOSE_HEADER);
       // one version set per request: every decision of this request is made under it
       const versions = policies.at(now);
       const requestId = request.headers.get('x-request-id') ?? randomUUID();
+      const policy = createRequestPolicy({ versions, principal, purpose, now, requestId, facts: factProviders, actions: catalogue.actions, timeZone });
+      policy.checkPurpose();
       return {
         sql,
         principal,
@@ -74,7 +76,7 @@ export function createGateway({
         timeZone,
         loaders: createLoaders({ batch: batchLoads }),
         policies,
-        policy: createRequestPolicy({ versions, principal, purpose, now, requestId, facts: factProviders, actions: catalogue.actions, timeZone }),
+        policy,
         policyData: {
           get aml() {
             return versions.data<AmlRules>('aml');

@@ -26,8 +26,7 @@ export function useDecisionStream({ observers = [], logError = console.error }: 
           setResult({ errors: [new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] });
           return;
         }
-        const { versions, hidden, masked } = policy.report();
-        setResult({ ...result, extensions: { ...result.extensions, policy: { versions, hidden, masked } } });
+        setResult({ ...result, extensions: { ...result.extensions, policy: policy.report() } });
       },
     }),
   };

@@ -75,7 +75,7 @@ describe('the decision stream', () => {
     );
     expect(response.errors).toBeUndefined();
     const decisions = byAction(observer.last());
-    expect(Object.keys(decisions).sort()).toEqual(['customer.read', 'institution.read', 'product.read', 'transaction.read']);
+    expect(Object.keys(decisions).sort()).toEqual(['customer.read', 'institution.read', 'product.read', 'purpose.declare', 'transaction.read']);
 
     const customers = response.data.customers.edges.map((e: any) => e.node);
     const transactions = customers.flatMap((c: any) => c.transactions.edges.map((e: any) => e.node));
@@ -91,7 +91,8 @@ describe('the decision stream', () => {
       'customers.edges.node.transactions.edges.node.product.issuer',
       'customers.edges.node.transactions.edges.node.product.issuer.name',
     ]);
-    // the privacy module masked nothing here, and its verdict is not an allow
+    // the declared purpose was decided once, as one the caller's role may declare
+    expect(decisions['purpose.declare']).toMatchObject({ outcome: 'allow', input: { purpose: 'risk-control' } });
     for (const decision of Object.values(decisions)) expect(decision.outcome).toBe('allow');
     expect(decisions['customer.read']!.verdicts.map((v) => v.policy)).toContain('access@2');
     expect(observer.last()).toMatchObject({ principal: { roles: ['compliance'] }, purpose: 'risk-control', operationName: null });
@@ -106,7 +107,7 @@ describe('the decision stream', () => {
     });
     expect(response.errors).toBeUndefined();
     const decisions = byAction(observer.last());
-    expect(Object.keys(decisions).sort()).toEqual(['customer.read', 'riskProfile.read']);
+    expect(Object.keys(decisions).sort()).toEqual(['customer.read', 'purpose.declare', 'riskProfile.read']);
     expect(decisions['customer.read']).toMatchObject({ resourceIds: [row!.id], masked: ['node.idNumber'], hidden: [] });
     expect([...decisions['customer.read']!.fieldPaths].sort()).toEqual(['node', 'node.idNumber']);
     expect([...decisions['riskProfile.read']!.fieldPaths].sort()).toEqual(['node.riskProfile', 'node.riskProfile.tolerance']);
