@@ -36,7 +36,11 @@ export interface JwtConfig {
   jwksFile: string | undefined;
   issuer: string | undefined;
   audience: string | undefined;
+  /** The longest lifetime (`exp - iat`, or `exp - now` without `iat`) accepted, in seconds. @default 86400 (24 h) */
+  maxLifetime?: number;
 }
+
+export const DEFAULT_JWT_MAX_LIFETIME = 86_400;
 
 /** The documented development secret. Refused when NODE_ENV=production. */
 export const DEV_JWT_SECRET = 'fingate-development-secret-never-use-in-production';
@@ -75,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: { memory
       jwksFile,
       issuer: env.GATEWAY_JWT_ISSUER || undefined,
       audience: env.GATEWAY_JWT_AUDIENCE || undefined,
+      maxLifetime: integer(env, 'GATEWAY_JWT_MAX_LIFETIME', DEFAULT_JWT_MAX_LIFETIME, 60, 31_536_000),
     },
     timeZone,
     demoCustomers: integer(env, 'FINGATE_DEMO_CUSTOMERS', 1000, 1, 10_000_000),

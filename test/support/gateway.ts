@@ -1,5 +1,5 @@
 import { createAuthenticator, mintToken, type TokenClaims } from '../../src/auth.ts';
-import { DEV_JWT_SECRET } from '../../src/config.ts';
+import { DEV_JWT_SECRET, type JwtConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createGateway } from '../../src/gateway.ts';
 import { toGlobalId } from '../../src/ids.ts';
@@ -36,14 +36,19 @@ export interface GatewayOptions {
   policiesDir?: string;
   /** Reload policy files when they change. @default false */
   watch?: boolean;
+  /** Token rules other than the defaults (e.g. `maxLifetime`). */
+  jwt?: Partial<JwtConfig>;
+  /** The clock tokens are judged by. @default the system clock */
+  now?: () => Date;
 }
 
-export async function startGateway({ customers = 40, seedName = 'test', policiesDir = loadConfig({}).policiesDir, watch = false }: GatewayOptions = {}): Promise<TestGateway> {
+export async function startGateway({ customers = 40, seedName = 'test', policiesDir = loadConfig({}).policiesDir, watch = false, jwt, now }: GatewayOptions = {}): Promise<TestGateway> {
   const db = await freshDatabase();
   if (customers > 0) await seed(db.sql, { customers, seed: seedName });
   const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: defaultModules(), watch, log: () => {} });
   const shadowLog = createShadowLog(db.sql, { log: () => {} });
-  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), policies, shadowLog, logError: () => {} });
+  const authenticate = await createAuthenticator({ ...JWT, ...jwt }, now ? { now } : {});
+  const gateway = createGateway({ sql: db.sql, authenticate, policies, shadowLog, logError: () => {} });
   const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
   const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
   return {
