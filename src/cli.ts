@@ -7,6 +7,7 @@ import { openDatabase, type Database, type Sql } from './db/database.ts';
 import { migrate, MigrationError } from './db/migrate.ts';
 import { StartupError } from './errors.ts';
 import { createGateway } from './gateway.ts';
+import { createTransport } from './http/transport.ts';
 import { toGlobalId } from './ids.ts';
 import { pruneExpiredKeys } from './money/idempotency.ts';
 import { PolicyBuildError } from './policy/build.ts';
@@ -74,6 +75,7 @@ async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { memory: { type: 'boolean', default: false } } });
   const config = loadConfig(process.env, { memory: values.memory });
   const authenticate = await createAuthenticator(config.jwt);
+  const transport = await createTransport(config);
   // resources close in reverse order, also when start-up fails half-way (a port in use)
   const closers: (() => Promise<void>)[] = [];
   try {
@@ -100,6 +102,7 @@ async function start(args: string[]): Promise<void> {
       policies,
       shadowLog,
       graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}` }) },
+      transport,
     });
     const server = await listen(gateway, config);
     log(`fingate serving ${server.url} (${db.embedded ? (config.memory ? 'embedded, in memory' : `embedded, data in ${config.dataDir}`) : 'PostgreSQL'})`);

@@ -9,6 +9,7 @@ import { createLoaders } from './data/loaders.ts';
 import type { Sql } from './db/database.ts';
 import { migrationsApplied } from './db/migrate.ts';
 import { isClientError } from './errors.ts';
+import { useTransport, type TransportOptions } from './http/transport.ts';
 import { useQueryLimits } from './limits.ts';
 import { createRequestPolicy, type RequestPolicy, type RequestPolicyOptions } from './policy/request-policy.ts';
 import type { PolicyRuntime } from './policy/runtime.ts';
@@ -30,6 +31,8 @@ export interface GatewayOptions {
   requestPolicy?: (options: RequestPolicyOptions) => RequestPolicy;
   /** Batch relation loads (DataLoader); off only to measure what batching saves. @default true */
   batchLoads?: boolean;
+  /** Introspection, CORS and persisted operations. @default introspection on, no CORS origin, no persisted operations */
+  transport?: TransportOptions;
 }
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
@@ -43,6 +46,7 @@ export function createGateway({
   logError = console.error,
   requestPolicy = createRequestPolicy,
   batchLoads = true,
+  transport = { introspection: 'on', corsOrigins: [] },
 }: GatewayOptions): Gateway {
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
@@ -50,6 +54,7 @@ export function createGateway({
     healthCheckEndpoint: '/healthz',
     landingPage: false,
     graphiql: graphiql ? { title: 'fingate', ...graphiql } : false,
+    cors: false,
     maxRequestBodySize: 100_000,
     logging: false,
     context: async ({ request }): Promise<GatewayContext> => {
@@ -94,6 +99,7 @@ export function createGateway({
       },
     },
     plugins: [
+      ...useTransport(transport),
       ...useQueryLimits(),
       usePolicyReport(),
       useReadinessCheck({

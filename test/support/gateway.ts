@@ -1,7 +1,7 @@
 import { createAuthenticator, mintToken, type TokenClaims } from '../../src/auth.ts';
 import { DEV_JWT_SECRET, type JwtConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
-import { createGateway } from '../../src/gateway.ts';
+import { createGateway, type GatewayOptions as CreateGatewayOptions } from '../../src/gateway.ts';
 import { toGlobalId } from '../../src/ids.ts';
 import { defaultModules } from '../../src/policy/modules.ts';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.ts';
@@ -40,15 +40,17 @@ export interface GatewayOptions {
   jwt?: Partial<JwtConfig>;
   /** The clock tokens are judged by. @default the system clock */
   now?: () => Date;
+  /** Introspection, CORS and persisted operations. @default the gateway's */
+  transport?: CreateGatewayOptions['transport'];
 }
 
-export async function startGateway({ customers = 40, seedName = 'test', policiesDir = loadConfig({}).policiesDir, watch = false, jwt, now }: GatewayOptions = {}): Promise<TestGateway> {
+export async function startGateway({ customers = 40, seedName = 'test', policiesDir = loadConfig({}).policiesDir, watch = false, jwt, now, transport }: GatewayOptions = {}): Promise<TestGateway> {
   const db = await freshDatabase();
   if (customers > 0) await seed(db.sql, { customers, seed: seedName });
   const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: defaultModules(), watch, log: () => {} });
   const shadowLog = createShadowLog(db.sql, { log: () => {} });
   const authenticate = await createAuthenticator({ ...JWT, ...jwt }, now ? { now } : {});
-  const gateway = createGateway({ sql: db.sql, authenticate, policies, shadowLog, logError: () => {} });
+  const gateway = createGateway({ sql: db.sql, authenticate, policies, shadowLog, logError: () => {}, transport });
   const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
   const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
   return {
