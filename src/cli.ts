@@ -101,7 +101,7 @@ async function start(args: string[]): Promise<void> {
       authenticate,
       policies,
       shadowLog,
-      graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}` }) },
+      graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}`, 'x-access-purpose': 'risk-control' }) },
       transport,
     });
     const server = await listen(gateway, config);

@@ -9,6 +9,7 @@ import { createLoaders } from './data/loaders.ts';
 import type { Sql } from './db/database.ts';
 import { migrationsApplied } from './db/migrate.ts';
 import { isClientError } from './errors.ts';
+import { renderOfflineGraphiQL, useGraphiQLAssets } from './http/graphiql.ts';
 import { useTransport, type TransportOptions } from './http/transport.ts';
 import { useQueryLimits } from './limits.ts';
 import { createRequestPolicy, type RequestPolicy, type RequestPolicyOptions } from './policy/request-policy.ts';
@@ -54,6 +55,7 @@ export function createGateway({
     healthCheckEndpoint: '/healthz',
     landingPage: false,
     graphiql: graphiql ? { title: 'fingate', ...graphiql } : false,
+    renderGraphiQL: renderOfflineGraphiQL,
     cors: false,
     maxRequestBodySize: 100_000,
     logging: false,
@@ -100,6 +102,7 @@ export function createGateway({
     },
     plugins: [
       ...useTransport(transport),
+      ...(graphiql ? [useGraphiQLAssets()] : []),
       ...useQueryLimits(),
       usePolicyReport(),
       useReadinessCheck({

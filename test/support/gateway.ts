@@ -42,15 +42,17 @@ export interface GatewayOptions {
   now?: () => Date;
   /** Introspection, CORS and persisted operations. @default the gateway's */
   transport?: CreateGatewayOptions['transport'];
+  /** Serve GraphiQL. @default false */
+  graphiql?: CreateGatewayOptions['graphiql'];
 }
 
-export async function startGateway({ customers = 40, seedName = 'test', policiesDir = loadConfig({}).policiesDir, watch = false, jwt, now, transport }: GatewayOptions = {}): Promise<TestGateway> {
+export async function startGateway({ customers = 40, seedName = 'test', policiesDir = loadConfig({}).policiesDir, watch = false, jwt, now, transport, graphiql }: GatewayOptions = {}): Promise<TestGateway> {
   const db = await freshDatabase();
   if (customers > 0) await seed(db.sql, { customers, seed: seedName });
   const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: defaultModules(), watch, log: () => {} });
   const shadowLog = createShadowLog(db.sql, { log: () => {} });
   const authenticate = await createAuthenticator({ ...JWT, ...jwt }, now ? { now } : {});
-  const gateway = createGateway({ sql: db.sql, authenticate, policies, shadowLog, logError: () => {}, transport });
+  const gateway = createGateway({ sql: db.sql, authenticate, policies, shadowLog, logError: () => {}, transport, graphiql });
   const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
   const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
   return {
