@@ -31,12 +31,11 @@ beforeAll(async () => {
   persistedFile = join(dir, 'operations.json');
   await writeFile(persistedFile, JSON.stringify({ [sha256(PRODUCTS)]: PRODUCTS }));
   const persistedOperations = await loadPersistedOperations(persistedFile, { only: false });
-  [plain, dev, production, persistedOnly] = await Promise.all([
-    startGateway({ customers: 3 }),
-    startGateway({ customers: 3, transport: { introspection: 'staff', corsOrigins: ['https://app.example.com', 'http://localhost:*'], persistedOperations } }),
-    startGateway({ customers: 3, transport: await createTransport(loadConfig(PRODUCTION)) }),
-    startGateway({ customers: 3, transport: await createTransport(loadConfig({ ...PRODUCTION, FINGATE_PERSISTED_OPERATIONS: persistedFile })) }),
-  ]);
+  // one after another: embedded databases starting side by side on a busy machine time out
+  plain = await startGateway({ customers: 3 });
+  dev = await startGateway({ customers: 3, transport: { introspection: 'staff', corsOrigins: ['https://app.example.com', 'http://localhost:*'], persistedOperations } });
+  production = await startGateway({ customers: 3, transport: await createTransport(loadConfig(PRODUCTION)) });
+  persistedOnly = await startGateway({ customers: 3, transport: await createTransport(loadConfig({ ...PRODUCTION, FINGATE_PERSISTED_OPERATIONS: persistedFile })) });
 });
 afterAll(async () => {
   await Promise.all([plain?.close(), dev?.close(), production?.close(), persistedOnly?.close()]);
