@@ -7,6 +7,7 @@ import { openDatabase, type Database, type Sql } from './db/database.ts';
 import { migrate, MigrationError } from './db/migrate.ts';
 import { StartupError } from './errors.ts';
 import { catalogue, createGateway } from './gateway.ts';
+import { createTransport } from './http/transport.ts';
 import { toGlobalId } from './ids.ts';
 import { pruneExpiredKeys } from './money/idempotency.ts';
 import { PolicyBuildError } from './policy/build.ts';
@@ -74,6 +75,7 @@ async function start(args: string[]): Promise<void> {
   const config = loadConfig(process.env, { memory: values.memory });
   const authenticate = await createAuthenticator(config.jwt);
   const modules = await configuredModules(config);
+  const transport = await createTransport(config);
   // the port first: a port in use stops the start before a database is opened, migrated or seeded
   const server = await bind(config);
   // resources close in reverse order, also when start-up fails half-way (a missing database)
@@ -103,7 +105,8 @@ async function start(args: string[]): Promise<void> {
       policies,
       observers: [shadowLog],
       timeZone: config.timeZone,
-      graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}` }) },
+      graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}`, 'x-access-purpose': 'risk-control' }) },
+      transport,
     });
     server.serve(gateway);
     log(`fingate serving ${server.url} (${db.embedded ? (config.memory ? 'embedded, in memory' : `embedded, data in ${config.dataDir}`) : 'PostgreSQL'})`);

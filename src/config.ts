@@ -26,6 +26,23 @@ export interface Config {
   policiesDir: string;
   /** Files whose default export lists the policy modules to run (FINGATE_PLUGINS, comma-separated). @default the project's plugins/index.ts */
   plugins: string[];
+  http: HttpConfig;
+}
+
+/** Who may introspect the schema: nobody, any role but `customer`, or every authenticated caller. */
+export type IntrospectionMode = 'off' | 'staff' | 'on';
+
+/** What the HTTP surface accepts beyond plain authenticated GraphQL (see src/http/). */
+export interface HttpConfig {
+  /** @default "on", and "off" in production */
+  introspection: IntrospectionMode;
+  /**
+   * Browser origins allowed to call with credentials: exact origins, or `scheme://host:*` for any
+   * port. @default loopback origins on any port, and none in production
+   */
+  corsOrigins: string[];
+  /** A JSON file mapping operation hash to document; in production only these are served. */
+  persistedOperationsFile: string | undefined;
 }
 
 /** How bearer tokens are verified (see ../shared/contract/AUTH.md). */
@@ -38,7 +55,11 @@ export interface JwtConfig {
   jwksFile: string | undefined;
   issuer: string | undefined;
   audience: string | undefined;
+  /** The longest lifetime (`exp - iat`, or `exp - now` without `iat`) accepted, in seconds. @default 86400 (24 h) */
+  maxLifetime?: number;
 }
+
+export const DEFAULT_JWT_MAX_LIFETIME = 86_400;
 
 /** The documented development secret. Refused when NODE_ENV=production. */
 export const DEV_JWT_SECRET = 'fingate-development-secret-never-use-in-production';
@@ -77,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: { memory
       jwksFile,
       issuer: env.GATEWAY_JWT_ISSUER || undefined,
       audience: env.GATEWAY_JWT_AUDIENCE || undefined,
+      maxLifetime: integer(env, 'GATEWAY_JWT_MAX_LIFETIME', DEFAULT_JWT_MAX_LIFETIME, 60, 31_536_000),
     },
     timeZone,
     demoCustomers: integer(env, 'FINGATE_DEMO_CUSTOMERS', 1000, 1, 10_000_000),
@@ -85,7 +107,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: { memory
     plugins: env.FINGATE_PLUGINS
       ? env.FINGATE_PLUGINS.split(',').map((file) => resolve(file.trim())).filter(Boolean)
       : [fileURLToPath(new URL('../plugins/index.ts', import.meta.url))],
+    http: {
+      introspection: oneOf(env, 'FINGATE_INTROSPECTION', ['off', 'staff', 'on'], production ? 'off' : 'on'),
+      corsOrigins: origins(env.FINGATE_CORS_ORIGINS ?? (production ? '' : DEV_CORS_ORIGINS)),
+      persistedOperationsFile: env.FINGATE_PERSISTED_OPERATIONS ? resolve(env.FINGATE_PERSISTED_OPERATIONS) : undefined,
+    },
   };
+}
+
+/** Outside production, front ends served from this machine (a dev server on any port) may call. */
+const DEV_CORS_ORIGINS = 'http://localhost:*,http://127.0.0.1:*';
+
+/** A comma-separated list of origins; `*` is refused: an arbitrary origin never gets credentials. */
+function origins(raw: string): string[] {
+  const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of list) {
+    if (!/^https?:\/\/([a-z0-9.-]+|\[[0-9a-f:]+\])(:(\d{1,5}|\*))?$/i.test(origin)) {
+      throw new StartupError(`FINGATE_CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com or http://localhost:*`);
+    }
+  }
+  return list.map((o) => o.toLowerCase());
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!values.includes(raw as T)) throw new StartupError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -9,6 +9,8 @@ import { createLoaders } from './data/loaders.ts';
 import type { Sql } from './db/database.ts';
 import { migrationsApplied } from './db/migrate.ts';
 import { isClientError, statusOf } from './errors.ts';
+import { renderOfflineGraphiQL, useGraphiQLAssets } from './http/graphiql.ts';
+import { useTransport, type TransportOptions } from './http/transport.ts';
 import { useQueryLimits } from './limits.ts';
 import type { AmlRules } from './money/aml.ts';
 import type { Questionnaire } from './money/risk-assessment.ts';
@@ -34,6 +36,8 @@ export interface GatewayOptions {
   logError?: (error: unknown) => void;
   /** Batch relation loads (DataLoader); off only to measure what batching saves. @default true */
   batchLoads?: boolean;
+  /** Introspection, CORS and persisted operations. @default introspection on, no CORS origin, no persisted operations */
+  transport?: TransportOptions;
 }
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
@@ -50,6 +54,7 @@ export function createGateway({
   graphiql = false,
   logError = console.error,
   batchLoads = true,
+  transport = { introspection: 'on', corsOrigins: [] },
 }: GatewayOptions): Gateway {
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
@@ -57,6 +62,8 @@ export function createGateway({
     healthCheckEndpoint: '/healthz',
     landingPage: false,
     graphiql: graphiql ? { title: 'fingate', ...graphiql } : false,
+    renderGraphiQL: renderOfflineGraphiQL,
+    cors: false,
     maxRequestBodySize: 100_000,
     logging: false,
     context: async ({ request }): Promise<GatewayContext> => {
@@ -105,6 +112,8 @@ export function createGateway({
       },
     },
     plugins: [
+      ...useTransport(transport),
+      ...(graphiql ? [useGraphiQLAssets()] : []),
       ...useQueryLimits(),
       useDecisionStream({ observers, logError }),
       useRegistryStatus(),

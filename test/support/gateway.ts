@@ -1,7 +1,7 @@
 import { createAuthenticator, mintToken, type TokenClaims } from '../../src/auth.ts';
-import { DEV_JWT_SECRET } from '../../src/config.ts';
+import { DEV_JWT_SECRET, type JwtConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
-import { catalogue, createGateway } from '../../src/gateway.ts';
+import { catalogue, createGateway, type GatewayOptions as CreateGatewayOptions } from '../../src/gateway.ts';
 import { toGlobalId } from '../../src/ids.ts';
 import { configuredModules } from '../../src/policy/commands.ts';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.ts';
@@ -39,15 +39,35 @@ export interface GatewayOptions {
   watch?: boolean;
   /** Policy modules besides the configured ones (e.g. a test observer). */
   modules?: readonly PolicyModule[];
+  /** Token rules other than the defaults (e.g. `maxLifetime`). */
+  jwt?: Partial<JwtConfig>;
+  /** The clock tokens are judged by. @default the system clock */
+  now?: () => Date;
+  /** Introspection, CORS and persisted operations. @default the gateway's */
+  transport?: CreateGatewayOptions['transport'];
+  /** Serve GraphiQL. @default false */
+  graphiql?: CreateGatewayOptions['graphiql'];
 }
 
-export async function startGateway({ customers = 40, seedName = 'test', policiesDir = loadConfig({}).policiesDir, watch = false, modules = [] }: GatewayOptions = {}): Promise<TestGateway> {
+export async function startGateway({
+  customers = 40,
+  seedName = 'test',
+  policiesDir = loadConfig({}).policiesDir,
+  watch = false,
+  modules = [],
+  jwt,
+  now,
+  transport,
+  graphiql,
+}: GatewayOptions = {}): Promise<TestGateway> {
   const db = await freshDatabase();
   if (customers > 0) await seed(db.sql, { customers, seed: seedName });
   const all = [...(await configuredModules(loadConfig({}))), ...modules];
   const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: all, catalogue, watch, log: () => {} });
   const shadowLog = createShadowLog(db.sql, { log: () => {} });
-  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), policies, observers: [shadowLog], logError: process.env.DEBUG_GATEWAY ? console.error : () => {} });
+  const authenticate = await createAuthenticator({ ...JWT, ...jwt }, now ? { now } : {});
+  const logError = process.env.DEBUG_GATEWAY ? console.error : () => {};
+  const gateway = createGateway({ sql: db.sql, authenticate, policies, observers: [shadowLog], logError, transport, graphiql });
   const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
   const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
   return {
