@@ -100,6 +100,7 @@ async function start(args: string[]): Promise<void> {
       policies,
       shadowLog,
       graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}` }) },
+      limits: config.limits,
     });
     const server = await listen(gateway, config);
     log(`fingate serving ${server.url} (${db.embedded ? (config.memory ? 'embedded, in memory' : `embedded, data in ${config.dataDir}`) : 'PostgreSQL'})`);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StartupError } from './errors.ts';
+import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 
 /** The gateway's settings, read once from the environment (see the README's Configuration table). */
 export interface Config {
@@ -24,6 +25,8 @@ export interface Config {
   poolMax: number;
   /** The folder of versioned policy files, watched for changes. @default the project's policies/ */
   policiesDir: string;
+  /** The cost and time budgets of one request. */
+  limits: Limits;
 }
 
 /** How bearer tokens are verified (see ../shared/contract/AUTH.md). */
@@ -80,6 +83,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: { memory
     demoCustomers: integer(env, 'FINGATE_DEMO_CUSTOMERS', 1000, 1, 10_000_000),
     poolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
     policiesDir: env.FINGATE_POLICIES_DIR ? resolve(env.FINGATE_POLICIES_DIR) : fileURLToPath(new URL('../policies/', import.meta.url)),
+    limits: {
+      maxCost: integer(env, 'FINGATE_MAX_COST', DEFAULT_LIMITS.maxCost, 1, Number.MAX_SAFE_INTEGER),
+      requestTimeoutMs: integer(env, 'FINGATE_REQUEST_TIMEOUT_MS', DEFAULT_LIMITS.requestTimeoutMs, 1, 3_600_000),
+    },
   };
 }
 

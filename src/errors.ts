@@ -14,6 +14,7 @@ export const codes = {
   INSUFFICIENT_FUNDS: { status: 200, message: 'Insufficient funds' },
   PRODUCT_NOT_AVAILABLE: { status: 200, message: 'The product is not open for dealing' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable; retry' },
+  REQUEST_TIMEOUT: { status: 503, message: 'The request ran out of time; ask for less or retry' },
 } as const;
 
 /** A stable error code from the registry. */

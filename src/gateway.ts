@@ -9,7 +9,7 @@ import { createLoaders } from './data/loaders.ts';
 import type { Sql } from './db/database.ts';
 import { migrationsApplied } from './db/migrate.ts';
 import { isClientError } from './errors.ts';
-import { useQueryLimits } from './limits.ts';
+import { DEFAULT_LIMITS, useQueryLimits, type Limits } from './limits.ts';
 import { createRequestPolicy, type RequestPolicy, type RequestPolicyOptions } from './policy/request-policy.ts';
 import type { PolicyRuntime } from './policy/runtime.ts';
 import type { ShadowLog } from './policy/shadow-log.ts';
@@ -30,6 +30,8 @@ export interface GatewayOptions {
   requestPolicy?: (options: RequestPolicyOptions) => RequestPolicy;
   /** Batch relation loads (DataLoader); off only to measure what batching saves. @default true */
   batchLoads?: boolean;
+  /** The cost and time budgets of one request. @default DEFAULT_LIMITS */
+  limits?: Limits;
 }
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
@@ -43,6 +45,7 @@ export function createGateway({
   logError = console.error,
   requestPolicy = createRequestPolicy,
   batchLoads = true,
+  limits = DEFAULT_LIMITS,
 }: GatewayOptions): Gateway {
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
@@ -94,7 +97,7 @@ export function createGateway({
       },
     },
     plugins: [
-      ...useQueryLimits(),
+      ...useQueryLimits(limits),
       usePolicyReport(),
       useReadinessCheck({
         endpoint: '/readyz',

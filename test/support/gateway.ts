@@ -2,6 +2,8 @@ import { createAuthenticator, mintToken, type TokenClaims } from '../../src/auth
 import { DEV_JWT_SECRET } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createGateway } from '../../src/gateway.ts';
+import type { Limits } from '../../src/limits.ts';
+import { listenToStatements } from '../../src/observability/statements.ts';
 import { toGlobalId } from '../../src/ids.ts';
 import { defaultModules } from '../../src/policy/modules.ts';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.ts';
@@ -36,14 +38,26 @@ export interface GatewayOptions {
   policiesDir?: string;
   /** Reload policy files when they change. @default false */
   watch?: boolean;
+  /** Budgets other than the defaults. */
+  limits?: Limits;
+  /** Called with the text of every SQL statement sent once the gateway is up. */
+  onStatement?: (text: string) => void;
 }
 
-export async function startGateway({ customers = 40, seedName = 'test', policiesDir = loadConfig({}).policiesDir, watch = false }: GatewayOptions = {}): Promise<TestGateway> {
+export async function startGateway({
+  customers = 40,
+  seedName = 'test',
+  policiesDir = loadConfig({}).policiesDir,
+  watch = false,
+  onStatement,
+  limits,
+}: GatewayOptions = {}): Promise<TestGateway> {
   const db = await freshDatabase();
   if (customers > 0) await seed(db.sql, { customers, seed: seedName });
   const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: defaultModules(), watch, log: () => {} });
   const shadowLog = createShadowLog(db.sql, { log: () => {} });
-  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), policies, shadowLog, logError: () => {} });
+  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), policies, shadowLog, logError: () => {}, limits });
+  if (onStatement) listenToStatements(db.sql, { statement: (_connection, text) => onStatement(text) });
   const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
   const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
   return {

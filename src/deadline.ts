@@ -1,0 +1,36 @@
+import type { Plugin } from 'graphql-yoga';
+import { clientError, codes } from './errors.ts';
+
+/** The default time budget of one operation's execution. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** How long one operation may execute. */
+export interface DeadlineOptions {
+  /** Milliseconds from the start of execution. @default DEFAULT_REQUEST_TIMEOUT_MS */
+  timeoutMs?: number;
+}
+
+/**
+ * Ends an operation that runs past its time budget: the executor stops calling resolvers (it checks
+ * the signal before every field), the request answers `REQUEST_TIMEOUT` (HTTP 503) at the deadline
+ * instead of when the slowest statement returns, and the work it would have started next never
+ * starts. A statement already sent runs to its end in PostgreSQL (bound it with `statement_timeout`,
+ * see the README); a mutation whose transaction commits before the deadline fires stays committed,
+ * and its retry with the same idempotency key returns it.
+ */
+export function useRequestDeadline({ timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS }: DeadlineOptions = {}): Plugin {
+  return {
+    onExecute({ args }) {
+      const controller = new AbortController();
+      const timer = setTimeout(
+        () => controller.abort(clientError('REQUEST_TIMEOUT', `The request ran longer than ${timeoutMs} ms`, { limitMs: timeoutMs, http: { status: codes.REQUEST_TIMEOUT.status } })),
+        timeoutMs,
+      );
+      // graphql-tools' executor (the one Yoga runs) honours `signal`; envelop's types do not list it
+      (args as typeof args & { signal: AbortSignal }).signal = controller.signal;
+      return {
+        onExecuteDone: () => clearTimeout(timer),
+      };
+    },
+  };
+}
