@@ -8,6 +8,10 @@ import { migrate, MigrationError } from './db/migrate.ts';
 import { StartupError } from './errors.ts';
 import { createGateway } from './gateway.ts';
 import { toGlobalId } from './ids.ts';
+import { createLogger, logErrorsTo } from './observability/log.ts';
+import { createMetrics } from './observability/metrics.ts';
+import { serveMetrics } from './observability/metrics-server.ts';
+import { startTracing } from './observability/tracing.ts';
 import { pruneExpiredKeys } from './money/idempotency.ts';
 import { PolicyBuildError } from './policy/build.ts';
 import { policyCommand } from './policy/commands.ts';
@@ -74,6 +78,8 @@ async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { memory: { type: 'boolean', default: false } } });
   const config = loadConfig(process.env, { memory: values.memory });
   const authenticate = await createAuthenticator(config.jwt);
+  // start-up lines stay human-readable (they carry the demo tokens); what happens while serving is JSON
+  const logger = createLogger({ level: config.observability.logLevel });
   // resources close in reverse order, also when start-up fails half-way (a port in use)
   const closers: (() => Promise<void>)[] = [];
   try {
@@ -85,15 +91,19 @@ async function start(args: string[]): Promise<void> {
       log(`seeding ${config.demoCustomers} demo customers into the embedded database…`);
       await seed(db.sql, { customers: config.demoCustomers, seed: 'demo', onProgress: progress });
     }
-    const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules: defaultModules(), log });
+    const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules: defaultModules(), log: (message) => logger.info(message) });
     closers.unshift(() => policies.close());
-    const shadowLog = createShadowLog(db.sql);
+    const shadowLog = createShadowLog(db.sql, { log: (message) => logger.error(message) });
     closers.unshift(() => shadowLog.close());
     // idempotency keys are kept 7 days, then pruned (hourly; any instance may do it)
-    const pruning = setInterval(() => void pruneExpiredKeys(db.sql).catch((error) => log(`pruning idempotency keys failed: ${error}`)), 3_600_000).unref();
+    const pruning = setInterval(() => void pruneExpiredKeys(db.sql).catch((error) => logger.error({ err: error }, 'pruning idempotency keys failed')), 3_600_000).unref();
     closers.unshift(async () => clearInterval(pruning));
     // demo tokens are signed with the documented development secret only: a real secret's tokens never go to a log
     const tokens = config.jwt.devSecret && !config.production ? await demoTokens(db.sql, config) : [];
+    const { metricsPort, metricsHost, tracing: tracingOn } = config.observability;
+    const metrics = metricsPort === undefined ? undefined : createMetrics({ poolMax: db.embedded ? 1 : config.poolMax });
+    const tracing = tracingOn ? await startTracing() : undefined;
+    if (tracing) closers.unshift(() => tracing.close());
     const gateway = createGateway({
       sql: db.sql,
       authenticate,
@@ -101,7 +111,17 @@ async function start(args: string[]): Promise<void> {
       shadowLog,
       graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}` }) },
       limits: config.limits,
+      logger,
+      logError: logErrorsTo(logger),
+      metrics,
+      tracing,
     });
+    if (metrics) {
+      const metricsServer = await serveMetrics(metrics, { port: metricsPort!, host: metricsHost });
+      closers.unshift(() => metricsServer.close());
+      log(`metrics at ${metricsServer.url}`);
+    }
+    if (tracing) log('tracing: exporting spans over OTLP/HTTP');
     const server = await listen(gateway, config);
     log(`fingate serving ${server.url} (${db.embedded ? (config.memory ? 'embedded, in memory' : `embedded, data in ${config.dataDir}`) : 'PostgreSQL'})`);
     if (config.jwt.devSecret) log('using the documented development JWT secret; set GATEWAY_JWT_SECRET for anything real');

@@ -27,7 +27,23 @@ export interface Config {
   policiesDir: string;
   /** The cost and time budgets of one request. */
   limits: Limits;
+  observability: ObservabilityConfig;
 }
+
+/** Metrics, logs and traces (see the README's Operations section). */
+export interface ObservabilityConfig {
+  /** Where Prometheus scrapes `/metrics`, a listener of its own; unset serves no metrics. */
+  metricsPort: number | undefined;
+  /** @default "127.0.0.1" */
+  metricsHost: string;
+  /** The least severe JSON log line written. @default "info" */
+  logLevel: LogLevel;
+  /** Export OpenTelemetry traces over OTLP/HTTP; on when an OTLP endpoint is configured. */
+  tracing: boolean;
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** How bearer tokens are verified (see ../shared/contract/AUTH.md). */
 export interface JwtConfig {
@@ -87,7 +103,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: { memory
       maxCost: integer(env, 'FINGATE_MAX_COST', DEFAULT_LIMITS.maxCost, 1, Number.MAX_SAFE_INTEGER),
       requestTimeoutMs: integer(env, 'FINGATE_REQUEST_TIMEOUT_MS', DEFAULT_LIMITS.requestTimeoutMs, 1, 3_600_000),
     },
+    observability: {
+      metricsPort: env.FINGATE_METRICS_PORT ? integer(env, 'FINGATE_METRICS_PORT', 0, 0, 65535) : undefined,
+      metricsHost: env.FINGATE_METRICS_HOST || '127.0.0.1',
+      logLevel: oneOf(env, 'FINGATE_LOG_LEVEL', LOG_LEVELS, 'info'),
+      tracing: oneOf(env, 'FINGATE_TRACING', ['on', 'off'], env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'on' : 'off') === 'on',
+    },
   };
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new StartupError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

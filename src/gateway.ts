@@ -10,6 +10,11 @@ import type { Sql } from './db/database.ts';
 import { migrationsApplied } from './db/migrate.ts';
 import { isClientError } from './errors.ts';
 import { DEFAULT_LIMITS, useQueryLimits, type Limits } from './limits.ts';
+import type { Logger } from './observability/log.ts';
+import type { Metrics } from './observability/metrics.ts';
+import { useRequestTelemetry } from './observability/requests.ts';
+import { listenToStatements } from './observability/statements.ts';
+import { useTracing, type Tracing } from './observability/tracing.ts';
 import { createRequestPolicy, type RequestPolicy, type RequestPolicyOptions } from './policy/request-policy.ts';
 import type { PolicyRuntime } from './policy/runtime.ts';
 import type { ShadowLog } from './policy/shadow-log.ts';
@@ -24,14 +29,20 @@ export interface GatewayOptions {
   shadowLog?: ShadowLog;
   /** Serve GraphiQL at /graphql for browsers (off in production). */
   graphiql?: { headers?: string } | false;
-  /** Where unexpected errors go; their details never reach clients. @default console.error */
-  logError?: (error: unknown) => void;
+  /** Where unexpected errors go, with the id of the request they broke; their details never reach clients. @default console.error */
+  logError?: (error: unknown, requestId: string) => void;
   /** How each request's decisions are made; benchmarks swap in an allow-all baseline. @default createRequestPolicy */
   requestPolicy?: (options: RequestPolicyOptions) => RequestPolicy;
   /** Batch relation loads (DataLoader); off only to measure what batching saves. @default true */
   batchLoads?: boolean;
   /** The cost and time budgets of one request. @default DEFAULT_LIMITS */
   limits?: Limits;
+  /** Count requests, latencies, error codes, SQL statements and pool use (served by serveMetrics). */
+  metrics?: Metrics;
+  /** Write one JSON line per GraphQL request. */
+  logger?: Logger;
+  /** Export a span per request. */
+  tracing?: Tracing;
 }
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
@@ -46,7 +57,11 @@ export function createGateway({
   requestPolicy = createRequestPolicy,
   batchLoads = true,
   limits = DEFAULT_LIMITS,
+  metrics,
+  logger,
+  tracing,
 }: GatewayOptions): Gateway {
+  if (metrics) listenToStatements(sql, { statement: metrics.statement, closed: metrics.connectionClosed });
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -89,14 +104,17 @@ export function createGateway({
         }
         // parse and validation errors carry no original error
         if (isClientError(original) || (error instanceof GraphQLError && !error.originalError)) return error as Error;
-        logError(original);
+        // kept as originalError (never serialized) for useRequestTelemetry to log with the request's id
         return new GraphQLError(message, {
           ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+          originalError: original instanceof Error ? original : new Error(String(original)),
           extensions: { code: 'INTERNAL_SERVER_ERROR' },
         });
       },
     },
     plugins: [
+      useRequestTelemetry({ logError, metrics, logger }),
+      ...(tracing ? [useTracing(tracing)] : []),
       ...useQueryLimits(limits),
       usePolicyReport(),
       useReadinessCheck({

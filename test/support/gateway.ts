@@ -3,7 +3,10 @@ import { DEV_JWT_SECRET } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createGateway } from '../../src/gateway.ts';
 import type { Limits } from '../../src/limits.ts';
+import type { Logger } from '../../src/observability/log.ts';
+import type { Metrics } from '../../src/observability/metrics.ts';
 import { listenToStatements } from '../../src/observability/statements.ts';
+import type { Tracing } from '../../src/observability/tracing.ts';
 import { toGlobalId } from '../../src/ids.ts';
 import { defaultModules } from '../../src/policy/modules.ts';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.ts';
@@ -42,6 +45,11 @@ export interface GatewayOptions {
   limits?: Limits;
   /** Called with the text of every SQL statement sent once the gateway is up. */
   onStatement?: (text: string) => void;
+  /** Where unexpected errors go. @default nowhere */
+  logError?: (error: unknown, requestId: string) => void;
+  metrics?: Metrics;
+  logger?: Logger;
+  tracing?: Tracing;
 }
 
 export async function startGateway({
@@ -50,13 +58,14 @@ export async function startGateway({
   policiesDir = loadConfig({}).policiesDir,
   watch = false,
   onStatement,
-  limits,
+  logError = () => {},
+  ...observed
 }: GatewayOptions = {}): Promise<TestGateway> {
   const db = await freshDatabase();
   if (customers > 0) await seed(db.sql, { customers, seed: seedName });
   const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: defaultModules(), watch, log: () => {} });
   const shadowLog = createShadowLog(db.sql, { log: () => {} });
-  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), policies, shadowLog, logError: () => {}, limits });
+  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), policies, shadowLog, logError, ...observed });
   if (onStatement) listenToStatements(db.sql, { statement: (_connection, text) => onStatement(text) });
   const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
   const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
