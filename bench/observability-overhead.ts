@@ -1,0 +1,117 @@
+// What metrics and request logs cost (issue 12.9): one in-process gateway configured with both
+// (prom-client counters and histogram, the statement hook, one pino JSON line per request written to
+// /dev/null), switched off and on between runs (the logger's level to "silent", the metrics calls
+// skipped), load-tested with autocannon over loopback in a worker thread. Request ids are always on,
+// in both. One gateway rather than two, because two identical gateways in one process do not measure
+// alike (see bench/policy-overhead.ts). The query is the cheapest there is, `{ me { id } }`, so the
+// fixed cost per request shows most.
+//
+//   npx tsx bench/observability-overhead.ts [--seconds 2] [--rounds 6] [--connections 10]
+//
+// Target: on/off req/s ≥ 0.95 (median of the per-round ratios), and the same for CPU per request.
+// Exits 1 when missed or a request failed.
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { pino } from 'pino';
+import { createClient } from '../src/db/database.ts';
+import { createGateway } from '../src/gateway.ts';
+import { createLogger } from '../src/observability/log.ts';
+import { createMetrics, type Metrics } from '../src/observability/metrics.ts';
+import { listen } from '../src/server.ts';
+import { postGraphQL } from '../test/support/http.ts';
+import { expectData, openBench, SERVER_URL, table } from './support.ts';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '6' },
+    connections: { type: 'string', default: '10' },
+  },
+});
+const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
+const TARGET = 0.95;
+
+// CPU time of the main thread (the gateway's), Linux /proc: steadier than req/s on a shared machine
+const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
+function mainThreadCpuUs(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+}
+
+const bench = await openBench({ customers: 50 });
+let failed = false;
+try {
+  let on = true;
+  const real = createMetrics({ poolMax: 10 });
+  const metrics: Metrics = {
+    registry: real.registry,
+    request: (operation, seconds) => on && real.request(operation, seconds),
+    error: (code) => on && real.error(code),
+    decision: (policy, outcome) => on && real.decision(policy, outcome),
+    statement: (connection) => on && real.statement(connection),
+    connectionClosed: (connection) => on && real.connectionClosed(connection),
+  };
+  const logger = createLogger({ destination: pino.destination({ dest: '/dev/null', sync: true }) });
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${bench.databaseName}`;
+  const sql = createClient(url.toString(), { max: 10, applicationName: 'fingate-bench' });
+  const server = await listen(createGateway({ sql, authenticate: bench.authenticate, policies: bench.policies, metrics, logger, logError: () => {} }), { port: 0, host: '127.0.0.1' });
+  const token = await bench.customerToken('1');
+  const body = JSON.stringify({ query: 'query Me { me { id } }' });
+  expectData(await postGraphQL(server.url, 'query Me { me { id } }', { token }), 'warm-up');
+
+  const run = async (seconds: number) => {
+    const cpu = mainThreadCpuUs();
+    const result = await autocannon({ url: server.url, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body, connections: Number(values.connections), duration: seconds, workers: 1 });
+    await sleep(200);
+    if (result.errors || result.timeouts || result.non2xx) failed = true;
+    return { rate: result['2xx'] / result.duration, p99: result.latency.p99, cpu: (mainThreadCpuUs() - cpu) / Math.max(1, result['2xx']) };
+  };
+  const use = (variant: boolean) => {
+    on = variant;
+    logger.level = variant ? 'info' : 'silent';
+  };
+
+  for (const variant of [false, true, false, true]) {
+    use(variant);
+    await run(1.5);
+  }
+  const rows: (string | number)[][] = [];
+  const rateRatios: number[] = [];
+  const cpuRatios: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const order = round % 2 ? [false, true] : [true, false];
+    const results: Record<string, Awaited<ReturnType<typeof run>>> = {};
+    for (const variant of order) {
+      use(variant);
+      results[variant ? 'on' : 'off'] = await run(SECONDS);
+    }
+    const { off, on: with_ } = results as { off: Awaited<ReturnType<typeof run>>; on: Awaited<ReturnType<typeof run>> };
+    rateRatios.push(with_.rate / off.rate);
+    cpuRatios.push(off.cpu / with_.cpu);
+    rows.push([round, off.rate.toFixed(0), with_.rate.toFixed(0), (with_.rate / off.rate).toFixed(3), off.p99, with_.p99, off.cpu.toFixed(0), with_.cpu.toFixed(0)]);
+  }
+  const lines = (await real.registry.getSingleMetricAsString('fingate_graphql_request_duration_seconds')).match(/_count\{operation="Me"\} (\d+)/)?.[1];
+  console.log(`\n{ me { id } } as a customer, ${values.connections} connections, ${SECONDS} s per run, alternating; on = metrics + one JSON log line per request (${lines} requests counted)`);
+  console.log(table(['round', 'off req/s', 'on req/s', 'on/off', 'off p99 ms', 'on p99 ms', 'off CPU µs/req', 'on CPU µs/req'], rows));
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return (sorted[Math.floor((sorted.length - 1) / 2)]! + sorted[Math.ceil((sorted.length - 1) / 2)]!) / 2;
+  };
+  console.log(`median on/off req/s ${median(rateRatios).toFixed(3)}, CPU off/on ${median(cpuRatios).toFixed(3)} (target ≥ ${TARGET})`);
+  if (median(rateRatios) < TARGET && median(cpuRatios) < TARGET) failed = true;
+  await server.close(1000);
+  await sql.end({ timeout: 5 });
+} finally {
+  await bench.close();
+}
+if (failed) {
+  console.log('FAIL: metrics and logs cost more than the target, or a request failed');
+  process.exit(1);
+}
