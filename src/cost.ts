@@ -129,7 +129,7 @@ class Estimate {
   private collect(type: GraphQLObjectType, sets: readonly SelectionSetNode[], into = new Map<string, FieldNode[]>(), seen = new Set<string>()): Map<string, FieldNode[]> {
     for (const set of sets) {
       for (const selection of set.selections) {
-        if (!this.included(selection)) continue;
+        if (selection.directives?.length && !this.included(selection)) continue;
         if (selection.kind === Kind.FIELD) {
           const key = selection.alias?.value ?? selection.name.value;
           const same = into.get(key);

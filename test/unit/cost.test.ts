@@ -102,18 +102,34 @@ describe('estimateCost', () => {
 });
 
 describe('the default budget', () => {
-  it('lets every query of the README through and each is valid against the schema', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const blocks = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]!);
-    expect(blocks.length).toBeGreaterThan(0);
-    const operations = blocks.flatMap((block) => {
-      const document = parse(block);
-      const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
-      return document.definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION ? [{ kind: Kind.DOCUMENT, definitions: [d, ...fragments] } as DocumentNode] : []));
-    });
-    for (const operation of operations) {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const blocks = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  /** Each operation of a block as a document of its own, with the block's fragments. */
+  const operations = (block: string) => {
+    const document = parse(block);
+    const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
+    return document.definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION ? [{ kind: Kind.DOCUMENT, definitions: [d, ...fragments] } as DocumentNode] : []));
+  };
+
+  it('lets every query of the README through, and each is valid against the schema', () => {
+    const allowed = blocks.filter((block) => !block.startsWith('# refused')).flatMap(operations);
+    expect(allowed.length).toBeGreaterThan(3);
+    for (const operation of allowed) {
       expect(validate(schema, operation)).toEqual([]);
       expect(estimateCost(operation, {}, schema)).toBeLessThanOrEqual(DEFAULT_MAX_COST);
+    }
+  });
+
+  it('refuses the README’s example of a refused query, whose cost it states', () => {
+    const refused = blocks.filter((block) => block.startsWith('# refused'));
+    expect(refused.length).toBeGreaterThan(0);
+    for (const block of refused) {
+      const stated = Number(/([\d,]+) values/.exec(block)?.[1]?.replaceAll(',', ''));
+      for (const operation of operations(block)) {
+        expect(validate(schema, operation)).toEqual([]);
+        expect(estimateCost(operation, {}, schema)).toBe(stated);
+        expect(stated).toBeGreaterThan(DEFAULT_MAX_COST);
+      }
     }
   });
 });
