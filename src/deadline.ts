@@ -1,25 +1,28 @@
+import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { clientError, codes } from './errors.ts';
 
-/** The default time budget of one operation's execution. */
+/** The default time budget of one query's execution. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
-/** How long one operation may execute. */
+/** How long one query may execute. */
 export interface DeadlineOptions {
   /** Milliseconds from the start of execution. @default DEFAULT_REQUEST_TIMEOUT_MS */
   timeoutMs?: number;
 }
 
 /**
- * Ends an operation that runs past its time budget: the executor stops calling resolvers (it asks
- * the signal before every field), the request answers `REQUEST_TIMEOUT` (HTTP 503), and the work it
+ * Ends a query that runs past its time budget: the executor stops calling resolvers (it asks the
+ * signal before every field), the request answers `REQUEST_TIMEOUT` (HTTP 503), and the work it
  * would have started next never starts. A statement already sent runs to its end in PostgreSQL
- * (bound it with `statement_timeout`, see the README); a mutation whose transaction commits before
- * the deadline stays committed, and its retry with the same idempotency key returns it.
+ * (bound it with `statement_timeout`, see the README). Mutations run to their end: a money movement
+ * waiting for its locks would still commit after a timeout answer, and its answer must say what
+ * happened (the cost limit bounds what a mutation selects).
  */
 export function useRequestDeadline({ timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS }: DeadlineOptions = {}): Plugin {
   return {
     onExecute({ args }) {
+      if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
       const controller = new AbortController();
       const { signal } = controller;
       const deadline = performance.now() + timeoutMs;

@@ -10,7 +10,7 @@ import { DEFAULT_REQUEST_TIMEOUT_MS, useRequestDeadline } from './deadline.ts';
 export interface Limits {
   /** The most response values a document may ask for (src/cost.ts). @default DEFAULT_MAX_COST */
   maxCost: number;
-  /** How long one operation may execute. @default DEFAULT_REQUEST_TIMEOUT_MS */
+  /** How long one query may execute (mutations run to their end). @default DEFAULT_REQUEST_TIMEOUT_MS */
   requestTimeoutMs: number;
 }
 
@@ -21,7 +21,7 @@ export const DEFAULT_LIMITS: Limits = { maxCost: DEFAULT_MAX_COST, requestTimeou
  * so customer → transactions → product → issuer → licenses is 10), aliases (one document must not
  * fan out into hundreds of lookups), tokens (parser blow-up) and field suggestions (schema
  * probing), whose thresholds are not revealed to the caller; then the cost of the document with
- * its page sizes, whose estimate and limit are, so a client can shrink its pages. A request that
+ * its page sizes, whose estimate and limit are, so a client can shrink its pages. A query that
  * passes them all still ends at its time budget.
  */
 export function useQueryLimits({ maxCost, requestTimeoutMs }: Limits = DEFAULT_LIMITS): Plugin[] {

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toGlobalId } from '../../src/ids.ts';
 import { DEFAULT_MAX_COST } from '../../src/cost.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 
@@ -75,7 +77,7 @@ describe('configured budgets', () => {
   });
   afterAll(() => gw?.close());
 
-  it('apply the configured cost limit and report it', async () => {
+  it('refuse a query over the configured cost, reporting that limit', async () => {
     const small = await gw.request('{ transactions(first: 10) { edges { node { id amount } } } }', { token: staff });
     expect(small.errors).toBeUndefined();
     const large = await gw.request('{ transactions(first: 100) { edges { node { id amount } } } }', { token: staff });
@@ -85,7 +87,30 @@ describe('configured budgets', () => {
 
   const readsCustomers = (text: string) => /\bfrom\s+"?customers"?\s/i.test(text);
 
-  it('ends a request still running at its deadline with REQUEST_TIMEOUT, HTTP 503, and starts none of its remaining statements', async () => {
+  /**
+   * Sends `request` while a transaction holds `table`, released when the answer comes or after `ms`
+   * at the latest (so that without a deadline a query would answer late, with data).
+   */
+  async function whileLocked<T>(table: 'transactions' | 'accounts', ms: number, request: () => Promise<T>): Promise<{ response: T; elapsed: number }> {
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    let answered!: () => void;
+    const answer = new Promise<void>((resolve) => (answered = resolve));
+    const holder = gw.db.sql.begin(async (tx) => {
+      await tx.unsafe(`lock table ${table} in access exclusive mode`);
+      locked();
+      await Promise.race([answer, new Promise((resolve) => setTimeout(resolve, ms))]);
+    });
+    await lockTaken;
+    const started = performance.now();
+    const response = await request();
+    const elapsed = performance.now() - started;
+    answered();
+    await holder;
+    return { response, elapsed };
+  }
+
+  it('ends a query still running at its deadline with REQUEST_TIMEOUT, HTTP 503, and starts none of its remaining statements', async () => {
     // unhindered, the query reads the transactions, then their customers
     statements.length = 0;
     const unhindered = await gw.request(QUERY, { token: staff });
@@ -93,23 +118,8 @@ describe('configured budgets', () => {
     expect(statements.some(readsCustomers)).toBe(true);
 
     // a transaction holding the transactions table keeps the first statement waiting past the deadline
-    let release!: () => void;
-    // released at the latest after 3 s, so that without a deadline the request would answer late, with data
-    const held = new Promise<void>((resolve) => setTimeout((release = resolve), 3000));
-    let locked!: () => void;
-    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-    const holder = gw.db.sql.begin(async (tx) => {
-      await tx`lock table transactions in access exclusive mode`;
-      locked();
-      await held;
-    });
-    await lockTaken;
     statements.length = 0;
-    const started = performance.now();
-    const response = await gw.request(QUERY, { token: staff });
-    const elapsed = performance.now() - started;
-    release();
-    await holder;
+    const { response, elapsed } = await whileLocked('transactions', 3000, () => gw.request(QUERY, { token: staff }));
 
     expect(response.status).toBe(503);
     expect(response.data ?? null).toBeNull();
@@ -121,5 +131,19 @@ describe('configured budgets', () => {
 
     const after = await gw.request(QUERY, { token: staff });
     expect(after.errors).toBeUndefined();
+  });
+
+  it('lets a mutation waiting past the deadline run to its end and answer what happened', async () => {
+    const [from] = await gw.db.sql<{ id: string; customerId: string }[]>`
+      select id, customer_id from accounts where kind = 'CUSTOMER' and balance >= 10 order by id limit 1`;
+    const [to] = await gw.db.sql<{ id: string }[]>`select id from accounts where kind = 'CUSTOMER' and customer_id <> ${from!.customerId} order by id limit 1`;
+    const input = { fromAccountId: toGlobalId('Account', from!.id), toAccountId: toGlobalId('Account', to!.id), amount: '1.00', idempotencyKey: randomUUID() };
+    const token = await gw.customerToken(from!.customerId);
+    const { response, elapsed } = await whileLocked('accounts', TIMEOUT_MS + 500, () =>
+      gw.request('mutation T($input: TransferInput!) { transfer(input: $input) { status amount } }', { token, variables: { input } }),
+    );
+    expect(elapsed).toBeGreaterThan(TIMEOUT_MS);
+    expect(response.errors).toBeUndefined();
+    expect(response.data.transfer).toEqual({ status: 'COMPLETED', amount: '1.00' });
   });
 });
