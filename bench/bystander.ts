@@ -11,10 +11,10 @@
 //
 // Before measuring, one customer makes 120 small transfers through the API, so that the newest 100
 // transactions are theirs and each level of the fan-out really returns 100 rows (1,000,000 at the
-// third). The limit-off phase keeps a deadline (--deadline ms) so that it ends within the run; its
-// fan-outs are cut there. Exits 1 when a fan-out got through the shipped gateway, or when refused
-// fan-outs slowed the bystander more than cheap requests do (p99 over 1.5× the baseline's and
-// 10 ms above it).
+// third). The limit-off phase keeps a deadline (--deadline ms); it cuts a fan-out only where it
+// waits, so the phase overruns. Exits 1 when a fan-out got through the shipped gateway, or when
+// refused fan-outs slowed the bystander clearly more than cheap requests do (p99 over 2× the
+// baseline's and 20 ms above it).
 
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -127,7 +127,7 @@ try {
     ),
   );
   if (Object.keys(on.statuses).some((status) => status !== '400') || Object.keys(on.failures).length) failed = true;
-  if (p(on, 0.99) > 1.5 * p(baseline, 0.99) && p(on, 0.99) > p(baseline, 0.99) + 10) failed = true;
+  if (p(on, 0.99) > 2 * p(baseline, 0.99) && p(on, 0.99) > p(baseline, 0.99) + 20) failed = true;
 } finally {
   for (const { server, sql } of servers) {
     await server.close(1000);
