@@ -8,11 +8,11 @@ import { migrate, MigrationError } from './db/migrate.ts';
 import { StartupError } from './errors.ts';
 import { createGateway } from './gateway.ts';
 import { toGlobalId } from './ids.ts';
+import { pruneExpiredKeys } from './money/idempotency.ts';
 import { createLogger, logErrorsTo } from './observability/log.ts';
-import { createMetrics } from './observability/metrics.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { serveMetrics } from './observability/metrics-server.ts';
 import { startTracing } from './observability/tracing.ts';
-import { pruneExpiredKeys } from './money/idempotency.ts';
 import { PolicyBuildError } from './policy/build.ts';
 import { policyCommand } from './policy/commands.ts';
 import { defaultModules } from './policy/modules.ts';
@@ -100,9 +100,14 @@ async function start(args: string[]): Promise<void> {
     closers.unshift(async () => clearInterval(pruning));
     // demo tokens are signed with the documented development secret only: a real secret's tokens never go to a log
     const tokens = config.jwt.devSecret && !config.production ? await demoTokens(db.sql, config) : [];
-    const { metricsPort, metricsHost, tracing: tracingOn } = config.observability;
-    const metrics = metricsPort === undefined ? undefined : createMetrics({ poolMax: db.embedded ? 1 : config.poolMax });
-    const tracing = tracingOn ? await startTracing() : undefined;
+    let metrics: Metrics | undefined;
+    if (config.observability.metrics) {
+      metrics = createMetrics({ poolMax: db.embedded ? 1 : config.poolMax });
+      const metricsServer = await serveMetrics(metrics, config.observability.metrics);
+      closers.unshift(() => metricsServer.close());
+      log(`metrics at ${metricsServer.url}`);
+    }
+    const tracing = config.observability.tracing ? await startTracing() : undefined;
     if (tracing) closers.unshift(() => tracing.close());
     const gateway = createGateway({
       sql: db.sql,
@@ -116,11 +121,6 @@ async function start(args: string[]): Promise<void> {
       metrics,
       tracing,
     });
-    if (metrics) {
-      const metricsServer = await serveMetrics(metrics, { port: metricsPort!, host: metricsHost });
-      closers.unshift(() => metricsServer.close());
-      log(`metrics at ${metricsServer.url}`);
-    }
     if (tracing) log('tracing: exporting spans over OTLP/HTTP');
     const server = await listen(gateway, config);
     log(`fingate serving ${server.url} (${db.embedded ? (config.memory ? 'embedded, in memory' : `embedded, data in ${config.dataDir}`) : 'PostgreSQL'})`);

@@ -32,10 +32,8 @@ export interface Config {
 
 /** Metrics, logs and traces (see the README's Operations section). */
 export interface ObservabilityConfig {
-  /** Where Prometheus scrapes `/metrics`, a listener of its own; unset serves no metrics. */
-  metricsPort: number | undefined;
-  /** @default "127.0.0.1" */
-  metricsHost: string;
+  /** Where Prometheus scrapes `/metrics` (`FINGATE_METRICS_PORT`, `FINGATE_METRICS_HOST`, default loopback), a listener of its own; unset: no metrics. */
+  metrics: { port: number; host: string } | undefined;
   /** The least severe JSON log line written. @default "info" */
   logLevel: LogLevel;
   /** Export OpenTelemetry traces over OTLP/HTTP; on when an OTLP endpoint is configured. */
@@ -104,8 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: { memory
       requestTimeoutMs: integer(env, 'FINGATE_REQUEST_TIMEOUT_MS', DEFAULT_LIMITS.requestTimeoutMs, 1, 3_600_000),
     },
     observability: {
-      metricsPort: env.FINGATE_METRICS_PORT ? integer(env, 'FINGATE_METRICS_PORT', 0, 0, 65535) : undefined,
-      metricsHost: env.FINGATE_METRICS_HOST || '127.0.0.1',
+      metrics: env.FINGATE_METRICS_PORT ? { port: integer(env, 'FINGATE_METRICS_PORT', 0, 0, 65535), host: env.FINGATE_METRICS_HOST || '127.0.0.1' } : undefined,
       logLevel: oneOf(env, 'FINGATE_LOG_LEVEL', LOG_LEVELS, 'info'),
       tracing: oneOf(env, 'FINGATE_TRACING', ['on', 'off'], env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'on' : 'off') === 'on',
     },

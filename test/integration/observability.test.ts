@@ -1,10 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintToken } from '../../src/auth.ts';
+import { DEV_JWT_SECRET } from '../../src/config.ts';
 import { createLogger, logErrorsTo } from '../../src/observability/log.ts';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.ts';
 import { serveMetrics, type MetricsServer } from '../../src/observability/metrics-server.ts';
 import { startTracing, type Tracing } from '../../src/observability/tracing.ts';
+import { realServer } from '../support/database.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
+import { seededServerDatabase, startGatewayProcess, type GatewayProcess } from '../support/server-process.ts';
 
 /** The value of one sample in Prometheus' text format, or undefined when it is absent. */
 function sample(text: string, series: string): number | undefined {
@@ -166,5 +170,46 @@ describe('tracing', () => {
     expect(children).toEqual(expect.arrayContaining(['graphql.parse', 'graphql.validate', 'graphql.context', 'graphql.execute']));
     const service = exported[0].resourceSpans[0].resource.attributes.find((a: any) => a.key === 'service.name');
     expect(service.value.stringValue).toBe('fingate-test');
+  });
+});
+
+/* `fingate start` wires them together; a separate process needs a PostgreSQL server (DATABASE_URL). */
+describe.skipIf(!realServer)('fingate start with FINGATE_METRICS_PORT (needs DATABASE_URL)', () => {
+  let database: Awaited<ReturnType<typeof seededServerDatabase>>;
+  let gateway: GatewayProcess;
+
+  beforeAll(async () => {
+    database = await seededServerDatabase({ customers: 5 });
+    gateway = await startGatewayProcess(database.url, { env: { FINGATE_METRICS_PORT: '0' } });
+  }, 120_000);
+  afterAll(async () => {
+    await gateway?.kill('SIGTERM');
+    await database?.drop();
+  });
+
+  it('serves /metrics on its own port and writes one JSON line per request to stdout, with the request id it returns', async () => {
+    const metricsUrl = /metrics at (http:\/\/\S+\/metrics)/.exec(gateway.output())?.[1];
+    expect(metricsUrl).toBeDefined();
+    expect(new URL(metricsUrl!).port).not.toBe(new URL(gateway.url).port);
+    const token = await mintToken(DEV_JWT_SECRET, { sub: 'officer', roles: ['compliance'] });
+    const response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': 'process-1' },
+      body: JSON.stringify({ query: 'query Products { products(first: 2) { edges { node { id } } } }' }),
+    });
+    expect(response.headers.get('x-request-id')).toBe('process-1');
+    const text = await (await fetch(metricsUrl!)).text();
+    expect(sample(text, 'fingate_graphql_request_duration_seconds_count{operation="Products"}')).toBe(1);
+    expect(sample(text, 'fingate_db_connections_max')).toBe(10);
+    const logged = () =>
+      gateway
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l))
+        .find((l) => l.requestId === 'process-1');
+    // the child's stdout reaches this process on its own schedule
+    for (const end = Date.now() + 5000; !logged() && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(logged()).toMatchObject({ msg: 'request', operation: 'Products', status: 200 });
   });
 });

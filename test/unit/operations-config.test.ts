@@ -8,13 +8,14 @@ describe('operations settings', () => {
   it('default to the documented budgets, no metrics listener, info logs and tracing off', () => {
     const config = loadConfig({});
     expect(config.limits).toEqual({ maxCost: DEFAULT_MAX_COST, requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS });
-    expect(config.observability).toEqual({ metricsPort: undefined, metricsHost: '127.0.0.1', logLevel: 'info', tracing: false });
+    expect(config.observability).toEqual({ metrics: undefined, logLevel: 'info', tracing: false });
   });
 
   it('read the budgets, the metrics listener and the log level from the environment', () => {
     const config = loadConfig({ FINGATE_MAX_COST: '5000', FINGATE_REQUEST_TIMEOUT_MS: '2500', FINGATE_METRICS_PORT: '9464', FINGATE_METRICS_HOST: '10.0.0.5', FINGATE_LOG_LEVEL: 'warn' });
     expect(config.limits).toEqual({ maxCost: 5000, requestTimeoutMs: 2500 });
-    expect(config.observability).toMatchObject({ metricsPort: 9464, metricsHost: '10.0.0.5', logLevel: 'warn' });
+    expect(config.observability).toMatchObject({ metrics: { port: 9464, host: '10.0.0.5' }, logLevel: 'warn' });
+    expect(loadConfig({ FINGATE_METRICS_PORT: '9464' }).observability.metrics).toEqual({ port: 9464, host: '127.0.0.1' });
   });
 
   it('turn tracing on with an OTLP endpoint or FINGATE_TRACING=on, and off with FINGATE_TRACING=off whatever else is set', () => {
