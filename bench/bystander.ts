@@ -13,8 +13,9 @@
 // transactions are theirs and each level of the fan-out really returns 100 rows (1,000,000 at the
 // third). The limit-off phase keeps a deadline (--deadline ms); it cuts a fan-out only where it
 // waits, so the phase overruns. Exits 1 when a fan-out got through the shipped gateway, or when
-// refused fan-outs slowed the bystander clearly more than cheap requests do (p99 over 2× the
-// baseline's and 20 ms above it).
+// refused fan-outs slowed the bystander clearly more than cheap requests do (median over 2× the
+// baseline's and 5 ms above it; with a hundred-odd samples a phase's p99 is nearly its maximum,
+// too noisy on a shared machine to judge by).
 
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -127,7 +128,7 @@ try {
     ),
   );
   if (Object.keys(on.statuses).some((status) => status !== '400') || Object.keys(on.failures).length) failed = true;
-  if (p(on, 0.99) > 2 * p(baseline, 0.99) && p(on, 0.99) > p(baseline, 0.99) + 20) failed = true;
+  if (p(on, 0.5) > 2 * p(baseline, 0.5) && p(on, 0.5) > p(baseline, 0.5) + 5) failed = true;
 } finally {
   for (const { server, sql } of servers) {
     await server.close(1000);
