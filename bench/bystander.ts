@@ -1,7 +1,7 @@
 // A bystander's latency while someone sends fan-outs (issue 12.4): one customer sends `{ me { id } }`
 // back to back, in four phases of the same length: alone; beside --senders clients sending cheap
 // requests back to back (the load baseline: what any busy neighbour costs on this machine); beside
-// the same clients sending the issue's fan-out (three nested pages of 100 transactions, about three
+// the same clients sending the issue's fan-out (three nested pages of 100 transactions, about four
 // million values by the cost estimate) to the gateway as it ships; and the same against that
 // gateway with the cost limit off, to show what the limit prevents. One seeded database, gateways
 // in this process on loopback ports, every client in a worker thread, so that a gateway busy with
