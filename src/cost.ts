@@ -33,9 +33,10 @@ import { clientError, codes } from './errors.ts';
 export const ASSUMED_LIST_SIZE = 10;
 
 /**
- * The default budget, in response values. The README's queries cost at most a few hundred, a full
- * page of 100 transactions with their product, issuer and customer about 700, and 100 customers
- * each with 20 transactions about 10,000; three nested pages of 100 (about 3 million) are refused.
+ * The default budget, in response values. The README's queries cost at most about 110, a full page
+ * of 100 transactions with their product, issuer and customer about 1,000, 100 customers each with
+ * 20 transactions (id and amount) about 8,500; three nested pages of 100 (about 3 million) are
+ * refused.
  */
 export const DEFAULT_MAX_COST = 20_000;
 
