@@ -2,12 +2,12 @@ import { createAuthenticator, mintToken, type TokenClaims } from '../../src/auth
 import { DEV_JWT_SECRET } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createGateway } from '../../src/gateway.ts';
+import { toGlobalId } from '../../src/ids.ts';
 import type { Limits } from '../../src/limits.ts';
 import type { Logger } from '../../src/observability/log.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
 import { listenToStatements } from '../../src/observability/statements.ts';
 import type { Tracing } from '../../src/observability/tracing.ts';
-import { toGlobalId } from '../../src/ids.ts';
 import { defaultModules } from '../../src/policy/modules.ts';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.ts';
 import { createShadowLog, type ShadowLog } from '../../src/policy/shadow-log.ts';
@@ -59,13 +59,13 @@ export async function startGateway({
   watch = false,
   onStatement,
   logError = () => {},
-  ...observed
+  ...parts
 }: GatewayOptions = {}): Promise<TestGateway> {
   const db = await freshDatabase();
   if (customers > 0) await seed(db.sql, { customers, seed: seedName });
   const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: defaultModules(), watch, log: () => {} });
   const shadowLog = createShadowLog(db.sql, { log: () => {} });
-  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), policies, shadowLog, logError, ...observed });
+  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), policies, shadowLog, logError, ...parts });
   if (onStatement) listenToStatements(db.sql, { statement: (_connection, text) => onStatement(text) });
   const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
   const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
