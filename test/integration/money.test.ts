@@ -404,9 +404,10 @@ describe('purchase and redemption', () => {
   });
 
   it('refuses a product that is not ONLINE with PRODUCT_NOT_AVAILABLE, and moves nothing', async () => {
-    const who = await investor('100000.00');
+    // a fund whose licences and disclosures would let it be sold, were it on sale
     const [closed] = await gw.db.sql<{ id: string; minAmount: string }[]>`
-      select id, min_amount from products where status <> 'ONLINE' order by id limit 1`;
+      select id, min_amount from products where status <> 'ONLINE' and category = 'FUND' order by id limit 1`;
+    const who = await investor('100000.00', undefined, closed!.id);
     const response = await buy(who, closed!.minAmount, closed!.id);
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'PRODUCT_NOT_AVAILABLE', field: 'input.productId' });
     expect(await balanceOf(gw.db.sql, who.accounts[0]!)).toBe('100000.00');
