@@ -490,6 +490,13 @@ describe('risk assessment', () => {
     expect(row).toEqual({ score: 22, answers, lowestCategory: false });
   });
 
+  it('records the risk-questionnaire policy version that scored it: module@version and the file\'s sha256', async () => {
+    const who = await customer();
+    expect((await gw.request(ASSESS, { token: who.token, variables: { input: { answers: Array(10).fill(2) } } })).errors).toBeUndefined();
+    const [row] = await gw.db.sql`select questionnaire, questionnaire_sha256 from risk_assessments where customer_id = ${who.id}`;
+    expect(row).toEqual({ questionnaire: 'risk-questionnaire@1', questionnaireSha256: gw.policies.store.get('risk-questionnaire@1')!.file.sha256 });
+  });
+
   it('places a customer who cannot bear any loss in C1, the lowest category, whatever the score', async () => {
     const who = await customer();
     const response = await gw.request(ASSESS, { token: who.token, variables: { input: { answers: [4, 4, 4, 4, 4, 4, 4, 4, 4, 0] } } });
