@@ -112,7 +112,7 @@ export async function changeProductStatus(sql: Sql, permit: Permit, input: Statu
     ]);
     if (!product) throw clientError('NOT_FOUND', 'Product not found', { field: 'input.productId' });
     if (!product.steps.includes(input.status)) {
-      throw badInput('input.status', product.steps.length ? `a ${product.status} product moves only to ${product.steps.join(' or ')}` : `${product.status} is final`);
+      throw badInput('input.status', product.steps.length ? `from ${product.status} a product moves only to ${product.steps.join(' or ')}` : `${product.status} is final`);
     }
     permit.records!.decide({
       type: 'ProductStatusChange',
