@@ -15,6 +15,8 @@ const data = z
   .strictObject({
     /** The actions this module decides, e.g. product.purchase; it abstains on all others. */
     actions: z.array(z.string().regex(ACTION_PATTERN, 'must be an action such as product.purchase')).min(1),
+    /** Cited when the product's disclosures cannot be established at all. */
+    principle: z.string().min(1),
     /** The disclosure kinds a buyer must have acknowledged (the current version of each): by default, and per product category. */
     purchase: z.strictObject({ default: kinds, categories: z.record(code, kinds).default({}) }),
     /** The statuses a product moves to only with these kinds published. */

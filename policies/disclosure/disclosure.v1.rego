@@ -6,7 +6,7 @@
 # the newest published version of each kind of the product's disclosures, [{ globalId, kind,
 # version, title, sha256, acknowledgement: { at, sha256 } | null }], the acknowledgement being
 # the acting customer's of that very version, with the sha256 of the content it acknowledged.
-# Data: the `data:` section of disclosure.v1.yaml (purchase, listing, kinds).
+# Data: the `data:` section of disclosure.v1.yaml (principle, purchase, listing, kinds).
 # Sources: ../shared/reference/regulations.md section 5.
 package fingate.disclosure
 
@@ -17,7 +17,8 @@ decision := result if {
 	result := allow([reason("DISCLOSURE_NOT_NEEDED", concat("", ["moving a product to ", target_status, " needs no disclosure"]), null)])
 } else := result if {
 	not facts_complete
-	result := deny([reason("DISCLOSURE_FACTS_MISSING", "the product or its disclosures are missing, so disclosure cannot be judged", null)])
+	# nothing shown to have been read, nothing sold
+	result := deny([reason("DISCLOSURE_FACTS_MISSING", "the product or its disclosures are missing, so disclosure cannot be judged", data.principle)])
 } else := result if {
 	# a required kind with no published version: nothing to read, so nothing may be sold or listed
 	count(unpublished) > 0

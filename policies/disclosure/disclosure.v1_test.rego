@@ -78,4 +78,5 @@ test_other_status_changes_need_nothing if {
 test_missing_facts_denies if {
 	result := decision with input as buy("FUND", null)
 	codes(result) == ["DISCLOSURE_FACTS_MISSING"]
+	result.reasons[0].regulation == data.principle
 }

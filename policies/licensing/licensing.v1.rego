@@ -20,7 +20,8 @@ decision := result if {
 	result := allow([reason("LICENCE_NOT_NEEDED", concat("", ["moving a product to ", target_status, " needs no licence"]), null)])
 } else := result if {
 	not facts_complete
-	result := deny(reason("LICENSING_FACTS_MISSING", "the product, its institutions' licences, the business day or the customer's region is missing, so licensing cannot be judged", null))
+	# no licence shown, no business: an unverifiable sale is refused
+	result := deny(reason("LICENSING_FACTS_MISSING", "the product, its institutions' licences, the business day or the customer's region is missing, so licensing cannot be judged", data.regulations.principle))
 } else := result if {
 	not requirement
 	result := deny(reason("NO_LICENCE_REQUIREMENT", concat("", ["no licence is known to permit selling ", product.category, " products, so none may be sold"]), data.regulations.principle))

@@ -124,6 +124,7 @@ test_unknown_category_denies if {
 test_missing_region_denies if {
 	result := decision with input as object.union(buy([fund_sales], [fund_management]), {"facts": {"customer": null}})
 	codes(result) == ["LICENSING_FACTS_MISSING"]
+	result.reasons[0].regulation == data.regulations.principle
 }
 
 test_region_codes if {
