@@ -5,9 +5,9 @@
 
 import { businessDate, businessDay } from '../clock.ts';
 import type { Sql } from '../db/database.ts';
+import { toGlobalId } from '../ids.ts';
 import type { FactSubject } from '../policy/permit.ts';
 import type { FactProvider } from '../policy/request-policy.ts';
-import { toGlobalId } from '../ids.ts';
 import { permitted } from './query.ts';
 import { systemPermit } from './system.ts';
 
