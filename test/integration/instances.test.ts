@@ -58,7 +58,7 @@ describe.skipIf(!realServer)('two gateway instances on one PostgreSQL (needs DAT
   it('enforces on the second instance, within a second, a version activated through the first', async () => {
     const customers = '{ customers { totalCount } }';
     expect((await post(b, advisor, customers)).errors).toBeUndefined();
-    const activated = await post(a, compliance, `mutation { activatePolicy(input: { name: "access", version: "3", mode: ENFORCE }) { mode } }`);
+    const activated = await post(a, compliance, `mutation { activatePolicy(input: { name: "access", version: "4", mode: ENFORCE }) { mode } }`);
     const started = Date.now();
     expect(activated.data.activatePolicy.mode).toBe('ENFORCE');
     const enforced = await until(async () => (await post(b, advisor, customers)).errors?.[0]?.extensions.decision?.policy === 'access@4', 5000);
