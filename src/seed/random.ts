@@ -113,3 +113,10 @@ function cyrb128(text: string): [number, number, number, number] {
   h4 ^= h1;
   return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
 }
+
+/** A string of `count` random decimal digits. */
+export function digits(rng: Random, count: number): string {
+  let text = '';
+  for (let i = 0; i < count; i++) text += String(rng.int(0, 9));
+  return text;
+}

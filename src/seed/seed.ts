@@ -1,10 +1,12 @@
-// Loads the deterministic demo data (demo.ts) into an empty, migrated database. Customers go in
+// Loads the deterministic demo data (demo/) into an empty, migrated database. Customers go in
 // batches, each batch in one database transaction; rows travel as one JSON document per table and
 // statement, which keeps every insert a single statement (the ledger trigger checks all postings
 // of a statement at once) and is fast on a real server and on PGlite alike.
 
 import type { Sql, Tx } from '../db/database.ts';
-import { demoGenerator, type CustomerBatch, type DemoOptions, type ReferenceData } from './demo.ts';
+import { demoGenerator, type DemoOptions } from './demo/generator.ts';
+import type { ReferenceData } from './demo/reference.ts';
+import type { CustomerBatch } from './demo/rows.ts';
 
 /** What `seed` loads, and how it reports progress. */
 export interface SeedOptions extends DemoOptions {
@@ -32,7 +34,7 @@ export interface SeedSummary {
 
 type Columns = Readonly<Record<string, string>>;
 
-// Column name → SQL type, in the order of the row interfaces in demo.ts.
+// Column name → SQL type, in the order of the row interfaces in demo/rows.ts.
 const INSTITUTIONS: Columns = { id: 'bigint', name: 'text', kind: 'text', created_at: 'timestamptz' };
 const LICENCES: Columns = {
   institution_id: 'bigint',
@@ -126,7 +128,7 @@ const EXPLICIT_ID_TABLES = ['institutions', 'products', 'disclosures', 'customer
 const MUST_BE_EMPTY = ['customers', ...EXPLICIT_ID_TABLES.filter((t) => t !== 'customers'), 'licences', 'postings'] as const;
 
 /**
- * Inserts deterministic demo data (see demo.ts) into an already-migrated, empty database: the
+ * Inserts deterministic demo data (see demo/generator.ts) into an already-migrated, empty database: the
  * reference data first, then `options.customers` customers with their histories, a batch per
  * transaction. Throws before writing anything if the database already holds data.
  */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { demoGenerator, formatCents, generateDemo, parseCents, type DemoData } from '../../src/seed/demo.ts';
+import { formatCents, parseCents } from '../../src/seed/demo/amounts.ts';
+import { demoGenerator, generateDemo, type DemoData } from '../../src/seed/demo/generator.ts';
 
 const now = new Date('2026-06-30T00:00:00Z');
 const demo = generateDemo({ customers: 3000, seed: 'ledger-test', now });

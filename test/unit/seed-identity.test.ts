@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateDemo } from '../../src/seed/demo.ts';
+import { generateDemo } from '../../src/seed/demo/generator.ts';
 import {
   birthDateOf,
   gb11643CheckChar,

@@ -1,0 +1,99 @@
+// Deterministic demo data: institutions and their licences, products and disclosures, and customers
+// with identities, risk assessments, accounts and a ledger history. Pure: no database here, only
+// rows (rows.ts) for seed.ts to insert. This file stitches the parts together: the reference data
+// first, then each customer in sign-up order: who they are, their risk assessment, their accounts,
+// their history.
+
+import { createRandom } from '../random.ts';
+import { customerRegistry, MAX_DEMO_CUSTOMERS, openAccounts, registerCustomer, type Registry } from './customers.ts';
+import { history, newLedger, type Ledger } from './history.ts';
+import { offersOf } from './offers.ts';
+import { productAccountId, referenceData, type ReferenceData } from './reference.ts';
+import { assess } from './risk-profiles.ts';
+import type { CustomerBatch } from './rows.ts';
+import { startOfUtcDay } from './time.ts';
+
+/** What to generate. */
+export interface DemoOptions {
+  /** How many customers (at most `MAX_DEMO_CUSTOMERS`). */
+  customers: number;
+  /** Equal seeds (with equal `now`) give equal data. */
+  seed: string | number;
+  /** Where the generated history ends; every timestamp lies before it. @default the start of the current UTC day */
+  now?: Date;
+}
+
+/** All demo rows at once. */
+export type DemoData = Omit<ReferenceData, 'accounts'> & CustomerBatch;
+
+/** Reference data now, customers in batches as they are asked for. */
+export interface DemoGenerator {
+  reference: ReferenceData;
+  /** Generates the customers in order, `size` at a time. The batch size does not change the data. Call once. */
+  batches(size: number): Generator<CustomerBatch, void, undefined>;
+}
+
+/** Generates every row for `options.customers` customers in memory (fine for tests and small databases). */
+export function generateDemo(options: DemoOptions): DemoData {
+  const generator = demoGenerator(options);
+  const { accounts, ...reference } = generator.reference;
+  const data: DemoData = { ...reference, ...emptyBatch() };
+  data.accounts.push(...accounts);
+  for (const batch of generator.batches(10_000)) {
+    for (const key of Object.keys(batch) as (keyof CustomerBatch)[]) {
+      for (const row of batch[key]) (data[key] as unknown[]).push(row);
+    }
+  }
+  return data;
+}
+
+/**
+ * The reference rows, and a generator of customer batches for streaming into a database. Customer
+ * `i` always gets id `i + 1`; the batch size only decides where the stream pauses.
+ */
+export function demoGenerator(options: DemoOptions): DemoGenerator {
+  const total = options.customers;
+  if (!Number.isSafeInteger(total) || total < 0 || total > MAX_DEMO_CUSTOMERS) {
+    throw new RangeError(`customers must be an integer from 0 to ${MAX_DEMO_CUSTOMERS}`);
+  }
+  const now = (options.now ?? startOfUtcDay(new Date())).getTime();
+  const reference = referenceData(options.seed, now);
+  const rng = createRandom(`${options.seed}/customers`);
+  const registry = customerRegistry(rng, now, total, productAccountId(reference.products.length) + 1);
+  const ledger = newLedger(rng, now, offersOf(reference), total);
+  let started = false;
+  return {
+    reference,
+    *batches(size: number) {
+      if (!Number.isSafeInteger(size) || size < 1) throw new RangeError('batch size must be a positive integer');
+      if (started) throw new Error('demo customers can be generated only once per generator');
+      started = true;
+      for (let first = 0; first < total; first += size) {
+        const batch = emptyBatch();
+        const end = Math.min(first + size, total);
+        for (let index = first; index < end; index++) generateCustomer(index, registry, ledger, batch);
+        yield batch;
+      }
+    },
+  };
+}
+
+function generateCustomer(index: number, registry: Registry, ledger: Ledger, out: CustomerBatch): void {
+  const customer = registerCustomer(index, registry, out);
+  const assessment = assess(customer, registry.rng, registry.now, out);
+  const accounts = openAccounts(customer, registry, out);
+  history({ ...customer, assessment, accounts }, ledger, out);
+}
+
+function emptyBatch(): CustomerBatch {
+  return {
+    customers: [],
+    riskAssessments: [],
+    accounts: [],
+    transactions: [],
+    postings: [],
+    positions: [],
+    acknowledgements: [],
+    alerts: [],
+  };
+}

@@ -1,0 +1,169 @@
+// A year (at most) of ledger history per customer: a deposit, then purchases, perhaps a
+// redemption and a transfer to an earlier customer, each a balanced two-posting transaction.
+// Balances are tracked in cents so nothing is spent that is not there; money received from later
+// customers only adds to a balance, so it cannot break that.
+
+import { weightedTable, type Random } from '../random.ts';
+import { formatCents, granularity, logUniform, realisticAmount, roundDown } from './amounts.ts';
+import { largeValueAlert } from './alerts.ts';
+import type { CustomerAccount } from './customers.ts';
+import { CURRENCY } from './market.ts';
+import { chooseOffer, type Offer } from './offers.ts';
+import { CLEARING_ACCOUNT_ID, productAccountId } from './reference.ts';
+import type { Assessment } from './risk-profiles.ts';
+import type { CustomerBatch, TransactionType } from './rows.ts';
+import { DAY, iso, MINUTE } from './time.ts';
+
+/** What generating histories keeps between customers. */
+export interface Ledger {
+  rng: Random;
+  now: number;
+  offers: readonly Offer[];
+  /** The first account of each customer generated so far, by customer index: where transfers go. */
+  primaryAccount: Float64Array;
+  nextTransactionId: number;
+}
+
+/** A ledger for `total` customers whose histories end before `now`. */
+export function newLedger(rng: Random, now: number, offers: readonly Offer[], total: number): Ledger {
+  return { rng, now, offers, primaryAccount: new Float64Array(total), nextTransactionId: 1 };
+}
+
+/** A customer whose history is being written. */
+export interface AccountHolder {
+  index: number;
+  id: number;
+  professional: boolean;
+  region: string;
+  created: number;
+  assessment: Assessment | null;
+  accounts: CustomerAccount[];
+}
+
+/** Transfers from this amount up are large-value transactions of natural persons (rule 0503). */
+const LARGE_TRANSFER_CENTS = 500_000_00;
+const PURCHASE_COUNTS = weightedTable([[0, 15], [1, 30], [2, 28], [3, 17], [4, 10]] as const);
+
+type Action = 'purchase' | 'redemption' | 'transfer' | 'largeTransfer';
+
+/** Writes the customer's history into `out`. */
+export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBatch): void {
+  const { rng, now } = ledger;
+  ledger.primaryAccount[customer.index] = customer.accounts[0]!.id;
+  const start = Math.max(customer.created + 10 * MINUTE, now - 365 * DAY);
+  let at = Math.floor(start + rng.next() * Math.min(14 * DAY, (now - start) / 4));
+
+  const primary = customer.accounts[0]!;
+  const deposit = customer.professional
+    ? roundDown(logUniform(rng, 600_000_00, 5_000_000_00), 10_000_00)
+    : realisticAmount(rng, logUniform(rng, 1_000_00, 500_000_00));
+  record(ledger, out, 'DEPOSIT', customer.id, null, deposit, CLEARING_ACCOUNT_ID, primary.id, at);
+  primary.balance += deposit;
+  const second = customer.accounts[1];
+  if (second && rng.chance(0.5)) {
+    const amount = realisticAmount(rng, logUniform(rng, 500_00, 50_000_00));
+    at += rng.int(MINUTE, 3 * DAY);
+    record(ledger, out, 'DEPOSIT', customer.id, null, amount, CLEARING_ACCOUNT_ID, second.id, at);
+    second.balance += amount;
+  }
+
+  const actions: Action[] = [];
+  const purchases = rng.weighted(PURCHASE_COUNTS) + (customer.professional ? 1 : 0);
+  for (let k = 0; k < purchases; k++) actions.push('purchase');
+  if (purchases > 0 && rng.chance(0.25)) actions.splice(rng.int(1, actions.length), 0, 'redemption');
+  if (customer.index > 0 && rng.chance(0.15)) actions.splice(rng.int(0, actions.length), 0, 'transfer');
+  if (customer.index > 0 && customer.professional && rng.chance(0.15)) actions.splice(rng.int(0, actions.length), 0, 'largeTransfer');
+
+  const positions = new Map<number, number>();
+  const acknowledged = new Set<number>();
+  for (let k = 0; k < actions.length; k++) {
+    // spread the remaining actions over the time left, never past `now`
+    at += Math.floor((rng.next() * 2 * Math.max(0, now - MINUTE - at)) / (actions.length - k + 1));
+    const from = customer.accounts.reduce((a, b) => (b.balance > a.balance ? b : a));
+    switch (actions[k]!) {
+      case 'purchase': {
+        const offer = chooseOffer(ledger.offers, customer, from.balance, at, rng);
+        if (!offer) break;
+        const target = Math.floor(from.balance * rng.between(0.1, 0.7));
+        const amount = Math.min(from.balance, Math.max(offer.minCents, roundDown(target, granularity(target))));
+        const disclosure = offer.riskDisclosures.filter((d) => d.publishedAt <= at).at(-1)!;
+        if (!acknowledged.has(disclosure.id)) {
+          acknowledged.add(disclosure.id);
+          out.acknowledgements.push({
+            customer_id: customer.id,
+            disclosure_id: disclosure.id,
+            acknowledged_at: iso(Math.max(disclosure.publishedAt, at - rng.int(MINUTE, 10 * MINUTE))),
+          });
+        }
+        record(ledger, out, 'PURCHASE', customer.id, offer.productId, amount, from.id, offer.accountId, at);
+        from.balance -= amount;
+        positions.set(offer.productId, (positions.get(offer.productId) ?? 0) + amount);
+        break;
+      }
+      case 'redemption': {
+        const held = [...positions].filter(([, cents]) => cents > 0);
+        if (held.length === 0) break;
+        const [productId, position] = rng.pick(held);
+        const amount =
+          position < 2_00 || rng.chance(0.5) ? position : Math.max(1_00, roundDown(position * rng.between(0.2, 0.8), granularity(position / 2)));
+        record(ledger, out, 'REDEMPTION', customer.id, productId, amount, productAccountId(productId), primary.id, at);
+        primary.balance += amount;
+        positions.set(productId, position - amount);
+        break;
+      }
+      case 'transfer': {
+        if (from.balance < 100_00) break;
+        const target = rng.between(50_00, Math.min(50_000_00, from.balance / 2));
+        const amount = Math.min(from.balance, Math.max(1_00, realisticAmount(rng, target)));
+        const to = ledger.primaryAccount[rng.int(0, customer.index - 1)]!;
+        record(ledger, out, 'TRANSFER', customer.id, null, amount, from.id, to, at);
+        from.balance -= amount;
+        break;
+      }
+      case 'largeTransfer': {
+        if (from.balance < LARGE_TRANSFER_CENTS) break;
+        const amount = roundDown(rng.between(LARGE_TRANSFER_CENTS, from.balance), 10_000_00);
+        const to = ledger.primaryAccount[rng.int(0, customer.index - 1)]!;
+        const transactionId = record(ledger, out, 'TRANSFER', customer.id, null, amount, from.id, to, at);
+        from.balance -= amount;
+        out.alerts.push(largeValueAlert(customer.id, transactionId, amount, at, rng, now));
+        break;
+      }
+    }
+  }
+
+  for (const [productId, cents] of positions) {
+    out.positions.push({ customer_id: customer.id, product_id: productId, amount: formatCents(cents) });
+  }
+}
+
+/** A completed two-posting transaction of `cents` from one account to another; returns its id. */
+function record(
+  ledger: Ledger,
+  out: CustomerBatch,
+  type: TransactionType,
+  customerId: number,
+  productId: number | null,
+  cents: number,
+  fromAccount: number,
+  toAccount: number,
+  at: number,
+): number {
+  const id = ledger.nextTransactionId++;
+  const amount = formatCents(cents);
+  out.transactions.push({
+    id,
+    type,
+    status: 'COMPLETED',
+    amount,
+    currency: CURRENCY,
+    customer_id: customerId,
+    product_id: productId,
+    created_at: iso(at),
+  });
+  out.postings.push(
+    { transaction_id: id, account_id: fromAccount, amount: `-${amount}` },
+    { transaction_id: id, account_id: toAccount, amount },
+  );
+  return id;
+}
