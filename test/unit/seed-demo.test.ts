@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatCents, parseCents } from '../../src/seed/demo/amounts.ts';
+import { toCents } from '../../src/money/amount.ts';
 import { demoGenerator, generateDemo, type DemoData } from '../../src/seed/demo/generator.ts';
 
 const now = new Date('2026-06-30T00:00:00Z');
 const demo = generateDemo({ customers: 3000, seed: 'ledger-test', now });
+/** Integer cents of a row's amount (exact far beyond these amounts). */
+const cents = (amount: string) => Number(toCents(amount));
 const productById = new Map(demo.products.map((p) => [p.id, p]));
-
-describe('money helpers', () => {
-  it('format integer cents with two decimals and parse them back', () => {
-    expect(formatCents(123456)).toBe('1234.56');
-    expect(formatCents(5)).toBe('0.05');
-    expect(formatCents(-5)).toBe('-0.05');
-    expect(formatCents(0)).toBe('0.00');
-    expect(parseCents('1234.56')).toBe(123456);
-    expect(parseCents('1000')).toBe(100000);
-    expect(parseCents('0.5')).toBe(50);
-    expect(parseCents('-0.05')).toBe(-5);
-    expect(() => formatCents(1.5)).toThrow(RangeError);
-    expect(() => parseCents('1.234')).toThrow(RangeError);
-  });
-});
 
 describe('the generated catalogue', () => {
   it('offers every product category and every risk level, mostly online', () => {
@@ -60,12 +47,12 @@ describe('the generated ledger', () => {
     const counts = new Map<number, number>();
     for (const posting of demo.postings) {
       expect(posting.amount).toMatch(/^-?[0-9]+\.[0-9]{2}$/);
-      sums.set(posting.transaction_id, (sums.get(posting.transaction_id) ?? 0) + parseCents(posting.amount));
+      sums.set(posting.transaction_id, (sums.get(posting.transaction_id) ?? 0) + cents(posting.amount));
       counts.set(posting.transaction_id, (counts.get(posting.transaction_id) ?? 0) + 1);
     }
     for (const transaction of demo.transactions) {
       expect(transaction.amount).toMatch(/^[0-9]+\.[0-9]{2}$/);
-      expect(parseCents(transaction.amount)).toBeGreaterThan(0);
+      expect(cents(transaction.amount)).toBeGreaterThan(0);
       expect(sums.get(transaction.id)).toBe(0);
       expect(counts.get(transaction.id)).toBe(2);
     }
@@ -82,23 +69,23 @@ describe('the generated ledger', () => {
     for (const t of demo.transactions) {
       if (t.type !== 'PURCHASE' && t.type !== 'REDEMPTION') continue;
       const key = `${t.customer_id}/${t.product_id}`;
-      expected.set(key, (expected.get(key) ?? 0) + (t.type === 'PURCHASE' ? 1 : -1) * parseCents(t.amount));
+      expected.set(key, (expected.get(key) ?? 0) + (t.type === 'PURCHASE' ? 1 : -1) * cents(t.amount));
     }
-    const actual = new Map(demo.positions.map((p) => [`${p.customer_id}/${p.product_id}`, parseCents(p.amount)]));
+    const actual = new Map(demo.positions.map((p) => [`${p.customer_id}/${p.product_id}`, cents(p.amount)]));
     expect(actual).toEqual(expected);
-    for (const cents of actual.values()) expect(cents).toBeGreaterThanOrEqual(0);
+    for (const amount of actual.values()) expect(amount).toBeGreaterThanOrEqual(0);
   });
 
   it('sells only online products, at or above their minimum amount', () => {
     for (const t of demo.transactions.filter((t) => t.type === 'PURCHASE')) {
       const product = productById.get(t.product_id!)!;
       expect(product.status).toBe('ONLINE');
-      expect(parseCents(t.amount)).toBeGreaterThanOrEqual(parseCents(product.min_amount));
+      expect(cents(t.amount)).toBeGreaterThanOrEqual(cents(product.min_amount));
     }
   });
 
   it('raises a 0503 large-value alert for every transfer of 500,000 CNY or more, and only for those', () => {
-    const large = demo.transactions.filter((t) => t.type === 'TRANSFER' && parseCents(t.amount) >= 500_000_00);
+    const large = demo.transactions.filter((t) => t.type === 'TRANSFER' && cents(t.amount) >= 500_000_00);
     expect(large.length).toBeGreaterThan(0);
     expect(demo.alerts.map((a) => a.transaction_id).sort((a, b) => a - b)).toEqual(large.map((t) => t.id));
     for (const alert of demo.alerts) {
@@ -162,7 +149,7 @@ function replay(data: DemoData): { negative: number[]; clearing: number } {
     const touched: number[] = [];
     for (; i < postings.length && postings[i]!.transaction_id === id; i++) {
       const p = postings[i]!;
-      balances.set(p.account_id, (balances.get(p.account_id) ?? 0) + parseCents(p.amount));
+      balances.set(p.account_id, (balances.get(p.account_id) ?? 0) + cents(p.amount));
       touched.push(p.account_id);
     }
     for (const account of touched) if (balances.get(account)! < 0 && account !== clearingId) negative.add(account);

@@ -1,26 +1,24 @@
-// Amounts as people choose them, in integer cents (a JS number: exact far beyond any balance here):
-// spread over orders of magnitude, mostly round figures.
+// Amounts while generating: integer cents in a JS number (exact: every amount here is far below
+// 2^53 cents, and generating millions of them in bigints would be slow), written into rows as the
+// decimal strings of src/money/amount.ts. And amounts as people choose them: spread over orders of
+// magnitude, mostly round figures.
 
+import { formatCents, toCents } from '../../money/amount.ts';
 import type { Random } from '../random.ts';
 
-/** Integer cents as a decimal string with two places: 123456 → '1234.56', -5 → '-0.05'. */
-export function formatCents(cents: number): string {
-  if (!Number.isSafeInteger(cents)) throw new RangeError('cents must be a safe integer');
-  const abs = Math.abs(cents);
-  return `${cents < 0 ? '-' : ''}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+/** The decimal string a row carries: 123456 → '1234.56'. */
+export function decimal(cents: number): string {
+  return formatCents(BigInt(cents));
 }
 
-/** A decimal string with at most two places ('1000', '0.5', '12.34') as integer cents. */
-export function parseCents(amount: string): number {
-  const match = /^(-?)([0-9]+)(?:\.([0-9]{1,2}))?$/.exec(amount);
-  if (!match) throw new RangeError(`not a money amount: ${amount}`);
-  const cents = Number(match[2]) * 100 + Number((match[3] ?? '').padEnd(2, '0'));
-  return match[1] ? -cents : cents;
+/** Integer cents of a row's decimal string: '1000.5' → 100050. */
+export function centsOf(amount: string): number {
+  return Number(toCents(amount));
 }
 
-/** '1,234,567.89' */
+/** For text: '1,234,567.89'. */
 export function formatYuan(cents: number): string {
-  const [whole, fraction] = formatCents(cents).split('.') as [string, string];
+  const [whole, fraction] = decimal(cents).split('.') as [string, string];
   return `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fraction}`;
 }
 

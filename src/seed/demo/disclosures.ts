@@ -3,7 +3,7 @@
 // on sale, and for some a later revision. Texts follow the wording of real Chinese disclosures.
 
 import type { Random } from '../random.ts';
-import { formatYuan, parseCents } from './amounts.ts';
+import { centsOf, formatYuan } from './amounts.ts';
 import { institutionSpec, type InstitutionSpec, type ProductSpec } from './market.ts';
 import type { DisclosureKind, DisclosureRow, ProductCategory, ProductRow, RiskLevel, Tolerance } from './rows.ts';
 import { DAY, iso, isoDate } from './time.ts';
@@ -120,7 +120,7 @@ function prospectusTitle(category: ProductCategory): string {
 }
 
 function prospectusBody(product: ProductRow, issuer: InstitutionSpec, distributor: InstitutionSpec): string {
-  const min = `${formatYuan(parseCents(product.min_amount)).replace(/\.00$/, '')}元`;
+  const min = `${formatYuan(centsOf(product.min_amount)).replace(/\.00$/, '')}元`;
   const seller = issuer.key === distributor.key ? `由${issuer.short}直接销售` : `由${distributor.short}代理销售`;
   switch (product.category) {
     case 'DEPOSIT':
@@ -128,7 +128,7 @@ function prospectusBody(product: ProductRow, issuer: InstitutionSpec, distributo
     case 'WEALTH_MANAGEMENT':
       return `${product.name}由${issuer.name}发行管理，${seller}。本产品为非保本浮动收益型理财产品，主要投资于${ASSETS[product.risk_level]}。产品起购金额${min}，按产品说明书约定的开放日办理申购和赎回。`;
     case 'FUND':
-      if (Number(product.min_amount) >= 1_000_000) {
+      if (centsOf(product.min_amount) >= 1_000_000_00) {
         return `${product.name}由${issuer.name}担任管理人，${seller}，已在中国证券投资基金业协会备案。本基金仅向合格投资者募集，单个投资者认购金额不低于${min}，主要投资于${ASSETS[product.risk_level]}。`;
       }
       return `${product.name}依照《中华人民共和国证券投资基金法》募集，经中国证监会注册，基金管理人为${issuer.name}，${seller}。本基金主要投资于${ASSETS[product.risk_level]}，最低申购金额${min}。`;
@@ -155,7 +155,7 @@ function feeBody(product: ProductRow): string {
   if (product.risk_level === 'R1') {
     return '本基金不收取申购费和赎回费。管理费年费率0.25%，托管费年费率0.08%，销售服务费年费率0.25%，按前一日基金资产净值每日计提。';
   }
-  if (Number(product.min_amount) >= 1_000_000) {
+  if (centsOf(product.min_amount) >= 1_000_000_00) {
     return '认购费率1.00%，管理费年费率1.50%，托管费年费率0.05%。业绩报酬按超过计提基准部分的20%计提，于分红、赎回或清算时收取。';
   }
   const [buy, manage] = product.risk_level === 'R2' ? ['0.80%', '0.30%'] : ['1.50%', '1.20%'];

@@ -4,7 +4,7 @@
 // customers only adds to a balance, so it cannot break that.
 
 import { weightedTable, type Random } from '../random.ts';
-import { formatCents, granularity, logUniform, realisticAmount, roundDown } from './amounts.ts';
+import { decimal, granularity, logUniform, realisticAmount, roundDown } from './amounts.ts';
 import { largeValueAlert } from './alerts.ts';
 import type { CustomerAccount } from './customers.ts';
 import { CURRENCY } from './market.ts';
@@ -133,7 +133,7 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
   }
 
   for (const [productId, cents] of positions) {
-    out.positions.push({ customer_id: customer.id, product_id: productId, amount: formatCents(cents) });
+    out.positions.push({ customer_id: customer.id, product_id: productId, amount: decimal(cents) });
   }
 }
 
@@ -150,7 +150,7 @@ function record(
   at: number,
 ): number {
   const id = ledger.nextTransactionId++;
-  const amount = formatCents(cents);
+  const amount = decimal(cents);
   out.transactions.push({
     id,
     type,

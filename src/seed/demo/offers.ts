@@ -2,7 +2,7 @@
 // be sold, and how popular it is. A purchase picks one of the offers open to the customer.
 
 import type { Random } from '../random.ts';
-import { parseCents } from './amounts.ts';
+import { centsOf } from './amounts.ts';
 import { openTo, saleWindows, type SaleWindow } from './licensing.ts';
 import { productAccountId, type ReferenceData } from './reference.ts';
 import type { Assessment } from './risk-profiles.ts';
@@ -43,8 +43,8 @@ export function offersOf(reference: ReferenceData): Offer[] {
       accountId: productAccountId(product.id),
       category: product.category,
       risk: Number(product.risk_level.slice(1)),
-      minCents: parseCents(product.min_amount),
-      qualifiedOnly: parseCents(product.min_amount) >= 1_000_000_00,
+      minCents: centsOf(product.min_amount),
+      qualifiedOnly: centsOf(product.min_amount) >= 1_000_000_00,
       windows: saleWindows(product, reference.licences),
       riskDisclosures,
       weight: product.category === 'DEPOSIT' ? 3 : POPULARITY[product.risk_level],
