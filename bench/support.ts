@@ -123,10 +123,10 @@ export async function openBench({ customers = 200, seedName = 'bench', verbose =
   try {
     db = await openDatabase({ url: databaseUrl, max: 10 });
     await migrate(db.sql);
-    log(`bench: seeding ${customers} customers into ${databaseName}…`);
-    const seeded = await seed(db.sql, { customers, seed: seedName });
-    log(`bench: ${seeded.customers} customers, ${seeded.transactions} transactions, ${seeded.products} products, ${seeded.accounts} accounts`);
     policies = await startPolicyRuntime({ db, dir: loadConfig({}).policiesDir, modules: await configuredModules(loadConfig({})), catalogue, watch: false, log: (m) => log(m) });
+    log(`bench: seeding ${customers} customers into ${databaseName}…`);
+    const seeded = await seed(db.sql, { customers, seed: seedName, policies: policies.at(new Date()) });
+    log(`bench: ${seeded.customers} customers, ${seeded.transactions} transactions, ${seeded.products} products, ${seeded.accounts} accounts`);
     const authenticate = await createAuthenticator(JWT);
     const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `bench-${claims.roles[0]}`, ...claims });
     const runtime = policies;

@@ -92,12 +92,12 @@ async function start(args: string[]): Promise<void> {
     closers.unshift(() => db.close());
     const applied = await migrate(db.sql);
     if (applied.length) log(`migrated: ${applied.join(', ')}`);
-    if (db.embedded && !(await hasCustomers(db.sql))) {
-      log(`seeding ${config.demoCustomers} demo customers into the embedded database…`);
-      await seed(db.sql, { customers: config.demoCustomers, seed: 'demo', onProgress: progress });
-    }
     const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules, catalogue, log: (message) => logger.info(message) });
     closers.unshift(() => policies.close());
+    if (db.embedded && !(await hasCustomers(db.sql))) {
+      log(`seeding ${config.demoCustomers} demo customers into the embedded database…`);
+      await seed(db.sql, { customers: config.demoCustomers, seed: 'demo', policies: policies.at(new Date()), onProgress: progress });
+    }
     const shadowLog = createShadowLog(db.sql, { log: (message) => logger.error(message) });
     closers.unshift(() => shadowLog.close());
     // idempotency keys are kept 7 days, then pruned (hourly; any instance may do it)
@@ -162,7 +162,13 @@ async function seedCommand(args: string[]): Promise<void> {
   const summary = await withDatabase(config, async (db) => {
     await migrate(db.sql);
     if (await hasCustomers(db.sql)) throw new StartupError('the database already has customers; demo data goes only into an empty database');
-    return seed(db.sql, { customers, seed: values.seed, onProgress: progress });
+    // the demo's purchases and alerts follow the policy versions in force (a new database's: the newest)
+    const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules: await configuredModules(config), catalogue, watch: false, log });
+    try {
+      return await seed(db.sql, { customers, seed: values.seed, policies: policies.at(new Date()), onProgress: progress });
+    } finally {
+      await policies.close();
+    }
   });
   log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(summary)}`);
 }

@@ -1,19 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.ts';
 import { seed, type SeedSummary } from '../../src/seed/seed.ts';
 import { freshDatabase } from '../support/database.ts';
+import { catalogue, modules } from '../support/modules.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
 describe('seeding a database', () => {
   let db: Db;
+  let runtime: PolicyRuntime;
   let summary: SeedSummary;
   const progress: [number, number][] = [];
 
   beforeAll(async () => {
     db = await freshDatabase();
-    summary = await seed(db.sql, { customers: 300, seed: 'db-test', batchSize: 120, onProgress: (done, total) => progress.push([done, total]) });
+    // a new database: the runtime bootstraps its activations, and the seed follows the versions in force
+    runtime = await startPolicyRuntime({ db, dir: loadConfig({}).policiesDir, modules, catalogue, watch: false, log: () => {} });
+    summary = await seed(db.sql, {
+      customers: 300,
+      seed: 'db-test',
+      policies: runtime.at(new Date()),
+      batchSize: 120,
+      onProgress: (done, total) => progress.push([done, total]),
+    });
   });
-  afterAll(() => db?.drop());
+  afterAll(async () => {
+    await runtime?.close();
+    await db?.drop();
+  });
 
   it('reports progress after each batch and counts what it inserted', async () => {
     expect(progress).toEqual([[120, 300], [240, 300], [300, 300]]);
@@ -48,7 +63,7 @@ describe('seeding a database', () => {
   });
 
   it('refuses to seed a database that already has customers', async () => {
-    await expect(seed(db.sql, { customers: 5, seed: 'again' })).rejects.toThrow(Error);
+    await expect(seed(db.sql, { customers: 5, seed: 'again', policies: runtime.at(new Date()) })).rejects.toThrow(Error);
     const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from customers`;
     expect(row?.n).toBe(301);
   });

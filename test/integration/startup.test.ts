@@ -6,11 +6,13 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/auth.ts';
-import { DEV_JWT_SECRET } from '../../src/config.ts';
+import { DEV_JWT_SECRET, loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { startPolicyRuntime } from '../../src/policy/runtime.ts';
 import { seed } from '../../src/seed/seed.ts';
 import { realServer } from '../support/database.ts';
+import { catalogue, modules } from '../support/modules.ts';
 import { temporaryDir } from '../support/temp.ts';
 
 const CLI = fileURLToPath(new URL('../../src/bin/fingate.js', import.meta.url));
@@ -128,7 +130,8 @@ describe('fingate seed', () => {
     const db = await openDatabase({ dataDir });
     try {
       await migrate(db.sql);
-      await seed(db.sql, { customers: 1, seed: 'test' });
+      const policies = await startPolicyRuntime({ db, dir: loadConfig({}).policiesDir, modules, catalogue, watch: false, log: () => {} });
+      await seed(db.sql, { customers: 1, seed: 'test', policies: policies.at(new Date()) }).finally(() => policies.close());
     } finally {
       await db.close();
     }

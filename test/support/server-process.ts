@@ -7,7 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { openDatabase } from '../../src/db/database.ts';
+import { loadConfig } from '../../src/config.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { catalogue } from '../../src/gateway.ts';
+import { configuredModules } from '../../src/policy/commands.ts';
+import { startPolicyRuntime } from '../../src/policy/runtime.ts';
 import { seed } from '../../src/seed/seed.ts';
 
 const CLI = fileURLToPath(new URL('../../src/bin/fingate.js', import.meta.url));
@@ -25,7 +29,13 @@ export async function seededServerDatabase({ customers, prefix = 'fingate_test' 
   const db = await openDatabase({ url: url.toString(), max: 4 });
   try {
     await migrate(db.sql);
-    await seed(db.sql, { customers, seed: 'test' });
+    const config = loadConfig({});
+    const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules: await configuredModules(config), catalogue, watch: false, log: () => {} });
+    try {
+      await seed(db.sql, { customers, seed: 'test', policies: policies.at(new Date()) });
+    } finally {
+      await policies.close();
+    }
   } finally {
     await db.close();
   }

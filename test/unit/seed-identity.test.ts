@@ -8,8 +8,10 @@ import {
   isValidMobile,
   luhnCheckDigit,
 } from '../../src/seed/identity.ts';
+import { policiesInForce } from './seed-policies.ts';
 
 const now = new Date('2026-06-30T00:00:00Z');
+const policies = await policiesInForce();
 
 describe('GB 11643 resident identity numbers', () => {
   it('computes the check characters of the examples in the standard', () => {
@@ -78,7 +80,7 @@ describe('mainland mobile numbers', () => {
 });
 
 describe('generated demo customers', () => {
-  const demo = generateDemo({ customers: 2000, seed: 'identity-test', now });
+  const demo = generateDemo({ customers: 2000, seed: 'identity-test', now, policies });
 
   it('have valid identity numbers whose birth date is the customer birth date and whose region is the province', () => {
     expect(demo.customers).toHaveLength(2000);
@@ -117,8 +119,8 @@ describe('generated demo customers', () => {
   });
 
   it('are the same for the same seed and differ for another seed', () => {
-    expect(generateDemo({ customers: 2000, seed: 'identity-test', now })).toEqual(demo);
-    const other = generateDemo({ customers: 2000, seed: 'another seed', now });
+    expect(generateDemo({ customers: 2000, seed: 'identity-test', now, policies })).toEqual(demo);
+    const other = generateDemo({ customers: 2000, seed: 'another seed', now, policies });
     expect(other.customers.map((c) => c.id_number)).not.toEqual(demo.customers.map((c) => c.id_number));
     expect(other.transactions).not.toEqual(demo.transactions);
   });

@@ -8,6 +8,7 @@ import { createRandom } from '../random.ts';
 import { customerRegistry, MAX_DEMO_CUSTOMERS, openAccounts, registerCustomer, type Registry } from './customers.ts';
 import { history, newLedger, type Ledger } from './history.ts';
 import { offersOf } from './offers.ts';
+import type { PurchasePolicies } from './purchases.ts';
 import { productAccountId, referenceData, type ReferenceData } from './reference.ts';
 import { assess } from './risk-profiles.ts';
 import type { CustomerBatch } from './rows.ts';
@@ -21,6 +22,8 @@ export interface DemoOptions {
   seed: string | number;
   /** Where the generated history ends; every timestamp lies before it. @default the start of the current UTC day */
   now?: Date;
+  /** The policy versions in force (a runtime's `at(now)`): they decide the demo's purchases. */
+  policies: PurchasePolicies;
 }
 
 /** All demo rows at once. */
@@ -58,9 +61,9 @@ export function demoGenerator(options: DemoOptions): DemoGenerator {
   }
   const now = (options.now ?? startOfUtcDay(new Date())).getTime();
   const reference = referenceData(options.seed, now);
-  const rng = createRandom(`${options.seed}/customers`);
-  const registry = customerRegistry(rng, now, total, productAccountId(reference.products.length) + 1);
-  const ledger = newLedger(rng, now, offersOf(reference), total);
+  // who the customers are never depends on what the policies let them do: two streams
+  const registry = customerRegistry(createRandom(`${options.seed}/customers`), now, total, productAccountId(reference.products.length) + 1);
+  const ledger = newLedger(createRandom(`${options.seed}/history`), now, offersOf(reference), options.policies, total);
   let started = false;
   return {
     reference,

@@ -5,12 +5,13 @@
 
 import { weightedTable, type Random } from '../random.ts';
 import { decimal, granularity, logUniform, realisticAmount, roundDown } from './amounts.ts';
-import { largeValueAlert } from './alerts.ts';
+import type { AlertObligation } from '../../policy/types.ts';
+import { alertRow, largeValueAlert } from './alerts.ts';
 import type { CustomerAccount } from './customers.ts';
 import { CURRENCY } from './market.ts';
 import { chooseOffer, type Offer } from './offers.ts';
+import { purchaseDecisions, type Buyer, type PurchasePolicies } from './purchases.ts';
 import { CLEARING_ACCOUNT_ID, productAccountId } from './reference.ts';
-import type { Assessment } from './risk-profiles.ts';
 import type { CustomerBatch, TransactionType } from './rows.ts';
 import { DAY, iso, MINUTE } from './time.ts';
 
@@ -19,24 +20,23 @@ export interface Ledger {
   rng: Random;
   now: number;
   offers: readonly Offer[];
+  /** Decides a purchase with the policies in force. */
+  decide: ReturnType<typeof purchaseDecisions>;
   /** The first account of each customer generated so far, by customer index: where transfers go. */
   primaryAccount: Float64Array;
   nextTransactionId: number;
 }
 
-/** A ledger for `total` customers whose histories end before `now`. */
-export function newLedger(rng: Random, now: number, offers: readonly Offer[], total: number): Ledger {
-  return { rng, now, offers, primaryAccount: new Float64Array(total), nextTransactionId: 1 };
+/** A ledger for `total` customers whose histories end before `now`, their purchases decided by `policies`. */
+export function newLedger(rng: Random, now: number, offers: readonly Offer[], policies: PurchasePolicies, total: number): Ledger {
+  return { rng, now, offers, decide: purchaseDecisions(policies), primaryAccount: new Float64Array(total), nextTransactionId: 1 };
 }
 
 /** A customer whose history is being written. */
-export interface AccountHolder {
+export interface AccountHolder extends Buyer {
+  /** Position in sign-up order, from 0. */
   index: number;
-  id: number;
-  professional: boolean;
-  region: string;
   created: number;
-  assessment: Assessment | null;
   accounts: CustomerAccount[];
 }
 
@@ -82,8 +82,9 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
     const from = customer.accounts.reduce((a, b) => (b.balance > a.balance ? b : a));
     switch (actions[k]!) {
       case 'purchase': {
-        const offer = chooseOffer(ledger.offers, customer, from.balance, at, rng);
-        if (!offer) break;
+        const choice = chooseOffer(ledger.offers, customer, from, at, ledger.decide, rng);
+        if (!choice) break;
+        const { offer, verdict } = choice;
         const target = Math.floor(from.balance * rng.between(0.1, 0.7));
         const amount = Math.min(from.balance, Math.max(offer.minCents, roundDown(target, granularity(target))));
         const disclosure = offer.riskDisclosures.filter((d) => d.publishedAt <= at).at(-1)!;
@@ -95,7 +96,8 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
             acknowledged_at: iso(Math.max(disclosure.publishedAt, at - rng.int(MINUTE, 10 * MINUTE))),
           });
         }
-        record(ledger, out, 'PURCHASE', customer.id, offer.productId, amount, from.id, offer.accountId, at);
+        const transactionId = record(ledger, out, 'PURCHASE', customer.id, offer.productId, amount, from.id, offer.accountId, at);
+        raise(ledger, out, verdict.alerts, customer.id, transactionId, at);
         from.balance -= amount;
         positions.set(offer.productId, (positions.get(offer.productId) ?? 0) + amount);
         break;
@@ -166,4 +168,9 @@ function record(
     { transaction_id: id, account_id: toAccount, amount },
   );
   return id;
+}
+
+/** The alerts a decision obliged the movement to raise, in the movement's transaction. */
+function raise(ledger: Ledger, out: CustomerBatch, alerts: readonly AlertObligation[], customerId: number, transactionId: number, at: number): void {
+  for (const alert of alerts) out.alerts.push(alertRow(alert, customerId, transactionId, at, ledger.rng, ledger.now));
 }

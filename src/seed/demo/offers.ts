@@ -1,22 +1,21 @@
 // What customers buy: every product on sale in a category people invest in, when and where it may
-// be sold, and how popular it is. A purchase picks one of the offers open to the customer.
+// be sold, and how popular it is. A purchase picks one of the offers the customer can buy now:
+// sold in their region, its risk disclosure published, affordable, and allowed by the policies.
 
 import type { Random } from '../random.ts';
 import { centsOf } from './amounts.ts';
 import { openTo, saleWindows, type SaleWindow } from './licensing.ts';
+import type { Buyer, ProductOnOffer, PurchaseVerdict } from './purchases.ts';
 import { productAccountId, type ReferenceData } from './reference.ts';
-import type { Assessment } from './risk-profiles.ts';
-import type { ProductCategory, RiskLevel } from './rows.ts';
+import type { ProductCategory, ProductRow, RiskLevel } from './rows.ts';
 
 /** A product as the history generator sees it: when and to whom it may be sold. */
 export interface Offer {
+  product: ProductOnOffer;
   productId: number;
+  /** Its collection account, where purchases pay in. */
   accountId: number;
-  category: ProductCategory;
-  risk: number;
   minCents: number;
-  /** Private placements: professional investors only. */
-  qualifiedOnly: boolean;
   /** When and where it may be sold. */
   windows: SaleWindow[];
   /** Risk disclosure versions, oldest first. */
@@ -24,10 +23,21 @@ export interface Offer {
   weight: number;
 }
 
+/** An offer this customer may take, and on what terms. */
+export interface Choice {
+  offer: Offer;
+  verdict: Extract<PurchaseVerdict, { allowed: true }>;
+}
+
 /** Categories a customer buys into; loans and payment services are offered, not bought. */
 const INVESTABLE = new Set<ProductCategory>(['DEPOSIT', 'WEALTH_MANAGEMENT', 'FUND', 'INSURANCE']);
-/** How often products of each risk level are bought, relatively: most people buy low-risk products. */
+/** How often investments of each risk level are bought, relatively: most people buy low-risk products. */
 const POPULARITY: Readonly<Record<RiskLevel, number>> = { R1: 6, R2: 5, R3: 3, R4: 2, R5: 1 };
+/** Deposits sell steadily whatever their terms; insurance (bought without a questionnaire) sells less than investments. */
+const popularity = (product: ProductRow): number =>
+  product.category === 'DEPOSIT' ? 3 : product.category === 'INSURANCE' ? POPULARITY[product.risk_level] / 3 : POPULARITY[product.risk_level];
+/** Of customers who are shown the special written risk warning, few go on to buy. */
+const INSISTING = 0.1;
 
 /** The products on sale that customers buy into. */
 export function offersOf(reference: ReferenceData): Offer[] {
@@ -39,45 +49,64 @@ export function offersOf(reference: ReferenceData): Offer[] {
       .sort((a, b) => a.version - b.version)
       .map((d) => ({ id: d.id, publishedAt: Date.parse(d.published_at) }));
     offers.push({
+      // the product as src/data/facts.ts loads it
+      product: {
+        index: offers.length,
+        fact: {
+          id: String(product.id),
+          category: product.category,
+          riskLevel: product.risk_level,
+          status: product.status,
+          currency: product.currency,
+          minAmount: product.min_amount,
+          issuerId: String(product.issuer_id),
+          distributorId: String(product.distributor_id),
+        },
+      },
       productId: product.id,
       accountId: productAccountId(product.id),
-      category: product.category,
-      risk: Number(product.risk_level.slice(1)),
       minCents: centsOf(product.min_amount),
-      qualifiedOnly: centsOf(product.min_amount) >= 1_000_000_00,
       windows: saleWindows(product, reference.licences),
       riskDisclosures,
-      weight: product.category === 'DEPOSIT' ? 3 : POPULARITY[product.risk_level],
+      weight: popularity(product),
     });
   }
   return offers;
 }
 
-/** Who is buying, as choosing an offer needs them. */
-export interface Buyer {
-  professional: boolean;
-  region: string;
-  assessment: Assessment | null;
-}
-
-/** A product this customer may buy at `at` with `balance`, weighted towards the popular low-risk ones. */
-export function chooseOffer(offers: readonly Offer[], buyer: Buyer, balance: number, at: number, rng: Random): Offer | null {
-  const { assessment } = buyer;
-  const maxRisk = assessment && assessment.from <= at && at < assessment.to ? assessment.maxRisk : 0;
-  const eligible = offers.filter(
-    (offer) =>
-      offer.minCents <= balance &&
-      // deposits need no questionnaire; everything else must suit a current assessment
-      (offer.category === 'DEPOSIT' || offer.risk <= maxRisk) &&
-      (!offer.qualifiedOnly || buyer.professional) &&
-      offer.riskDisclosures.some((d) => d.publishedAt <= at) &&
-      offer.windows.some((w) => openTo(w, buyer.region, at)),
-  );
-  if (eligible.length === 0) return null;
-  let target = rng.next() * eligible.reduce((sum, offer) => sum + offer.weight, 0);
-  for (const offer of eligible) {
-    target -= offer.weight;
-    if (target < 0) return offer;
+/**
+ * A product this customer may buy at `at` from the account holding `balance`, weighted towards
+ * the popular low-risk ones; null when there is none.
+ */
+export function chooseOffer(
+  offers: readonly Offer[],
+  buyer: Buyer,
+  from: { id: number; balance: number },
+  at: number,
+  decide: (buyer: Buyer, product: ProductOnOffer, accountId: number, at: number) => PurchaseVerdict,
+  rng: Random,
+): Choice | null {
+  const open: { choice: Choice; weight: number }[] = [];
+  let total = 0;
+  for (const offer of offers) {
+    if (
+      offer.minCents > from.balance ||
+      !offer.riskDisclosures.some((d) => d.publishedAt <= at) ||
+      !offer.windows.some((w) => openTo(w, buyer.region, at))
+    ) {
+      continue;
+    }
+    const verdict = decide(buyer, offer.product, from.id, at);
+    if (!verdict.allowed) continue;
+    const weight = verdict.confirmed ? offer.weight * INSISTING : offer.weight;
+    open.push({ choice: { offer, verdict }, weight });
+    total += weight;
   }
-  return eligible.at(-1)!;
+  if (open.length === 0) return null;
+  let target = rng.next() * total;
+  for (const { choice, weight } of open) {
+    target -= weight;
+    if (target < 0) return choice;
+  }
+  return open.at(-1)!.choice;
 }

@@ -3,16 +3,9 @@
 // score falls in the band of the tolerance category; the lowest category is a subset of C1.
 
 import { weightedTable, type Random } from '../random.ts';
+import type { RiskProfile } from './purchases.ts';
 import type { CustomerBatch, Tolerance } from './rows.ts';
 import { DAY, iso, MINUTE } from './time.ts';
-
-/** The validity window of a customer's risk assessment and what it allows. */
-export interface Assessment {
-  from: number;
-  to: number;
-  /** The highest product risk level (1–5) this customer may buy. */
-  maxRisk: number;
-}
 
 const TOLERANCES_ORDINARY = weightedTable<Tolerance>([['C1', 8], ['C2', 30], ['C3', 37], ['C4', 17], ['C5', 8]]);
 const TOLERANCES_PROFESSIONAL = weightedTable<Tolerance>([['C3', 15], ['C4', 45], ['C5', 40]]);
@@ -31,7 +24,7 @@ export function assess(
   rng: Random,
   now: number,
   out: Pick<CustomerBatch, 'riskAssessments'>,
-): Assessment | null {
+): RiskProfile | null {
   if (!rng.chance(0.85)) return null;
   const tolerance = rng.weighted(customer.professional ? TOLERANCES_PROFESSIONAL : TOLERANCES_ORDINARY);
   const lowest = tolerance === 'C1' && rng.chance(0.3);
@@ -62,5 +55,5 @@ export function assess(
     assessed_at: iso(assessed),
     expires_at: iso(expires),
   });
-  return { from: assessed, to: expires, maxRisk: lowest ? 1 : Number(tolerance.slice(1)) };
+  return { tolerance, lowestCategory: lowest, assessedAt: assessed, expiresAt: expires };
 }

@@ -2,6 +2,8 @@
 // are explicit so rows can reference each other before anything is inserted; timestamps are ISO
 // strings, dates 'YYYY-MM-DD', money 'NNN.NN'.
 
+import type { AlertKind } from '../../policy/vocabulary.ts';
+
 /** The `institutions.kind` values. */
 export type InstitutionKind =
   | 'BANK'
@@ -156,11 +158,11 @@ export interface AcknowledgementRow {
 
 /** A row of `risk_alerts`. */
 export interface RiskAlertRow {
-  kind: 'LARGE_VALUE';
+  kind: AlertKind;
   status: AlertStatus;
   customer_id: number;
   transaction_id: number;
-  rule: string;
+  rule: string | null;
   reason: string;
   created_at: string;
 }
