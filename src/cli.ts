@@ -96,7 +96,7 @@ async function start(args: string[]): Promise<void> {
     closers.unshift(() => policies.close());
     if (db.embedded && !(await hasCustomers(db.sql))) {
       log(`seeding ${config.demoCustomers} demo customers into the embedded database…`);
-      await seed(db.sql, { customers: config.demoCustomers, seed: 'demo', policies: policies.at(new Date()), onProgress: progress });
+      await seed(db.sql, { customers: config.demoCustomers, seed: 'demo', policies: policies.at(new Date()), timeZone: config.timeZone, onProgress: progress });
     }
     const shadowLog = createShadowLog(db.sql, { log: (message) => logger.error(message) });
     closers.unshift(() => shadowLog.close());
@@ -165,7 +165,7 @@ async function seedCommand(args: string[]): Promise<void> {
     // the demo's purchases and alerts follow the policy versions in force (a new database's: the newest)
     const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules: await configuredModules(config), catalogue, watch: false, log });
     try {
-      return await seed(db.sql, { customers, seed: values.seed, policies: policies.at(new Date()), onProgress: progress });
+      return await seed(db.sql, { customers, seed: values.seed, policies: policies.at(new Date()), timeZone: config.timeZone, onProgress: progress });
     } finally {
       await policies.close();
     }

@@ -130,7 +130,9 @@ const MUST_BE_EMPTY = ['customers', ...EXPLICIT_ID_TABLES.filter((t) => t !== 'c
 /**
  * Inserts deterministic demo data (see demo/generator.ts) into an already-migrated, empty database: the
  * reference data first, then `options.customers` customers with their histories, a batch per
- * transaction. Throws before writing anything if the database already holds data.
+ * transaction. The histories follow `options.policies`: its versions decide the purchases, and its
+ * aml rules raise the large-value alerts. Throws before writing anything if the database already
+ * holds data.
  */
 export async function seed(sql: Sql, options: SeedOptions): Promise<SeedSummary> {
   const batchSize = options.batchSize ?? 4000;

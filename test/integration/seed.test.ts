@@ -21,6 +21,7 @@ describe('seeding a database', () => {
       customers: 300,
       seed: 'db-test',
       policies: runtime.at(new Date()),
+      timeZone: loadConfig({}).timeZone,
       batchSize: 120,
       onProgress: (done, total) => progress.push([done, total]),
     });
@@ -63,7 +64,7 @@ describe('seeding a database', () => {
   });
 
   it('refuses to seed a database that already has customers', async () => {
-    await expect(seed(db.sql, { customers: 5, seed: 'again', policies: runtime.at(new Date()) })).rejects.toThrow(Error);
+    await expect(seed(db.sql, { customers: 5, seed: 'again', policies: runtime.at(new Date()), timeZone: loadConfig({}).timeZone })).rejects.toThrow(Error);
     const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from customers`;
     expect(row?.n).toBe(301);
   });

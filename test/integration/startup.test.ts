@@ -131,7 +131,7 @@ describe('fingate seed', () => {
     try {
       await migrate(db.sql);
       const policies = await startPolicyRuntime({ db, dir: loadConfig({}).policiesDir, modules, catalogue, watch: false, log: () => {} });
-      await seed(db.sql, { customers: 1, seed: 'test', policies: policies.at(new Date()) }).finally(() => policies.close());
+      await seed(db.sql, { customers: 1, seed: 'test', policies: policies.at(new Date()), timeZone: loadConfig({}).timeZone }).finally(() => policies.close());
     } finally {
       await db.close();
     }

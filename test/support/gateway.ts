@@ -80,7 +80,7 @@ export async function startGateway({
   const db = await freshDatabase();
   const all = [...(await configuredModules(loadConfig({}))), ...modules];
   const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: all, catalogue, watch, log: () => {} });
-  if (customers > 0) await seed(db.sql, { customers, seed: seedName, policies: policies.at(new Date()) });
+  if (customers > 0) await seed(db.sql, { customers, seed: seedName, policies: policies.at(new Date()), timeZone: loadConfig({}).timeZone });
   const shadowLog = createShadowLog(db.sql, { log: () => {} });
   const authenticate = await createAuthenticator({ ...JWT, ...jwt }, now ? { now } : {});
   const gateway = createGateway({ sql: db.sql, authenticate, policies, observers: [shadowLog], logError, transport, graphiql, ...parts });

@@ -32,7 +32,7 @@ export async function seededServerDatabase({ customers, prefix = 'fingate_test' 
     const config = loadConfig({});
     const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules: await configuredModules(config), catalogue, watch: false, log: () => {} });
     try {
-      await seed(db.sql, { customers, seed: 'test', policies: policies.at(new Date()) });
+      await seed(db.sql, { customers, seed: 'test', policies: policies.at(new Date()), timeZone: config.timeZone });
     } finally {
       await policies.close();
     }

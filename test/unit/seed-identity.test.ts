@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
 import { generateDemo } from '../../src/seed/demo/generator.ts';
 import {
   birthDateOf,
@@ -12,6 +13,7 @@ import { policiesInForce } from './seed-policies.ts';
 
 const now = new Date('2026-06-30T00:00:00Z');
 const policies = await policiesInForce();
+const timeZone = loadConfig({}).timeZone;
 
 describe('GB 11643 resident identity numbers', () => {
   it('computes the check characters of the examples in the standard', () => {
@@ -80,7 +82,7 @@ describe('mainland mobile numbers', () => {
 });
 
 describe('generated demo customers', () => {
-  const demo = generateDemo({ customers: 2000, seed: 'identity-test', now, policies });
+  const demo = generateDemo({ customers: 2000, seed: 'identity-test', now, policies, timeZone });
 
   it('have valid identity numbers whose birth date is the customer birth date and whose region is the province', () => {
     expect(demo.customers).toHaveLength(2000);
@@ -119,8 +121,8 @@ describe('generated demo customers', () => {
   });
 
   it('are the same for the same seed and differ for another seed', () => {
-    expect(generateDemo({ customers: 2000, seed: 'identity-test', now, policies })).toEqual(demo);
-    const other = generateDemo({ customers: 2000, seed: 'another seed', now, policies });
+    expect(generateDemo({ customers: 2000, seed: 'identity-test', now, policies, timeZone })).toEqual(demo);
+    const other = generateDemo({ customers: 2000, seed: 'another seed', now, policies, timeZone });
     expect(other.customers.map((c) => c.id_number)).not.toEqual(demo.customers.map((c) => c.id_number));
     expect(other.transactions).not.toEqual(demo.transactions);
   });

@@ -1,12 +1,17 @@
 // The demo follows the policy files: every purchase is one the policies in force allow (or allow
-// once the customer confirms the risk warning, with the alert the decision obliges), decided again
-// here one by one, uncached, from the generated rows. Each check also runs against policy files
-// changed on purpose, so a seed that kept rules of its own would fail it.
+// once the customer confirms the risk warning, with the alert the decision obliges), and the
+// large-value alerts are exactly those the aml rules raise, both worked out again here from the
+// generated rows, movement by movement. Each check also runs against policy files changed on
+// purpose, so a seed that kept rules of its own would fail it.
 
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { businessDay } from '../../src/clock.ts';
 import type { CustomerFact, ProductFact } from '../../src/data/facts.ts';
+import { toCents } from '../../src/money/amount.ts';
+import { largeValueAlerts, largeValueHits, type AmlRules, type MovementFacts } from '../../src/money/aml.ts';
 import type { PolicyRequest } from '../../src/policy/types.ts';
 import { generateDemo, type DemoData } from '../../src/seed/demo/generator.ts';
 import { copyOfPolicies } from '../support/policies.ts';
@@ -14,8 +19,9 @@ import { policiesInForce, type DemoPolicies } from './seed-policies.ts';
 
 const now = new Date('2026-06-30T00:00:00Z');
 const customers = 2000;
+const timeZone = loadConfig({}).timeZone;
 const policies = await policiesInForce();
-const demo = generateDemo({ customers, seed: 'rules-test', now, policies });
+const demo = generateDemo({ customers, seed: 'rules-test', now, policies, timeZone });
 
 // suitability@1 with no CSRC regime (so no purchase above tolerance, confirmed or not) and with
 // insurance under the bank rules (so it needs a current assessment within tolerance)
@@ -24,8 +30,17 @@ const suitabilityFile = join(strictDir, 'suitability', 'suitability.v1.yaml');
 const suitability = await readFile(suitabilityFile, 'utf8');
 await writeFile(suitabilityFile, suitability.replace(/^    FUND: CSRC\b.*$/m, '    FUND: BANK_WMP\n    INSURANCE: BANK_WMP'));
 const strict = await policiesInForce(strictDir);
-const strictDemo = generateDemo({ customers, seed: 'rules-test', now, policies: strict });
-afterAll(() => rm(strictDir, { recursive: true, force: true }));
+const strictDemo = generateDemo({ customers, seed: 'rules-test', now, policies: strict, timeZone });
+
+// aml@1 with the natural persons' domestic transfer threshold (0503) lowered from 500,000 to 200,000 CNY
+const lowDir = await copyOfPolicies();
+const amlFile = join(lowDir, 'aml', 'aml.v1.yaml');
+const aml = await readFile(amlFile, 'utf8');
+await writeFile(amlFile, aml.replace(/^(\s+CNY: )"500000\.00"/m, '$1"200000.00"'));
+const low = await policiesInForce(lowDir);
+const lowDemo = generateDemo({ customers, seed: 'rules-test', now, policies: low, timeZone });
+
+afterAll(() => Promise.all([strictDir, lowDir].map((dir) => rm(dir, { recursive: true, force: true }))));
 
 describe('the demo purchases', () => {
   it('are each allowed by the policies in force, or allowed once confirmed with the SUITABILITY_OVERRIDE alert the decision obliges', () => {
@@ -47,6 +62,23 @@ describe('the demo purchases', () => {
     expect(strictDemo.riskAssessments).toEqual(demo.riskAssessments);
     expect(strictDemo.accounts).toEqual(demo.accounts);
     expect(strictDemo.transactions).not.toEqual(demo.transactions);
+  });
+});
+
+describe('the demo large-value alerts', () => {
+  it('are exactly those the aml rules raise for each movement, singly or with the same business day', () => {
+    const { problems, bases } = checkLargeValue(demo, policies.data<AmlRules>('aml'));
+    expect(problems).toEqual([]);
+    // transfers, and purchases and redemptions (money moved to and from a product's account), alone and with the day's total
+    expect([...bases]).toEqual(expect.arrayContaining(['TRANSFER SINGLE', 'PURCHASE SINGLE', 'REDEMPTION SINGLE', 'PURCHASE CUMULATIVE']));
+  });
+
+  it('follow a changed threshold, and the check refuses alerts raised under the old one', () => {
+    const lowRules = low.data<AmlRules>('aml');
+    expect(checkLargeValue(lowDemo, lowRules).problems).toEqual([]);
+    const flagged = (data: DemoData) => data.alerts.filter((a) => a.kind === 'LARGE_VALUE').length;
+    expect(flagged(lowDemo)).toBeGreaterThan(flagged(demo));
+    expect(checkLargeValue(demo, lowRules).problems).not.toEqual([]);
   });
 });
 
@@ -124,4 +156,35 @@ function checkPurchases(data: DemoData, versions: DemoPolicies): { problems: str
   }
   for (const [transactionId, alerts] of raised) problems.push(`transaction ${transactionId}: alerts no decision obliged: ${JSON.stringify(alerts)}`);
   return { problems, reasons };
+}
+
+/**
+ * Works out again, movement by movement in each customer's order, the large-value alerts the aml
+ * `rules` raise: each counted movement with what the customer's counted movements of the same
+ * business day already add up to. Lists what disagrees with the generated alerts, and which
+ * movement types and bases (SINGLE, CUMULATIVE) raised one.
+ */
+function checkLargeValue(data: DemoData, rules: AmlRules): { problems: string[]; bases: Set<string> } {
+  const raised = new Map<number, string[]>();
+  for (const alert of data.alerts) {
+    if (alert.kind === 'LARGE_VALUE') raised.set(alert.transaction_id, [...(raised.get(alert.transaction_id) ?? []), `${alert.rule} ${alert.reason}`]);
+  }
+  const counted = new Set(rules.largeValue.classification.transactionTypes);
+  const problems: string[] = [];
+  const bases = new Set<string>();
+  const dayTotals = new Map<string, bigint>(); // customer and business day → counted cents so far
+  for (const t of data.transactions) {
+    const cents = toCents(t.amount);
+    const key = `${t.customer_id} ${businessDay(new Date(t.created_at), timeZone).start.toISOString()}`;
+    const before = dayTotals.get(key) ?? 0n;
+    if (counted.has(t.type)) dayTotals.set(key, before + cents);
+    const movement: MovementFacts = { type: t.type, currency: t.currency, cents, sameDayBeforeCents: before };
+    const expected = largeValueAlerts(rules, movement);
+    for (const hit of largeValueHits(rules, movement)) bases.add(`${t.type} ${hit.basis}`);
+    const actual = raised.get(t.id) ?? [];
+    if (JSON.stringify(actual) !== JSON.stringify(expected.map((a) => `${a.rule} ${a.reason}`))) {
+      problems.push(`${t.type} ${t.id} of ${t.amount} (customer ${t.customer_id}, ${before} cents earlier that day): raised ${JSON.stringify(actual)}, the rules raise ${JSON.stringify(expected.map((a) => a.rule))}`);
+    }
+  }
+  return { problems, bases };
 }

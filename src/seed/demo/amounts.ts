@@ -16,12 +16,6 @@ export function centsOf(amount: string): number {
   return Number(toCents(amount));
 }
 
-/** For text: '1,234,567.89'. */
-export function formatYuan(cents: number): string {
-  const [whole, fraction] = decimal(cents).split('.') as [string, string];
-  return `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fraction}`;
-}
-
 /** An amount between the two, uniform in its order of magnitude. */
 export function logUniform(rng: Random, lowCents: number, highCents: number): number {
   return Math.round(Math.exp(rng.between(Math.log(lowCents), Math.log(highCents))));

@@ -3,7 +3,7 @@
 // on sale, and for some a later revision. Texts follow the wording of real Chinese disclosures.
 
 import type { Random } from '../random.ts';
-import { centsOf, formatYuan } from './amounts.ts';
+import { centsOf, decimal } from './amounts.ts';
 import { institutionSpec, type InstitutionSpec, type ProductSpec } from './market.ts';
 import type { DisclosureKind, DisclosureRow, ProductCategory, ProductRow, RiskLevel, Tolerance } from './rows.ts';
 import { DAY, iso, isoDate } from './time.ts';
@@ -181,4 +181,10 @@ function quarterBefore(at: number): string {
     year -= 1;
   }
   return `${year}年第${quarter}季度`;
+}
+
+/** An amount for text: '1,234,567.89'. */
+function formatYuan(cents: number): string {
+  const [whole, fraction] = decimal(cents).split('.') as [string, string];
+  return `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fraction}`;
 }

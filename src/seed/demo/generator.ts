@@ -1,14 +1,16 @@
 // Deterministic demo data: institutions and their licences, products and disclosures, and customers
 // with identities, risk assessments, accounts and a ledger history. Pure: no database here, only
-// rows (rows.ts) for seed.ts to insert. This file stitches the parts together: the reference data
-// first, then each customer in sign-up order: who they are, their risk assessment, their accounts,
-// their history.
+// rows (rows.ts) for seed.ts to insert. The histories follow the policy versions it is given:
+// they decide every purchase and raise every alert, as in the gateway. This file stitches the parts
+// together: the reference data first, then each customer in sign-up order: who they are, their
+// risk assessment, their accounts, their history.
 
+import type { AmlRules } from '../../money/aml.ts';
+import type { VersionSet } from '../../policy/runtime.ts';
 import { createRandom } from '../random.ts';
 import { customerRegistry, MAX_DEMO_CUSTOMERS, openAccounts, registerCustomer, type Registry } from './customers.ts';
 import { history, newLedger, type Ledger } from './history.ts';
 import { offersOf } from './offers.ts';
-import type { PurchasePolicies } from './purchases.ts';
 import { productAccountId, referenceData, type ReferenceData } from './reference.ts';
 import { assess } from './risk-profiles.ts';
 import type { CustomerBatch } from './rows.ts';
@@ -22,8 +24,13 @@ export interface DemoOptions {
   seed: string | number;
   /** Where the generated history ends; every timestamp lies before it. @default the start of the current UTC day */
   now?: Date;
-  /** The policy versions in force (a runtime's `at(now)`): they decide the demo's purchases. */
-  policies: PurchasePolicies;
+  /**
+   * The policy versions in force (a runtime's `at(now)`): they decide the demo's purchases, and
+   * the `aml` policy's large-value rules raise its alerts.
+   */
+  policies: Pick<VersionSet, 'decide' | 'facts' | 'data'>;
+  /** The business day's time zone (FINGATE_TIME_ZONE), for the same-day totals of the aml rules. */
+  timeZone: string;
 }
 
 /** All demo rows at once. */
@@ -63,7 +70,13 @@ export function demoGenerator(options: DemoOptions): DemoGenerator {
   const reference = referenceData(options.seed, now);
   // who the customers are never depends on what the policies let them do: two streams
   const registry = customerRegistry(createRandom(`${options.seed}/customers`), now, total, productAccountId(reference.products.length) + 1);
-  const ledger = newLedger(createRandom(`${options.seed}/history`), now, offersOf(reference), options.policies, total);
+  const ledger = newLedger(
+    createRandom(`${options.seed}/history`),
+    now,
+    offersOf(reference),
+    { purchases: options.policies, aml: options.policies.data<AmlRules>('aml'), timeZone: options.timeZone },
+    total,
+  );
   let started = false;
   return {
     reference,

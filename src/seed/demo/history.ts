@@ -1,19 +1,21 @@
 // A year (at most) of ledger history per customer: a deposit, then purchases, perhaps a
-// redemption and a transfer to an earlier customer, each a balanced two-posting transaction.
-// Balances are tracked in cents so nothing is spent that is not there; money received from later
-// customers only adds to a balance, so it cannot break that.
+// redemption and a transfer to an earlier customer, each a balanced two-posting transaction with
+// the risk alerts the gateway would have raised with it. Balances are tracked in cents so nothing
+// is spent that is not there; money received from later customers only adds to a balance, so it
+// cannot break that.
 
+import { counts, largeValueAlerts, type AmlRules, type MovementFacts } from '../../money/aml.ts';
+import type { AlertObligation } from '../../policy/types.ts';
 import { weightedTable, type Random } from '../random.ts';
 import { decimal, granularity, logUniform, realisticAmount, roundDown } from './amounts.ts';
-import type { AlertObligation } from '../../policy/types.ts';
-import { alertRow, largeValueAlert } from './alerts.ts';
+import { alertRow, largeTransferThreshold } from './alerts.ts';
 import type { CustomerAccount } from './customers.ts';
 import { CURRENCY } from './market.ts';
 import { chooseOffer, type Offer } from './offers.ts';
 import { purchaseDecisions, type Buyer, type PurchasePolicies } from './purchases.ts';
 import { CLEARING_ACCOUNT_ID, productAccountId } from './reference.ts';
 import type { CustomerBatch, TransactionType } from './rows.ts';
-import { DAY, iso, MINUTE } from './time.ts';
+import { businessDays, DAY, iso, MINUTE } from './time.ts';
 
 /** What generating histories keeps between customers. */
 export interface Ledger {
@@ -22,14 +24,33 @@ export interface Ledger {
   offers: readonly Offer[];
   /** Decides a purchase with the policies in force. */
   decide: ReturnType<typeof purchaseDecisions>;
+  /** The large-value rules in force (the `aml` policy). */
+  aml: AmlRules;
+  /** The start of the business day containing an instant, for same-day totals. */
+  businessDay: (at: number) => number;
   /** The first account of each customer generated so far, by customer index: where transfers go. */
   primaryAccount: Float64Array;
   nextTransactionId: number;
 }
 
-/** A ledger for `total` customers whose histories end before `now`, their purchases decided by `policies`. */
-export function newLedger(rng: Random, now: number, offers: readonly Offer[], policies: PurchasePolicies, total: number): Ledger {
-  return { rng, now, offers, decide: purchaseDecisions(policies), primaryAccount: new Float64Array(total), nextTransactionId: 1 };
+/** A ledger for `total` customers whose histories end before `now`, under the policies in force. */
+export function newLedger(
+  rng: Random,
+  now: number,
+  offers: readonly Offer[],
+  policies: { purchases: PurchasePolicies; aml: AmlRules; timeZone: string },
+  total: number,
+): Ledger {
+  return {
+    rng,
+    now,
+    offers,
+    decide: purchaseDecisions(policies.purchases),
+    aml: policies.aml,
+    businessDay: businessDays(policies.timeZone),
+    primaryAccount: new Float64Array(total),
+    nextTransactionId: 1,
+  };
 }
 
 /** A customer whose history is being written. */
@@ -40,8 +61,6 @@ export interface AccountHolder extends Buyer {
   accounts: CustomerAccount[];
 }
 
-/** Transfers from this amount up are large-value transactions of natural persons (rule 0503). */
-const LARGE_TRANSFER_CENTS = 500_000_00;
 const PURCHASE_COUNTS = weightedTable([[0, 15], [1, 30], [2, 28], [3, 17], [4, 10]] as const);
 
 type Action = 'purchase' | 'redemption' | 'transfer' | 'largeTransfer';
@@ -49,6 +68,7 @@ type Action = 'purchase' | 'redemption' | 'transfer' | 'largeTransfer';
 /** Writes the customer's history into `out`. */
 export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBatch): void {
   const { rng, now } = ledger;
+  const record = recorder(ledger, customer.id, out);
   ledger.primaryAccount[customer.index] = customer.accounts[0]!.id;
   const start = Math.max(customer.created + 10 * MINUTE, now - 365 * DAY);
   let at = Math.floor(start + rng.next() * Math.min(14 * DAY, (now - start) / 4));
@@ -57,13 +77,13 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
   const deposit = customer.professional
     ? roundDown(logUniform(rng, 600_000_00, 5_000_000_00), 10_000_00)
     : realisticAmount(rng, logUniform(rng, 1_000_00, 500_000_00));
-  record(ledger, out, 'DEPOSIT', customer.id, null, deposit, CLEARING_ACCOUNT_ID, primary.id, at);
+  record('DEPOSIT', null, deposit, CLEARING_ACCOUNT_ID, primary.id, at);
   primary.balance += deposit;
   const second = customer.accounts[1];
   if (second && rng.chance(0.5)) {
     const amount = realisticAmount(rng, logUniform(rng, 500_00, 50_000_00));
     at += rng.int(MINUTE, 3 * DAY);
-    record(ledger, out, 'DEPOSIT', customer.id, null, amount, CLEARING_ACCOUNT_ID, second.id, at);
+    record('DEPOSIT', null, amount, CLEARING_ACCOUNT_ID, second.id, at);
     second.balance += amount;
   }
 
@@ -96,8 +116,7 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
             acknowledged_at: iso(Math.max(disclosure.publishedAt, at - rng.int(MINUTE, 10 * MINUTE))),
           });
         }
-        const transactionId = record(ledger, out, 'PURCHASE', customer.id, offer.productId, amount, from.id, offer.accountId, at);
-        raise(ledger, out, verdict.alerts, customer.id, transactionId, at);
+        record('PURCHASE', offer.productId, amount, from.id, offer.accountId, at, verdict.alerts);
         from.balance -= amount;
         positions.set(offer.productId, (positions.get(offer.productId) ?? 0) + amount);
         break;
@@ -108,7 +127,7 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
         const [productId, position] = rng.pick(held);
         const amount =
           position < 2_00 || rng.chance(0.5) ? position : Math.max(1_00, roundDown(position * rng.between(0.2, 0.8), granularity(position / 2)));
-        record(ledger, out, 'REDEMPTION', customer.id, productId, amount, productAccountId(productId), primary.id, at);
+        record('REDEMPTION', productId, amount, productAccountId(productId), primary.id, at);
         primary.balance += amount;
         positions.set(productId, position - amount);
         break;
@@ -118,17 +137,18 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
         const target = rng.between(50_00, Math.min(50_000_00, from.balance / 2));
         const amount = Math.min(from.balance, Math.max(1_00, realisticAmount(rng, target)));
         const to = ledger.primaryAccount[rng.int(0, customer.index - 1)]!;
-        record(ledger, out, 'TRANSFER', customer.id, null, amount, from.id, to, at);
+        record('TRANSFER', null, amount, from.id, to, at);
         from.balance -= amount;
         break;
       }
       case 'largeTransfer': {
-        if (from.balance < LARGE_TRANSFER_CENTS) break;
-        const amount = roundDown(rng.between(LARGE_TRANSFER_CENTS, from.balance), 10_000_00);
+        // at least what the aml rules call large on its own, when the balance reaches that
+        const threshold = largeTransferThreshold(ledger.aml, from.balance);
+        if (threshold === null) break;
+        const amount = threshold + roundDown(rng.between(0, from.balance - threshold), 10_000_00);
         const to = ledger.primaryAccount[rng.int(0, customer.index - 1)]!;
-        const transactionId = record(ledger, out, 'TRANSFER', customer.id, null, amount, from.id, to, at);
+        record('TRANSFER', null, amount, from.id, to, at);
         from.balance -= amount;
-        out.alerts.push(largeValueAlert(customer.id, transactionId, amount, at, rng, now));
         break;
       }
     }
@@ -139,38 +159,51 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
   }
 }
 
-/** A completed two-posting transaction of `cents` from one account to another; returns its id. */
-function record(
-  ledger: Ledger,
-  out: CustomerBatch,
-  type: TransactionType,
-  customerId: number,
-  productId: number | null,
-  cents: number,
-  fromAccount: number,
-  toAccount: number,
-  at: number,
-): number {
-  const id = ledger.nextTransactionId++;
-  const amount = decimal(cents);
-  out.transactions.push({
-    id,
-    type,
-    status: 'COMPLETED',
-    amount,
-    currency: CURRENCY,
-    customer_id: customerId,
-    product_id: productId,
-    created_at: iso(at),
-  });
-  out.postings.push(
-    { transaction_id: id, account_id: fromAccount, amount: `-${amount}` },
-    { transaction_id: id, account_id: toAccount, amount },
-  );
-  return id;
-}
+/**
+ * Books the customer's movements: a completed two-posting transaction of `cents` from one account
+ * to another, with the alerts its decision obliged and those the aml rules raise for it, given
+ * what the customer's counted movements of the same business day already add up to (as
+ * src/money/movements.ts raises them). Returns the transaction's id.
+ */
+function recorder(ledger: Ledger, customerId: number, out: CustomerBatch) {
+  let day = Number.NaN;
+  let dayCents = 0;
+  return (
+    type: TransactionType,
+    productId: number | null,
+    cents: number,
+    fromAccount: number,
+    toAccount: number,
+    at: number,
+    obliged: readonly AlertObligation[] = [],
+  ): number => {
+    const id = ledger.nextTransactionId++;
+    const amount = decimal(cents);
+    out.transactions.push({
+      id,
+      type,
+      status: 'COMPLETED',
+      amount,
+      currency: CURRENCY,
+      customer_id: customerId,
+      product_id: productId,
+      created_at: iso(at),
+    });
+    out.postings.push(
+      { transaction_id: id, account_id: fromAccount, amount: `-${amount}` },
+      { transaction_id: id, account_id: toAccount, amount },
+    );
 
-/** The alerts a decision obliged the movement to raise, in the movement's transaction. */
-function raise(ledger: Ledger, out: CustomerBatch, alerts: readonly AlertObligation[], customerId: number, transactionId: number, at: number): void {
-  for (const alert of alerts) out.alerts.push(alertRow(alert, customerId, transactionId, at, ledger.rng, ledger.now));
+    const movement: MovementFacts = { type, currency: CURRENCY, cents: BigInt(cents), sameDayBeforeCents: 0n };
+    if (counts(ledger.aml, type)) {
+      const today = ledger.businessDay(at);
+      if (today !== day) [day, dayCents] = [today, 0];
+      movement.sameDayBeforeCents = BigInt(dayCents);
+      dayCents += cents;
+    }
+    for (const alert of [...obliged, ...largeValueAlerts(ledger.aml, movement)]) {
+      out.alerts.push(alertRow(alert, customerId, id, at, ledger.rng, ledger.now));
+    }
+    return id;
+  };
 }

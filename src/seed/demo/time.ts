@@ -1,6 +1,8 @@
 // Time while generating: milliseconds since the epoch, written into rows as ISO strings. Every
 // timestamp is an offset from the generator's `now`, so equal seeds and `now` give equal data.
 
+import { businessDay } from '../../clock.ts';
+
 export const MINUTE = 60_000;
 export const DAY = 86_400_000;
 
@@ -15,4 +17,25 @@ export function isoDate(ms: number): string {
 
 export function startOfUtcDay(date: Date): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+}
+
+/**
+ * The start of the business day (src/clock.ts) containing an instant, in `timeZone`. Remembered per
+ * UTC day: a demo asks hundreds of thousands of times, about a few hundred days.
+ */
+export function businessDays(timeZone: string): (at: number) => number {
+  const byUtcDay = new Map<number, readonly [{ start: Date; end: Date }, { start: Date; end: Date }]>();
+  return (at) => {
+    const utcDay = Math.floor(at / DAY);
+    let days = byUtcDay.get(utcDay);
+    if (!days) {
+      days = [businessDay(new Date(utcDay * DAY), timeZone), businessDay(new Date(utcDay * DAY + DAY - 1), timeZone)];
+      byUtcDay.set(utcDay, days);
+    }
+    const [first, last] = days;
+    if (at < first.end.getTime()) return first.start.getTime();
+    if (at >= last.start.getTime()) return last.start.getTime();
+    // a business day shorter than a day (a clock change) inside this UTC day
+    return businessDay(new Date(at), timeZone).start.getTime();
+  };
 }
