@@ -102,7 +102,7 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
     const from = customer.accounts.reduce((a, b) => (b.balance > a.balance ? b : a));
     switch (actions[k]!) {
       case 'purchase': {
-        const choice = chooseOffer(ledger.offers, customer, from, at, ledger.decide, rng);
+        const choice = chooseOffer(ledger.offers, customer.region, from.balance, at, ledger.decide(customer, from.id, at), rng);
         if (!choice) break;
         const { offer, verdict } = choice;
         const target = Math.floor(from.balance * rng.between(0.1, 0.7));
@@ -194,15 +194,14 @@ function recorder(ledger: Ledger, customerId: number, out: CustomerBatch) {
       { transaction_id: id, account_id: toAccount, amount },
     );
 
-    const movement: MovementFacts = { type, currency: CURRENCY, cents: BigInt(cents), sameDayBeforeCents: 0n };
+    for (const alert of obliged) out.alerts.push(alertRow(alert, customerId, id, at, ledger.rng, ledger.now));
+    // the rules count only some types, and those towards the customer's business day
     if (counts(ledger.aml, type)) {
       const today = ledger.businessDay(at);
       if (today !== day) [day, dayCents] = [today, 0];
-      movement.sameDayBeforeCents = BigInt(dayCents);
+      const movement: MovementFacts = { type, currency: CURRENCY, cents: BigInt(cents), sameDayBeforeCents: BigInt(dayCents) };
       dayCents += cents;
-    }
-    for (const alert of [...obliged, ...largeValueAlerts(ledger.aml, movement)]) {
-      out.alerts.push(alertRow(alert, customerId, id, at, ledger.rng, ledger.now));
+      for (const alert of largeValueAlerts(ledger.aml, movement)) out.alerts.push(alertRow(alert, customerId, id, at, ledger.rng, ledger.now));
     }
     return id;
   };

@@ -5,7 +5,7 @@
 import type { Random } from '../random.ts';
 import { centsOf } from './amounts.ts';
 import { openTo, saleWindows, type SaleWindow } from './licensing.ts';
-import type { Buyer, ProductOnOffer, PurchaseVerdict } from './purchases.ts';
+import type { ProductOnOffer, PurchaseVerdict, Verdicts } from './purchases.ts';
 import { productAccountId, type ReferenceData } from './reference.ts';
 import type { ProductCategory, ProductRow, RiskLevel } from './rows.ts';
 
@@ -75,28 +75,21 @@ export function offersOf(reference: ReferenceData): Offer[] {
 }
 
 /**
- * A product this customer may buy at `at` from the account holding `balance`, weighted towards
- * the popular low-risk ones; null when there is none.
+ * A product a customer of `region` may buy at `at` with `balance`, as `verdicts` (the policies)
+ * allow, weighted towards the popular low-risk ones; null when there is none.
  */
-export function chooseOffer(
-  offers: readonly Offer[],
-  buyer: Buyer,
-  from: { id: number; balance: number },
-  at: number,
-  decide: (buyer: Buyer, product: ProductOnOffer, accountId: number, at: number) => PurchaseVerdict,
-  rng: Random,
-): Choice | null {
+export function chooseOffer(offers: readonly Offer[], region: string, balance: number, at: number, verdicts: Verdicts, rng: Random): Choice | null {
   const open: { choice: Choice; weight: number }[] = [];
   let total = 0;
   for (const offer of offers) {
     if (
-      offer.minCents > from.balance ||
+      offer.minCents > balance ||
       !offer.riskDisclosures.some((d) => d.publishedAt <= at) ||
-      !offer.windows.some((w) => openTo(w, buyer.region, at))
+      !offer.windows.some((w) => openTo(w, region, at))
     ) {
       continue;
     }
-    const verdict = decide(buyer, offer.product, from.id, at);
+    const verdict = verdicts(offer.product);
     if (!verdict.allowed) continue;
     const weight = verdict.confirmed ? offer.weight * INSISTING : offer.weight;
     open.push({ choice: { offer, verdict }, weight });

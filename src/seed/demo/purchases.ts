@@ -53,19 +53,23 @@ export interface ProductOnOffer {
 /** The facts the seed can hand the policies, as src/data/facts.ts provides them to the gateway. */
 const SUPPLIED_FACTS: ReadonlySet<string> = new Set(['customer', 'product']);
 
+/** How the policies answer this buyer, paying from one account at one instant, for each product. */
+export type Verdicts = (product: ProductOnOffer) => PurchaseVerdict;
+
 /** Decides purchases under `policies`, remembering each verdict per (buyer profile, product). */
-export function purchaseDecisions(policies: PurchasePolicies): (buyer: Buyer, product: ProductOnOffer, accountId: number, at: number) => PurchaseVerdict {
+export function purchaseDecisions(policies: PurchasePolicies): (buyer: Buyer, accountId: number, at: number) => Verdicts {
   // a module deciding on a fact the seed cannot supply would deny every purchase; say so instead
   const unsupplied = policies.facts.filter((fact) => !SUPPLIED_FACTS.has(fact));
   if (unsupplied.length > 0) {
     throw new Error(`the demo seed cannot decide purchases: the policies in force decide with facts it does not supply (${unsupplied.join(', ')})`);
   }
   const verdicts = new Map<string, PurchaseVerdict[]>();
-  return (buyer, product, accountId, at) => {
+  return (buyer, accountId, at) => {
     const key = profileKey(buyer, at);
     let byProduct = verdicts.get(key);
     if (!byProduct) verdicts.set(key, (byProduct = []));
-    return (byProduct[product.index] ??= decidePurchase(policies, buyer, product.fact, accountId, at));
+    const known = byProduct;
+    return (product) => (known[product.index] ??= decidePurchase(policies, buyer, product.fact, accountId, at));
   };
 }
 
