@@ -103,17 +103,11 @@ describe('the generated ledger', () => {
 });
 
 describe('generated risk assessments', () => {
-  it('cover most customers, score the sum of ten answers, and expire a year after assessment', () => {
+  it('cover most customers, every tolerance class, some of the lowest category and some expired', () => {
     const share = demo.riskAssessments.length / demo.customers.length;
     expect(share).toBeGreaterThan(0.8);
     expect(share).toBeLessThan(0.9);
-    for (const a of demo.riskAssessments) {
-      expect(a.answers).toHaveLength(10);
-      for (const answer of a.answers) expect(answer >= 0 && answer <= 4).toBe(true);
-      expect(a.answers.reduce((sum, x) => sum + x, 0)).toBe(a.score);
-      expect(Date.parse(a.expires_at) - Date.parse(a.assessed_at)).toBe(365 * 86_400_000);
-      if (a.lowest_category) expect(a.tolerance).toBe('C1');
-    }
+    expect(new Set(demo.riskAssessments.map((a) => a.tolerance))).toEqual(new Set(['C1', 'C2', 'C3', 'C4', 'C5']));
     expect(demo.riskAssessments.some((a) => Date.parse(a.expires_at) < now.getTime())).toBe(true);
     expect(demo.riskAssessments.some((a) => a.lowest_category)).toBe(true);
   });

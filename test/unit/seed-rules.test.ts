@@ -1,17 +1,19 @@
-// The demo follows the policy files: every purchase is one the policies in force allow (or allow
-// once the customer confirms the risk warning, with the alert the decision obliges), and the
-// large-value alerts are exactly those the aml rules raise, both worked out again here from the
-// generated rows, movement by movement. Each check also runs against policy files changed on
-// purpose, so a seed that kept rules of its own would fail it.
+// The demo follows the policy files: every risk assessment is the questionnaire's scoring of its
+// answers, every purchase is one the policies in force allow (or allow once the customer confirms
+// the risk warning, with the alert the decision obliges), and the large-value alerts are exactly
+// those the aml rules raise, all worked out again here from the generated rows, one by one. Each
+// check also runs against policy files changed on purpose, so a seed that kept rules of its own
+// would fail it.
 
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
 import { businessDay } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config.ts';
 import type { CustomerFact, ProductFact } from '../../src/data/facts.ts';
 import { toCents } from '../../src/money/amount.ts';
 import { largeValueAlerts, largeValueHits, type AmlRules, type MovementFacts } from '../../src/money/aml.ts';
+import { expiresAt, score, type Questionnaire } from '../../src/money/risk-assessment.ts';
 import type { PolicyRequest } from '../../src/policy/types.ts';
 import { generateDemo, type DemoData } from '../../src/seed/demo/generator.ts';
 import { copyOfPolicies } from '../support/policies.ts';
@@ -23,24 +25,41 @@ const timeZone = loadConfig({}).timeZone;
 const policies = await policiesInForce();
 const demo = generateDemo({ customers, seed: 'rules-test', now, policies, timeZone });
 
+const copies: string[] = [];
+afterAll(() => Promise.all(copies.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+/** The versions in force over a copy of the policies with one file edited, and the demo generated under them. */
+async function underChanged(file: string, edit: (text: string) => string): Promise<{ versions: DemoPolicies; demo: DemoData }> {
+  const dir = await copyOfPolicies();
+  copies.push(dir);
+  const text = await readFile(join(dir, file), 'utf8');
+  if (edit(text) === text) throw new Error(`the edit of ${file} changed nothing`);
+  await writeFile(join(dir, file), edit(text));
+  const versions = await policiesInForce(dir);
+  return { versions, demo: generateDemo({ customers, seed: 'rules-test', now, policies: versions, timeZone }) };
+}
+
+// risk-questionnaire@1 with assessments valid for two years instead of one
+const longer = await underChanged('risk-questionnaire/risk-questionnaire.v1.yaml', (t) => t.replace(/^validityDays: 365$/m, 'validityDays: 730'));
 // suitability@1 with no CSRC regime (so no purchase above tolerance, confirmed or not) and with
 // insurance under the bank rules (so it needs a current assessment within tolerance)
-const strictDir = await copyOfPolicies();
-const suitabilityFile = join(strictDir, 'suitability', 'suitability.v1.yaml');
-const suitability = await readFile(suitabilityFile, 'utf8');
-await writeFile(suitabilityFile, suitability.replace(/^    FUND: CSRC\b.*$/m, '    FUND: BANK_WMP\n    INSURANCE: BANK_WMP'));
-const strict = await policiesInForce(strictDir);
-const strictDemo = generateDemo({ customers, seed: 'rules-test', now, policies: strict, timeZone });
-
+const stricter = await underChanged('suitability/suitability.v1.yaml', (t) => t.replace(/^    FUND: CSRC\b.*$/m, '    FUND: BANK_WMP\n    INSURANCE: BANK_WMP'));
 // aml@1 with the natural persons' domestic transfer threshold (0503) lowered from 500,000 to 200,000 CNY
-const lowDir = await copyOfPolicies();
-const amlFile = join(lowDir, 'aml', 'aml.v1.yaml');
-const aml = await readFile(amlFile, 'utf8');
-await writeFile(amlFile, aml.replace(/^(\s+CNY: )"500000\.00"/m, '$1"200000.00"'));
-const low = await policiesInForce(lowDir);
-const lowDemo = generateDemo({ customers, seed: 'rules-test', now, policies: low, timeZone });
+const lower = await underChanged('aml/aml.v1.yaml', (t) => t.replace(/^(\s+CNY: )"500000\.00"/m, '$1"200000.00"'));
 
-afterAll(() => Promise.all([strictDir, lowDir].map((dir) => rm(dir, { recursive: true, force: true }))));
+describe('the demo risk assessments', () => {
+  it('are the questionnaire in force scoring their answers, valid as long as it says', () => {
+    const { problems, outcomes } = checkAssessments(demo, policies.data<Questionnaire>('risk-questionnaire'));
+    expect(problems).toEqual([]);
+    expect([...outcomes]).toEqual(expect.arrayContaining(['C1', 'C1 lowest', 'C2', 'C3', 'C4', 'C5']));
+  });
+
+  it('follow a changed questionnaire, and the check refuses assessments made under the old one', () => {
+    const questionnaire = longer.versions.data<Questionnaire>('risk-questionnaire');
+    expect(checkAssessments(longer.demo, questionnaire).problems).toEqual([]);
+    expect(checkAssessments(demo, questionnaire).problems).not.toEqual([]);
+  });
+});
 
 describe('the demo purchases', () => {
   it('are each allowed by the policies in force, or allowed once confirmed with the SUITABILITY_OVERRIDE alert the decision obliges', () => {
@@ -52,16 +71,16 @@ describe('the demo purchases', () => {
   });
 
   it('follow a changed suitability file, and the check refuses purchases made under the old one', () => {
-    expect(checkPurchases(strictDemo, strict).problems).toEqual([]);
-    expect(strictDemo.alerts.filter((a) => a.kind === 'SUITABILITY_OVERRIDE')).toEqual([]);
-    expect(checkPurchases(demo, strict).problems).not.toEqual([]);
+    expect(checkPurchases(stricter.demo, stricter.versions).problems).toEqual([]);
+    expect(stricter.demo.alerts.filter((a) => a.kind === 'SUITABILITY_OVERRIDE')).toEqual([]);
+    expect(checkPurchases(demo, stricter.versions).problems).not.toEqual([]);
   });
 
-  it('leave who the customers are to the seed: identities, assessments and accounts do not depend on the policies', () => {
-    expect(strictDemo.customers).toEqual(demo.customers);
-    expect(strictDemo.riskAssessments).toEqual(demo.riskAssessments);
-    expect(strictDemo.accounts).toEqual(demo.accounts);
-    expect(strictDemo.transactions).not.toEqual(demo.transactions);
+  it('leave who the customers are alone: identities, assessments and accounts do not depend on what the policies let them do', () => {
+    expect(stricter.demo.customers).toEqual(demo.customers);
+    expect(stricter.demo.riskAssessments).toEqual(demo.riskAssessments);
+    expect(stricter.demo.accounts).toEqual(demo.accounts);
+    expect(stricter.demo.transactions).not.toEqual(demo.transactions);
   });
 });
 
@@ -70,15 +89,15 @@ describe('the demo large-value alerts', () => {
     const { problems, bases } = checkLargeValue(demo, policies.data<AmlRules>('aml'));
     expect(problems).toEqual([]);
     // transfers, and purchases and redemptions (money moved to and from a product's account), alone and with the day's total
-    expect([...bases]).toEqual(expect.arrayContaining(['TRANSFER SINGLE', 'PURCHASE SINGLE', 'REDEMPTION SINGLE', 'PURCHASE CUMULATIVE']));
+    expect([...bases]).toEqual(expect.arrayContaining(['TRANSFER SINGLE', 'TRANSFER CUMULATIVE', 'PURCHASE SINGLE', 'REDEMPTION SINGLE']));
   });
 
   it('follow a changed threshold, and the check refuses alerts raised under the old one', () => {
-    const lowRules = low.data<AmlRules>('aml');
-    expect(checkLargeValue(lowDemo, lowRules).problems).toEqual([]);
+    const rules = lower.versions.data<AmlRules>('aml');
+    expect(checkLargeValue(lower.demo, rules).problems).toEqual([]);
     const flagged = (data: DemoData) => data.alerts.filter((a) => a.kind === 'LARGE_VALUE').length;
-    expect(flagged(lowDemo)).toBeGreaterThan(flagged(demo));
-    expect(checkLargeValue(demo, lowRules).problems).not.toEqual([]);
+    expect(flagged(lower.demo)).toBeGreaterThan(flagged(demo));
+    expect(checkLargeValue(demo, rules).problems).not.toEqual([]);
   });
 });
 
@@ -187,4 +206,20 @@ function checkLargeValue(data: DemoData, rules: AmlRules): { problems: string[];
     }
   }
   return { problems, bases };
+}
+
+/** Scores every assessment's answers again with `questionnaire`; lists what disagrees, and the outcomes seen. */
+function checkAssessments(data: DemoData, questionnaire: Questionnaire): { problems: string[]; outcomes: Set<string> } {
+  const problems: string[] = [];
+  const outcomes = new Set<string>();
+  for (const a of data.riskAssessments) {
+    const scored = score(a.answers, questionnaire);
+    const expires = expiresAt(new Date(a.assessed_at), questionnaire).toISOString();
+    outcomes.add(`${scored.tolerance}${scored.lowestCategory ? ' lowest' : ''}`);
+    const actual = { score: a.score, tolerance: a.tolerance, lowestCategory: a.lowest_category, expires: a.expires_at };
+    if (JSON.stringify(actual) !== JSON.stringify({ ...scored, expires })) {
+      problems.push(`customer ${a.customer_id}: stored ${JSON.stringify(actual)}, the questionnaire gives ${JSON.stringify({ ...scored, expires })}`);
+    }
+  }
+  return { problems, outcomes };
 }

@@ -5,7 +5,8 @@
 import type { Random } from '../random.ts';
 import { centsOf, decimal } from './amounts.ts';
 import { institutionSpec, type InstitutionSpec, type ProductSpec } from './market.ts';
-import type { DisclosureKind, DisclosureRow, ProductCategory, ProductRow, RiskLevel, Tolerance } from './rows.ts';
+import type { Tolerance } from '../../policy/vocabulary.ts';
+import type { DisclosureKind, DisclosureRow, ProductCategory, ProductRow, RiskLevel } from './rows.ts';
 import { DAY, iso, isoDate } from './time.ts';
 
 /** The disclosures of one product, with ids from `firstId`. */

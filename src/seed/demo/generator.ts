@@ -1,11 +1,12 @@
 // Deterministic demo data: institutions and their licences, products and disclosures, and customers
 // with identities, risk assessments, accounts and a ledger history. Pure: no database here, only
-// rows (rows.ts) for seed.ts to insert. The histories follow the policy versions it is given:
-// they decide every purchase and raise every alert, as in the gateway. This file stitches the parts
+// rows (rows.ts) for seed.ts to insert. The data follows the policy versions it is given, as the
+// gateway would: they score the risk questionnaires, decide every purchase and raise every alert. This file stitches the parts
 // together: the reference data first, then each customer in sign-up order: who they are, their
 // risk assessment, their accounts, their history.
 
 import type { AmlRules } from '../../money/aml.ts';
+import type { Questionnaire } from '../../money/risk-assessment.ts';
 import type { VersionSet } from '../../policy/runtime.ts';
 import { createRandom } from '../random.ts';
 import { customerRegistry, MAX_DEMO_CUSTOMERS, openAccounts, registerCustomer, type Registry } from './customers.ts';
@@ -25,8 +26,9 @@ export interface DemoOptions {
   /** Where the generated history ends; every timestamp lies before it. @default the start of the current UTC day */
   now?: Date;
   /**
-   * The policy versions in force (a runtime's `at(now)`): they decide the demo's purchases, and
-   * the `aml` policy's large-value rules raise its alerts.
+   * The policy versions in force (a runtime's `at(now)`): the `risk-questionnaire` policy scores
+   * the customers' answers, the versions decide their purchases, and the `aml` policy's
+   * large-value rules raise their alerts.
    */
   policies: Pick<VersionSet, 'decide' | 'facts' | 'data'>;
   /** The business day's time zone (FINGATE_TIME_ZONE), for the same-day totals of the aml rules. */
@@ -68,7 +70,8 @@ export function demoGenerator(options: DemoOptions): DemoGenerator {
   }
   const now = (options.now ?? startOfUtcDay(new Date())).getTime();
   const reference = referenceData(options.seed, now);
-  // who the customers are never depends on what the policies let them do: two streams
+  const questionnaire = options.policies.data<Questionnaire>('risk-questionnaire');
+  // who the customers are never depends on what the policies let them do: two random streams
   const registry = customerRegistry(createRandom(`${options.seed}/customers`), now, total, productAccountId(reference.products.length) + 1);
   const ledger = newLedger(
     createRandom(`${options.seed}/history`),
@@ -87,16 +90,16 @@ export function demoGenerator(options: DemoOptions): DemoGenerator {
       for (let first = 0; first < total; first += size) {
         const batch = emptyBatch();
         const end = Math.min(first + size, total);
-        for (let index = first; index < end; index++) generateCustomer(index, registry, ledger, batch);
+        for (let index = first; index < end; index++) generateCustomer(index, registry, questionnaire, ledger, batch);
         yield batch;
       }
     },
   };
 }
 
-function generateCustomer(index: number, registry: Registry, ledger: Ledger, out: CustomerBatch): void {
+function generateCustomer(index: number, registry: Registry, questionnaire: Questionnaire, ledger: Ledger, out: CustomerBatch): void {
   const customer = registerCustomer(index, registry, out);
-  const assessment = assess(customer, registry.rng, registry.now, out);
+  const assessment = assess(customer, questionnaire, registry.rng, registry.now, out);
   const accounts = openAccounts(customer, registry, out);
   history({ ...customer, assessment, accounts }, ledger, out);
 }

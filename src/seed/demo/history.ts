@@ -12,7 +12,7 @@ import { alertRow, largeTransferThreshold } from './alerts.ts';
 import type { CustomerAccount } from './customers.ts';
 import { CURRENCY } from './market.ts';
 import { chooseOffer, type Offer } from './offers.ts';
-import { purchaseDecisions, type Buyer, type PurchasePolicies } from './purchases.ts';
+import { purchaseDecisions, type Buyer, type PurchaseDecisions, type PurchasePolicies } from './purchases.ts';
 import { CLEARING_ACCOUNT_ID, productAccountId } from './reference.ts';
 import type { CustomerBatch, TransactionType } from './rows.ts';
 import { businessDays, DAY, iso, MINUTE } from './time.ts';
@@ -22,8 +22,8 @@ export interface Ledger {
   rng: Random;
   now: number;
   offers: readonly Offer[];
-  /** Decides a purchase with the policies in force. */
-  decide: ReturnType<typeof purchaseDecisions>;
+  /** How the policies in force answer a purchase. */
+  decide: PurchaseDecisions;
   /** The large-value rules in force (the `aml` policy). */
   aml: AmlRules;
   /** The start of the business day containing an instant, for same-day totals. */
@@ -147,7 +147,13 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
         if (threshold === null) break;
         const amount = threshold + roundDown(rng.between(0, from.balance - threshold), 10_000_00);
         const to = ledger.primaryAccount[rng.int(0, customer.index - 1)]!;
-        record('TRANSFER', null, amount, from.id, to, at);
+        // some split it in two, minutes apart, as if that kept it small: the same-day total does not
+        const first = rng.chance(0.5) ? roundDown(amount * rng.between(0.4, 0.6), 1_000_00) : amount;
+        record('TRANSFER', null, first, from.id, to, at);
+        if (first < amount) {
+          at = Math.min(at + rng.int(5, 90) * MINUTE, now - 1);
+          record('TRANSFER', null, amount - first, from.id, to, at);
+        }
         from.balance -= amount;
         break;
       }

@@ -7,13 +7,14 @@
 // A decision costs tens of microseconds (suitability is Rego in wasm) and a purchase weighs every
 // product on offer, so verdicts are kept per (buyer profile, product): `profileKey` holds exactly
 // what of the customer the modules in force decide a purchase on. A module that reads more of the
-// customer (the licensing module will read the region) must add it there; the seed's unit test
-// decides every generated purchase again, uncached, and fails if a key is missing something.
+// customer (the licensing module will read the region, and the day) must add it there;
+// test/unit/seed-rules.test.ts decides every generated purchase again, uncached, and fails if a
+// key is missing something.
 
 import type { CustomerFact, ProductFact } from '../../data/facts.ts';
 import type { VersionSet } from '../../policy/runtime.ts';
 import type { AlertObligation, PolicyRequest } from '../../policy/types.ts';
-import type { Tolerance } from './rows.ts';
+import type { RiskProfile } from './risk-profiles.ts';
 import { iso } from './time.ts';
 
 /** The policies a purchase is decided by: a runtime's version set (`at(now)`). */
@@ -24,14 +25,6 @@ export type PurchaseVerdict =
   | { allowed: false }
   /** `confirmed`: allowed only once the customer confirms the special written risk warning (适当性办法 Art. 19). */
   | { allowed: true; confirmed: boolean; alerts: readonly AlertObligation[] };
-
-/** A customer's risk assessment: what they are, and when it was taken and expires (ms). */
-export interface RiskProfile {
-  tolerance: Tolerance;
-  lowestCategory: boolean;
-  assessedAt: number;
-  expiresAt: number;
-}
 
 /** Who is buying. */
 export interface Buyer {
@@ -56,8 +49,11 @@ const SUPPLIED_FACTS: ReadonlySet<string> = new Set(['customer', 'product']);
 /** How the policies answer this buyer, paying from one account at one instant, for each product. */
 export type Verdicts = (product: ProductOnOffer) => PurchaseVerdict;
 
+/** The verdicts for a buyer paying from `accountId` at `at`. */
+export type PurchaseDecisions = (buyer: Buyer, accountId: number, at: number) => Verdicts;
+
 /** Decides purchases under `policies`, remembering each verdict per (buyer profile, product). */
-export function purchaseDecisions(policies: PurchasePolicies): (buyer: Buyer, accountId: number, at: number) => Verdicts {
+export function purchaseDecisions(policies: PurchasePolicies): PurchaseDecisions {
   // a module deciding on a fact the seed cannot supply would deny every purchase; say so instead
   const unsupplied = policies.facts.filter((fact) => !SUPPLIED_FACTS.has(fact));
   if (unsupplied.length > 0) {

@@ -2,7 +2,7 @@
 // are explicit so rows can reference each other before anything is inserted; timestamps are ISO
 // strings, dates 'YYYY-MM-DD', money 'NNN.NN'.
 
-import type { AlertKind } from '../../policy/vocabulary.ts';
+import type { AlertKind, RISK_LEVELS, Tolerance } from '../../policy/vocabulary.ts';
 
 /** The `institutions.kind` values. */
 export type InstitutionKind =
@@ -27,10 +27,8 @@ export type LicenceType =
   | 'INSURANCE_UNDERWRITING';
 /** The `products.category` values. */
 export type ProductCategory = 'DEPOSIT' | 'WEALTH_MANAGEMENT' | 'FUND' | 'INSURANCE' | 'LOAN' | 'PAYMENT';
-/** Product risk levels, low to high. */
-export type RiskLevel = 'R1' | 'R2' | 'R3' | 'R4' | 'R5';
-/** Investor risk-tolerance categories, low to high. */
-export type Tolerance = 'C1' | 'C2' | 'C3' | 'C4' | 'C5';
+/** Product risk levels, low to high (the one vocabulary's). */
+export type RiskLevel = (typeof RISK_LEVELS)[number];
 /** The `products.status` values. */
 export type ProductStatus = 'DRAFT' | 'IN_REVIEW' | 'ONLINE' | 'SUSPENDED' | 'TERMINATED';
 /** The `disclosures.kind` values. */
