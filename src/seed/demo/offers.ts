@@ -9,7 +9,7 @@ import type { ProductOnOffer, PurchaseVerdict, Verdicts } from './purchases.ts';
 import { productAccountId, type ReferenceData } from './reference.ts';
 import type { ProductCategory, ProductRow, RiskLevel } from './rows.ts';
 
-/** A product as the history generator sees it: when and to whom it may be sold. */
+/** A product as the history generator sees it: what it is, when and where it may be sold, how popular it is. */
 export interface Offer {
   product: ProductOnOffer;
   productId: number;
@@ -33,7 +33,7 @@ export interface Choice {
 const INVESTABLE = new Set<ProductCategory>(['DEPOSIT', 'WEALTH_MANAGEMENT', 'FUND', 'INSURANCE']);
 /** How often investments of each risk level are bought, relatively: most people buy low-risk products. */
 const POPULARITY: Readonly<Record<RiskLevel, number>> = { R1: 6, R2: 5, R3: 3, R4: 2, R5: 1 };
-/** Deposits sell steadily whatever their terms; insurance (bought without a questionnaire) sells less than investments. */
+/** Deposits sell steadily whatever their terms; insurance sells less than investments. */
 const popularity = (product: ProductRow): number =>
   product.category === 'DEPOSIT' ? 3 : product.category === 'INSURANCE' ? POPULARITY[product.risk_level] / 3 : POPULARITY[product.risk_level];
 /** Of customers who are shown the special written risk warning, few go on to buy. */

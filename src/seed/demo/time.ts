@@ -6,6 +6,7 @@ import { businessDay } from '../../clock.ts';
 export const MINUTE = 60_000;
 export const DAY = 86_400_000;
 
+/** The ISO string a row carries for an instant. */
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -15,6 +16,7 @@ export function isoDate(ms: number): string {
   return iso(ms).slice(0, 10);
 }
 
+/** Midnight UTC of the day containing `date`: the default end of the demo's history. */
 export function startOfUtcDay(date: Date): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
 }
