@@ -37,6 +37,7 @@ type Columns = Readonly<Record<string, string>>;
 // Column name → SQL type, in the order of the row interfaces in demo/rows.ts.
 const INSTITUTIONS: Columns = { id: 'bigint', name: 'text', kind: 'text', created_at: 'timestamptz' };
 const LICENCES: Columns = {
+  id: 'bigint',
   institution_id: 'bigint',
   type: 'text',
   number: 'text',
@@ -123,9 +124,9 @@ const RISK_ALERTS: Columns = {
 };
 
 /** Tables whose ids the seed chooses itself; their identity sequences are moved past them at the end. */
-const EXPLICIT_ID_TABLES = ['institutions', 'products', 'disclosures', 'customers', 'accounts', 'transactions'] as const;
+const EXPLICIT_ID_TABLES = ['institutions', 'licences', 'products', 'disclosures', 'customers', 'accounts', 'transactions'] as const;
 /** Tables that must be empty before seeding, since the seed picks their ids from 1. */
-const MUST_BE_EMPTY = ['customers', ...EXPLICIT_ID_TABLES.filter((t) => t !== 'customers'), 'licences', 'postings'] as const;
+const MUST_BE_EMPTY = ['customers', ...EXPLICIT_ID_TABLES.filter((t) => t !== 'customers'), 'postings'] as const;
 
 /**
  * Inserts deterministic demo data (see demo/generator.ts) into an already-migrated, empty database: the
@@ -175,7 +176,7 @@ async function assertEmpty(sql: Sql): Promise<void> {
 
 async function insertReference(tx: Tx, reference: ReferenceData): Promise<SeedSummary> {
   await insert(tx, 'institutions', INSTITUTIONS, reference.institutions, true);
-  await insert(tx, 'licences', LICENCES, reference.licences, false);
+  await insert(tx, 'licences', LICENCES, reference.licences, true);
   await insert(tx, 'products', PRODUCTS, reference.products, true);
   await insert(tx, 'disclosures', DISCLOSURES, reference.disclosures, true);
   await insert(tx, 'accounts', ACCOUNTS, reference.accounts, true);

@@ -1,16 +1,19 @@
 // The demo follows the policy files: every risk assessment is the questionnaire's scoring of its
-// answers, every purchase is one the policies in force allow (or allow once the customer confirms
-// the risk warning, with the alert the decision obliges), and the large-value alerts are exactly
-// those the aml rules raise, all worked out again here from the generated rows, one by one. Each
+// answers, every purchase is one the policies in force allow (suitability, licensing, disclosure…;
+// or allow once the customer confirms the risk warning, with the alert the decision obliges), and
+// the large-value alerts are exactly those the aml rules raise, all worked out again here from the
+// generated rows, one by one. Each
 // check also runs against policy files changed on purpose, so a seed that kept rules of its own
 // would fail it.
 
+import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { businessDay } from '../../src/clock.ts';
+import { businessDate, businessDay } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
-import type { CustomerFact, ProductFact } from '../../src/data/facts.ts';
+import type { CustomerFact, DisclosureFact, LicencesFact, ProductFact } from '../../src/data/facts.ts';
+import { toGlobalId } from '../../src/ids.ts';
 import { toCents } from '../../src/money/amount.ts';
 import { largeValueAlerts, largeValueHits, type AmlRules, type MovementFacts } from '../../src/money/aml.ts';
 import { expiresAt, score, type Questionnaire } from '../../src/money/risk-assessment.ts';
@@ -44,6 +47,8 @@ const longer = await underChanged('risk-questionnaire/risk-questionnaire.v1.yaml
 // suitability@1 with no CSRC regime (so no purchase above tolerance, confirmed or not) and with
 // insurance under the bank rules (so it needs a current assessment within tolerance)
 const stricter = await underChanged('suitability/suitability.v1.yaml', (t) => t.replace(/^    FUND: CSRC\b.*$/m, '    FUND: BANK_WMP\n    INSURANCE: BANK_WMP'));
+// licensing@1 letting only insurers sell insurance (no agencies)
+const narrower = await underChanged('licensing/licensing.v1.yaml', (t) => t.replace('licences: [INSURANCE_AGENCY, INSURANCE_UNDERWRITING]', 'licences: [INSURANCE_UNDERWRITING]'));
 // aml@1 with the natural persons' domestic transfer threshold (0503) lowered from 500,000 to 200,000 CNY
 const lower = await underChanged('aml/aml.v1.yaml', (t) => t.replace(/^(\s+CNY: )"500000\.00"/m, '$1"200000.00"'));
 
@@ -65,15 +70,31 @@ describe('the demo purchases', () => {
   it('are each allowed by the policies in force, or allowed once confirmed with the SUITABILITY_OVERRIDE alert the decision obliges', () => {
     const { problems, reasons } = checkPurchases(demo, policies);
     expect(problems).toEqual([]);
-    // suitability decided them, not only let them through as outside its scope
-    expect([...reasons]).toEqual(expect.arrayContaining(['SUITABILITY_NOT_APPLICABLE', 'WITHIN_TOLERANCE', 'PROFESSIONAL_INVESTOR', 'RISK_MISMATCH_CONFIRMED']));
+    // suitability decided them, not only let them through as outside its scope; licensing and disclosure too
+    expect([...reasons]).toEqual(
+      expect.arrayContaining(['SUITABILITY_NOT_APPLICABLE', 'WITHIN_TOLERANCE', 'PROFESSIONAL_INVESTOR', 'RISK_MISMATCH_CONFIRMED', 'DISTRIBUTOR_LICENSED', 'ISSUER_LICENSED', 'DISCLOSURE_ACKNOWLEDGED']),
+    );
     expect(demo.alerts.filter((a) => a.kind === 'SUITABILITY_OVERRIDE').length).toBeGreaterThan(0);
   });
 
   it('follow a changed suitability file, and the check refuses purchases made under the old one', () => {
     expect(checkPurchases(stricter.demo, stricter.versions).problems).toEqual([]);
     expect(stricter.demo.alerts.filter((a) => a.kind === 'SUITABILITY_OVERRIDE')).toEqual([]);
-    expect(checkPurchases(demo, stricter.versions).problems).not.toEqual([]);
+    expect(checkPurchases(demo, stricter.versions, 1).problems).not.toEqual([]);
+  });
+
+  it('follow a changed licensing file, and the check refuses purchases made under the old one', () => {
+    expect(checkPurchases(narrower.demo, narrower.versions).problems).toEqual([]);
+    const distributorKind = (data: DemoData, productId: number) => {
+      const product = data.products.find((p) => p.id === productId)!;
+      return data.institutions.find((i) => i.id === product.distributor_id)!.kind;
+    };
+    const insurance = (data: DemoData) =>
+      data.transactions.filter((t) => t.type === 'PURCHASE' && data.products.find((p) => p.id === t.product_id)!.category === 'INSURANCE');
+    expect(insurance(demo).some((t) => distributorKind(demo, t.product_id!) !== 'INSURER')).toBe(true);
+    expect(insurance(narrower.demo).length).toBeGreaterThan(0);
+    expect(insurance(narrower.demo).every((t) => distributorKind(narrower.demo, t.product_id!) === 'INSURER')).toBe(true);
+    expect(checkPurchases(demo, narrower.versions, 1).problems).not.toEqual([]);
   });
 
   it('leave who the customers are alone: identities, assessments and accounts do not depend on what the policies let them do', () => {
@@ -102,29 +123,46 @@ describe('the demo large-value alerts', () => {
 });
 
 /**
- * Decides every purchase of `data` again under `versions`, as the gateway would have: the buyer's
- * account, the customer with the assessment they had taken by then, the product, the amount.
- * Lists what disagrees with the generated rows, and the reason codes of the decisions.
+ * Decides every purchase of `data` again under `versions`, as the gateway would have, with the facts
+ * src/data/facts.ts would have loaded from these rows: the buyer with the assessment they had taken
+ * by then, the product, the business day, the licences of its distributor and issuer, its current
+ * disclosures with the buyer's acknowledgements made by then; the buyer's account, the amount.
+ * Lists what disagrees with the generated rows (stopping after `limit`), and the reason codes of the decisions.
  */
-function checkPurchases(data: DemoData, versions: DemoPolicies): { problems: string[]; reasons: Set<string> } {
+function checkPurchases(data: DemoData, versions: DemoPolicies, limit = Infinity): { problems: string[]; reasons: Set<string> } {
   const customerById = new Map(data.customers.map((c) => [c.id, c]));
   const assessmentOf = new Map(data.riskAssessments.map((a) => [a.customer_id, a]));
   const productById = new Map(data.products.map((p) => [p.id, p]));
+  const institutionById = new Map(data.institutions.map((i) => [i.id, i]));
   const paidFrom = new Map(data.postings.filter((p) => p.amount.startsWith('-')).map((p) => [p.transaction_id, p.account_id]));
+  const acknowledgedAt = new Map(data.acknowledgements.map((a) => [`${a.customer_id} ${a.disclosure_id}`, a.acknowledged_at]));
   const raised = new Map<number, { kind: string; rule: string | null; reason: string }[]>();
   for (const alert of data.alerts) {
     if (alert.kind === 'LARGE_VALUE') continue; // the aml rules' own, checked below
     raised.set(alert.transaction_id, [...(raised.get(alert.transaction_id) ?? []), { kind: alert.kind, rule: alert.rule, reason: alert.reason }]);
   }
+  const licencesOf = (institutionId: number): LicencesFact => {
+    const institution = institutionById.get(institutionId)!;
+    return {
+      institution: { id: String(institution.id), name: institution.name, kind: institution.kind },
+      licences: data.licences
+        .filter((l) => l.institution_id === institutionId)
+        .sort((a, b) => a.id - b.id)
+        .map((l) => ({ id: String(l.id), type: l.type, number: l.number, validFrom: l.valid_from, validTo: l.valid_to, regions: l.regions, revoked: l.revoked })),
+    };
+  };
 
   const problems: string[] = [];
   const reasons = new Set<string>();
   const purchases = data.transactions.filter((t) => t.type === 'PURCHASE');
   for (const t of purchases) {
+    if (problems.length >= limit) break;
     const customer = customerById.get(t.customer_id)!;
     const assessment = assessmentOf.get(t.customer_id);
     const product = productById.get(t.product_id!)!;
     const account = String(paidFrom.get(t.id));
+    const now = new Date(t.created_at);
+    const day = businessDay(now, timeZone);
     const customerFact: CustomerFact = {
       id: String(customer.id),
       institutionId: String(customer.institution_id),
@@ -145,14 +183,41 @@ function checkPurchases(data: DemoData, versions: DemoPolicies): { problems: str
       issuerId: String(product.issuer_id),
       distributorId: String(product.distributor_id),
     };
+    const newest = new Map<string, DemoData['disclosures'][number]>();
+    for (const d of data.disclosures) {
+      if (d.product_id === product.id && d.published_at <= t.created_at && (newest.get(d.kind)?.version ?? 0) < d.version) newest.set(d.kind, d);
+    }
+    const currentDisclosures: DisclosureFact[] = [...newest.values()]
+      .sort((a, b) => a.kind.localeCompare(b.kind))
+      .map((d) => {
+        const sha256 = createHash('sha256').update(d.body, 'utf8').digest('hex');
+        const at = acknowledgedAt.get(`${customer.id} ${d.id}`);
+        return {
+          id: String(d.id),
+          globalId: toGlobalId('Disclosure', String(d.id)),
+          kind: d.kind,
+          version: d.version,
+          title: d.title,
+          sha256,
+          publishedAt: d.published_at,
+          acknowledgement: at !== undefined && at <= t.created_at ? { at, sha256 } : null,
+        };
+      });
     const request = (confirmRiskMismatch: boolean): PolicyRequest => ({
       principal: { id: `customer-${customer.id}`, roles: ['customer'], customerId: String(customer.id), scopes: [] },
       purpose: null,
       action: 'product.purchase',
       resource: { type: 'Account', id: account, attributes: { id: account, customerId: String(customer.id), institutionId: String(customer.institution_id), kind: 'CUSTOMER' } },
-      facts: { customer: customerFact, product: productFact },
+      facts: {
+        customer: customerFact,
+        product: productFact,
+        businessDay: { date: businessDate(now, timeZone), start: day.start.toISOString(), end: day.end.toISOString() },
+        distributorLicences: licencesOf(product.distributor_id),
+        issuerLicences: licencesOf(product.issuer_id),
+        currentDisclosures,
+      },
       args: { input: { productId: String(product.id), accountId: account, amount: t.amount, confirmRiskMismatch } },
-      now: new Date(t.created_at),
+      now,
     });
 
     let decision = versions.decide(request(false));
@@ -173,7 +238,8 @@ function checkPurchases(data: DemoData, versions: DemoPolicies): { problems: str
     }
     raised.delete(t.id);
   }
-  for (const [transactionId, alerts] of raised) problems.push(`transaction ${transactionId}: alerts no decision obliged: ${JSON.stringify(alerts)}`);
+  // once every purchase is checked, what is left was raised by no decision
+  if (problems.length < limit) for (const [transactionId, alerts] of raised) problems.push(`transaction ${transactionId}: alerts no decision obliged: ${JSON.stringify(alerts)}`);
   return { problems, reasons };
 }
 

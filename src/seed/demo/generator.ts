@@ -11,7 +11,6 @@ import type { VersionSet } from '../../policy/runtime.ts';
 import { createRandom } from '../random.ts';
 import { customerRegistry, MAX_DEMO_CUSTOMERS, openAccounts, registerCustomer, type Registry } from './customers.ts';
 import { history, newLedger, type Ledger } from './history.ts';
-import { offersOf } from './offers.ts';
 import { productAccountId, referenceData, type ReferenceData } from './reference.ts';
 import { assess } from './risk-profiles.ts';
 import type { CustomerBatch } from './rows.ts';
@@ -76,7 +75,7 @@ export function demoGenerator(options: DemoOptions): DemoGenerator {
   const ledger = newLedger(
     createRandom(`${options.seed}/history`),
     now,
-    offersOf(reference),
+    reference,
     { purchases: options.policies, aml: options.policies.data<AmlRules>('aml'), timeZone: options.timeZone },
     total,
   );

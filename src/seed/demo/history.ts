@@ -11,11 +11,12 @@ import { decimal, granularity, logUniform, realisticAmount, roundDown } from './
 import { alertRow, largeTransferThreshold } from './alerts.ts';
 import type { CustomerAccount } from './customers.ts';
 import { CURRENCY } from './market.ts';
-import { chooseOffer, type Offer } from './offers.ts';
-import { purchaseDecisions, type Buyer, type PurchaseDecisions, type PurchasePolicies } from './purchases.ts';
-import { CLEARING_ACCOUNT_ID, productAccountId } from './reference.ts';
+import { chooseOffer, offersOf, type Offer } from './offers.ts';
+import type { Customer } from './facts.ts';
+import { purchaseDecisions, readBeforeBuying, type PurchaseDecisions, type PurchasePolicies } from './purchases.ts';
+import { CLEARING_ACCOUNT_ID, productAccountId, type ReferenceData } from './reference.ts';
 import type { CustomerBatch, TransactionType } from './rows.ts';
-import { businessDays, DAY, iso, MINUTE } from './time.ts';
+import { businessDays, DAY, iso, MINUTE, type BusinessDay } from './time.ts';
 
 /** What generating histories keeps between customers. */
 export interface Ledger {
@@ -26,35 +27,36 @@ export interface Ledger {
   decide: PurchaseDecisions;
   /** The large-value rules in force (the `aml` policy). */
   aml: AmlRules;
-  /** The start of the business day containing an instant, for same-day totals. */
-  businessDay: (at: number) => number;
+  /** The business day containing an instant: same-day totals, licence validity. */
+  businessDay: (at: number) => BusinessDay;
   /** The first account of each customer generated so far, by customer index: where transfers go. */
   primaryAccount: Float64Array;
   nextTransactionId: number;
 }
 
-/** A ledger for `total` customers whose histories end before `now`, under the policies in force. */
+/** A ledger for `total` customers of the `reference` market whose histories end before `now`, under the policies in force. */
 export function newLedger(
   rng: Random,
   now: number,
-  offers: readonly Offer[],
+  reference: ReferenceData,
   policies: { purchases: PurchasePolicies; aml: AmlRules; timeZone: string },
   total: number,
 ): Ledger {
+  const businessDay = businessDays(policies.timeZone);
   return {
     rng,
     now,
-    offers,
-    decide: purchaseDecisions(policies.purchases),
+    offers: offersOf(reference),
+    decide: purchaseDecisions(policies.purchases, businessDay),
     aml: policies.aml,
-    businessDay: businessDays(policies.timeZone),
+    businessDay,
     primaryAccount: new Float64Array(total),
     nextTransactionId: 1,
   };
 }
 
 /** A customer whose history is being written. */
-export interface AccountHolder extends Buyer {
+export interface AccountHolder extends Customer {
   /** Position in sign-up order, from 0. */
   index: number;
   created: number;
@@ -102,13 +104,14 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
     const from = customer.accounts.reduce((a, b) => (b.balance > a.balance ? b : a));
     switch (actions[k]!) {
       case 'purchase': {
-        const choice = chooseOffer(ledger.offers, customer.region, from.balance, at, ledger.decide(customer, from.id, at), rng);
+        const choice = chooseOffer(ledger.offers, from.balance, ledger.decide(customer, from.id, at), rng);
         if (!choice) break;
         const { offer, verdict } = choice;
         const target = Math.floor(from.balance * rng.between(0.1, 0.7));
         const amount = Math.min(from.balance, Math.max(offer.minCents, roundDown(target, granularity(target))));
-        const disclosure = offer.riskDisclosures.filter((d) => d.publishedAt <= at).at(-1)!;
-        if (!acknowledged.has(disclosure.id)) {
+        // what they read, they acknowledge just before buying (once per version)
+        for (const disclosure of readBeforeBuying(offer.product, at)) {
+          if (acknowledged.has(disclosure.id)) continue;
           acknowledged.add(disclosure.id);
           out.acknowledgements.push({
             customer_id: customer.id,
@@ -203,7 +206,7 @@ function recorder(ledger: Ledger, customerId: number, out: CustomerBatch) {
     for (const alert of obliged) out.alerts.push(alertRow(alert, customerId, id, at, ledger.rng, ledger.now));
     // the rules count only some types, and those towards the customer's business day
     if (counts(ledger.aml, type)) {
-      const today = ledger.businessDay(at);
+      const today = ledger.businessDay(at).start;
       if (today !== day) [day, dayCents] = [today, 0];
       const movement: MovementFacts = { type, currency: CURRENCY, cents: BigInt(cents), sameDayBeforeCents: BigInt(dayCents) };
       dayCents += cents;

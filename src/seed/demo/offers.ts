@@ -1,25 +1,22 @@
-// What customers buy: every product on sale in a category people invest in, when and where it may
-// be sold, and how popular it is. A purchase picks one of the offers the customer can buy now:
-// sold in their region, its risk disclosure published, affordable, and allowed by the policies.
+// What customers buy: every product on sale in a category people invest in, with the facts about
+// it the policies decide a purchase on, and how popular it is. A purchase picks one of the offers
+// the customer can afford that the policies allow them.
 
 import type { Random } from '../random.ts';
 import { centsOf } from './amounts.ts';
-import { openTo, saleWindows, type SaleWindow } from './licensing.ts';
+import { licencesFact, productFact, publishedDisclosure } from './facts.ts';
 import type { ProductOnOffer, PurchaseVerdict, Verdicts } from './purchases.ts';
 import { productAccountId, type ReferenceData } from './reference.ts';
 import type { ProductCategory, ProductRow, RiskLevel } from './rows.ts';
+import { DAY, isoDate } from './time.ts';
 
-/** A product as the history generator sees it: what it is, when and where it may be sold, how popular it is. */
+/** A product as the history generator sees it: what it is, what it costs at least, how popular it is. */
 export interface Offer {
   product: ProductOnOffer;
   productId: number;
   /** Its collection account, where purchases pay in. */
   accountId: number;
   minCents: number;
-  /** When and where it may be sold. */
-  windows: SaleWindow[];
-  /** Risk disclosure versions, oldest first. */
-  riskDisclosures: { id: number; publishedAt: number }[];
   weight: number;
 }
 
@@ -41,33 +38,31 @@ const INSISTING = 0.1;
 
 /** The products on sale that customers buy into. */
 export function offersOf(reference: ReferenceData): Offer[] {
+  const institution = (id: number) => reference.institutions.find((i) => i.id === id)!;
   const offers: Offer[] = [];
   for (const product of reference.products) {
     if (product.status !== 'ONLINE' || !INVESTABLE.has(product.category)) continue;
-    const riskDisclosures = reference.disclosures
-      .filter((d) => d.product_id === product.id && d.kind === 'RISK_DISCLOSURE')
-      .sort((a, b) => a.version - b.version)
-      .map((d) => ({ id: d.id, publishedAt: Date.parse(d.published_at) }));
+    const distributorLicences = licencesFact(institution(product.distributor_id), reference.licences);
+    const issuerLicences = licencesFact(institution(product.issuer_id), reference.licences);
     offers.push({
-      // the product as src/data/facts.ts loads it
       product: {
         index: offers.length,
-        fact: {
-          id: String(product.id),
-          category: product.category,
-          riskLevel: product.risk_level,
-          status: product.status,
-          currency: product.currency,
-          minAmount: product.min_amount,
-          issuerId: String(product.issuer_id),
-          distributorId: String(product.distributor_id),
-        },
+        fact: productFact(product),
+        distributorLicences,
+        issuerLicences,
+        disclosures: reference.disclosures
+          .filter((d) => d.product_id === product.id)
+          .map(publishedDisclosure)
+          .sort((a, b) => a.publishedAt - b.publishedAt),
+        licenceDays: [
+          ...new Set(
+            [...distributorLicences.licences, ...issuerLicences.licences].flatMap((l) => (l.validTo === null ? [l.validFrom] : [l.validFrom, dayAfter(l.validTo)])),
+          ),
+        ].sort(),
       },
       productId: product.id,
       accountId: productAccountId(product.id),
       minCents: centsOf(product.min_amount),
-      windows: saleWindows(product, reference.licences),
-      riskDisclosures,
       weight: popularity(product),
     });
   }
@@ -75,31 +70,27 @@ export function offersOf(reference: ReferenceData): Offer[] {
 }
 
 /**
- * A product a customer of `region` may buy at `at` with `balance`, as `verdicts` (the policies)
- * allow, weighted towards the popular low-risk ones; null when there is none.
+ * A product the customer can buy with `balance`, as `verdicts` (the policies) allow, weighted
+ * towards the popular low-risk ones; null when there is none. Offers are drawn by weight and asked
+ * about one at a time, so a purchase costs a decision or two, not one per product.
  */
-export function chooseOffer(offers: readonly Offer[], region: string, balance: number, at: number, verdicts: Verdicts, rng: Random): Choice | null {
-  const open: { choice: Choice; weight: number }[] = [];
-  let total = 0;
-  for (const offer of offers) {
-    if (
-      offer.minCents > balance ||
-      !offer.riskDisclosures.some((d) => d.publishedAt <= at) ||
-      !offer.windows.some((w) => openTo(w, region, at))
-    ) {
-      continue;
-    }
+export function chooseOffer(offers: readonly Offer[], balance: number, verdicts: Verdicts, rng: Random): Choice | null {
+  const open = offers.filter((offer) => offer.minCents <= balance);
+  let total = open.reduce((sum, offer) => sum + offer.weight, 0);
+  while (open.length > 0) {
+    let target = rng.next() * total;
+    let k = 0;
+    while (k < open.length - 1 && (target -= open[k]!.weight) >= 0) k++;
+    const offer = open[k]!;
     const verdict = verdicts(offer.product);
-    if (!verdict.allowed) continue;
-    const weight = verdict.confirmed ? offer.weight * INSISTING : offer.weight;
-    open.push({ choice: { offer, verdict }, weight });
-    total += weight;
+    if (verdict.allowed && (!verdict.confirmed || rng.chance(INSISTING))) return { offer, verdict };
+    open.splice(k, 1);
+    total -= offer.weight;
   }
-  if (open.length === 0) return null;
-  let target = rng.next() * total;
-  for (const { choice, weight } of open) {
-    target -= weight;
-    if (target < 0) return choice;
-  }
-  return open.at(-1)!.choice;
+  return null;
+}
+
+/** The calendar day after a 'YYYY-MM-DD' date. */
+function dayAfter(date: string): string {
+  return isoDate(Date.parse(date) + DAY);
 }

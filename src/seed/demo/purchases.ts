@@ -1,21 +1,32 @@
 // Which demo purchases may happen: each is decided by the policy versions in force, as the gateway
 // decides `purchaseProduct` (src/money/movements.ts): action `product.purchase` on the buyer's
-// account, with the facts src/data/facts.ts loads (the customer with their risk profile as it
-// stood at the time, the product), and the customer's input. The seed keeps no rule of its own
-// about who may buy what.
+// account, with the facts src/data/facts.ts would load (facts.ts builds them from the rows), and
+// the customer's input. The seed keeps no rule of its own about who may buy what, where or when.
+// What it does decide is how its customers behave: before buying they read and acknowledge the
+// product's current risk disclosure and product description, and a few insist on buying above
+// their tolerance once warned.
 //
-// A decision costs tens of microseconds (suitability is Rego in wasm) and a purchase weighs every
-// product on offer, so verdicts are kept per (buyer profile, product): `profileKey` holds exactly
-// what of the customer the modules in force decide a purchase on. A module that reads more of the
-// customer (the licensing module will read the region, and the day) must add it there;
-// test/unit/seed-rules.test.ts decides every generated purchase again, uncached, and fails if a
-// key is missing something.
+// A decision runs every module (suitability, licensing and disclosure are Rego in wasm), so
+// verdicts are kept per class of purchase: `classOf` and `momentOf` hold what the facts of two
+// purchases of one product can differ by, identities and exact times aside (the buyer's profile and
+// region; which of the product's licence dates have come; which of its disclosures are published).
+// Facts that come to differ by more must be added there; test/unit/seed-rules.test.ts decides every
+// generated purchase again, uncached, and fails if a class is missing something.
 
-import type { CustomerFact, ProductFact } from '../../data/facts.ts';
+import type { LicencesFact, ProductFact } from '../../data/facts.ts';
 import type { VersionSet } from '../../policy/runtime.ts';
 import type { AlertObligation, PolicyRequest } from '../../policy/types.ts';
-import type { RiskProfile } from './risk-profiles.ts';
-import { iso } from './time.ts';
+import {
+  businessDayFact,
+  currentDisclosures,
+  customerFact,
+  disclosuresFact,
+  SUPPLIED_FACTS,
+  type Customer,
+  type PublishedDisclosure,
+} from './facts.ts';
+import type { DisclosureKind } from './rows.ts';
+import type { BusinessDay } from './time.ts';
 
 /** The policies a purchase is decided by: a runtime's version set (`at(now)`). */
 export type PurchasePolicies = Pick<VersionSet, 'decide' | 'facts'>;
@@ -26,99 +37,108 @@ export type PurchaseVerdict =
   /** `confirmed`: allowed only once the customer confirms the special written risk warning (适当性办法 Art. 19). */
   | { allowed: true; confirmed: boolean; alerts: readonly AlertObligation[] };
 
-/** Who is buying. */
-export interface Buyer {
-  id: number;
-  institutionId: number;
-  professional: boolean;
-  region: string;
-  /** Their risk assessment, if they ever took one (it counts from `assessedAt`). */
-  assessment: RiskProfile | null;
-}
-
-/** The product on offer, as the policies see it. */
+/** The product on offer, with the facts about it that do not depend on the buyer. */
 export interface ProductOnOffer {
   /** A dense index (0, 1, …) over the products on offer, for the verdict cache. */
   index: number;
   fact: ProductFact;
+  distributorLicences: LicencesFact;
+  issuerLicences: LicencesFact;
+  /** Every version of every kind, oldest first. */
+  disclosures: readonly PublishedDisclosure[];
+  /** The days its distributor's and issuer's licences start or stop being within their dates, in order. */
+  licenceDays: readonly string[];
 }
-
-/** The facts the seed can hand the policies, as src/data/facts.ts provides them to the gateway. */
-const SUPPLIED_FACTS: ReadonlySet<string> = new Set(['customer', 'product']);
 
 /** How the policies answer this buyer, paying from one account at one instant, for each product. */
 export type Verdicts = (product: ProductOnOffer) => PurchaseVerdict;
 
 /** The verdicts for a buyer paying from `accountId` at `at`. */
-export type PurchaseDecisions = (buyer: Buyer, accountId: number, at: number) => Verdicts;
+export type PurchaseDecisions = (buyer: Customer, accountId: number, at: number) => Verdicts;
 
-/** Decides purchases under `policies`, remembering each verdict per (buyer profile, product). */
-export function purchaseDecisions(policies: PurchasePolicies): PurchaseDecisions {
+/** What customers read and acknowledge before they buy: the documents banks and fund sellers have them sign. */
+const READ_BEFORE_BUYING: ReadonlySet<DisclosureKind> = new Set(['RISK_DISCLOSURE', 'PROSPECTUS']);
+
+/** The disclosures a customer acknowledges before buying the product at `at`: the current versions of what they read. */
+export function readBeforeBuying(product: ProductOnOffer, at: number): PublishedDisclosure[] {
+  return currentDisclosures(product.disclosures, at).filter((d) => READ_BEFORE_BUYING.has(d.kind));
+}
+
+/** Decides purchases under `policies`, remembering each verdict per class; `businessDay` says which day an instant falls on. */
+export function purchaseDecisions(policies: PurchasePolicies, businessDay: (at: number) => BusinessDay): PurchaseDecisions {
   // a module deciding on a fact the seed cannot supply would deny every purchase; say so instead
   const unsupplied = policies.facts.filter((fact) => !SUPPLIED_FACTS.has(fact));
   if (unsupplied.length > 0) {
     throw new Error(`the demo seed cannot decide purchases: the policies in force decide with facts it does not supply (${unsupplied.join(', ')})`);
   }
-  const verdicts = new Map<string, PurchaseVerdict[]>();
+  const verdicts = new Map<string, PurchaseVerdict>();
   return (buyer, accountId, at) => {
-    const key = profileKey(buyer, at);
-    let byProduct = verdicts.get(key);
-    if (!byProduct) verdicts.set(key, (byProduct = []));
-    const known = byProduct;
-    return (product) => (known[product.index] ??= decidePurchase(policies, buyer, product.fact, accountId, at));
+    const day = businessDay(at);
+    const buyerClass = classOf(buyer, at);
+    return (product) => {
+      const key = `${buyerClass} ${product.index} ${momentOf(product, at, day)}`;
+      let verdict = verdicts.get(key);
+      if (!verdict) verdicts.set(key, (verdict = decidePurchase(policies, buyer, product, accountId, at, day)));
+      return verdict;
+    };
   };
 }
 
 /**
- * The customer's side of a purchase decision, without identities and times: investor type,
- * tolerance, lowest category, and whether the assessment is absent, current or expired at `at`.
+ * The buyer's side of a purchase decision, without identities and exact times: investor type,
+ * tolerance, lowest category, whether the assessment is absent, current or expired at `at`, and
+ * the region.
  */
-function profileKey(buyer: Buyer, at: number): string {
+function classOf(buyer: Customer, at: number): string {
   const investor = buyer.professional ? 'PROFESSIONAL' : 'ORDINARY';
   const a = buyer.assessment;
-  if (!a || a.assessedAt > at) return `${investor} none`;
-  return `${investor} ${a.tolerance} ${a.lowestCategory} ${a.expiresAt <= at ? 'expired' : 'current'}`;
+  const profile = !a || a.assessedAt > at ? 'none' : `${a.tolerance} ${a.lowestCategory} ${a.expiresAt <= at ? 'expired' : 'current'}`;
+  return `${investor} ${profile} ${buyer.region}`;
 }
 
 /**
- * Decides a purchase of the product's minimum amount: first as customers first ask, then, when the
- * policies want the risk warning confirmed, confirmed (customers who insist do so).
+ * The moment's side, for one product: how many of the dates in its licences have come by the
+ * business day, and how many of its disclosures have been published by `at`.
  */
-function decidePurchase(policies: PurchasePolicies, buyer: Buyer, product: ProductFact, accountId: number, at: number): PurchaseVerdict {
-  const asked = policies.decide(purchaseRequest(buyer, product, accountId, product.minAmount, at, false));
+function momentOf(product: ProductOnOffer, at: number, day: BusinessDay): string {
+  let dates = 0;
+  while (dates < product.licenceDays.length && product.licenceDays[dates]! <= day.date) dates++;
+  let published = 0;
+  while (published < product.disclosures.length && product.disclosures[published]!.publishedAt <= at) published++;
+  return `${dates} ${published}`;
+}
+
+/**
+ * Decides a purchase of the product's minimum amount, the customer having read what they read
+ * before buying: first as customers first ask, then, when the policies want the risk warning
+ * confirmed, confirmed (customers who insist do so).
+ */
+function decidePurchase(policies: PurchasePolicies, buyer: Customer, product: ProductOnOffer, accountId: number, at: number, day: BusinessDay): PurchaseVerdict {
+  const read = new Set(readBeforeBuying(product, at).map((d) => d.id));
+  const request = (confirmRiskMismatch: boolean): PolicyRequest => {
+    const customerId = String(buyer.id);
+    const account = String(accountId);
+    const customer = customerFact(buyer, at);
+    return {
+      principal: { id: `customer-${customerId}`, roles: ['customer'], customerId, scopes: [] },
+      purpose: null,
+      action: 'product.purchase',
+      resource: { type: 'Account', id: account, attributes: { id: account, customerId, institutionId: customer.institutionId, kind: 'CUSTOMER' } },
+      facts: {
+        customer,
+        product: product.fact,
+        businessDay: businessDayFact(day),
+        distributorLicences: product.distributorLicences,
+        issuerLicences: product.issuerLicences,
+        currentDisclosures: disclosuresFact(currentDisclosures(product.disclosures, at), (d) => (read.has(d.id) ? at : null)),
+      },
+      args: { input: { productId: product.fact.id, accountId: account, amount: product.fact.minAmount, confirmRiskMismatch } },
+      now: new Date(at),
+    };
+  };
+  const asked = policies.decide(request(false));
   if (asked.allow) return { allowed: true, confirmed: false, alerts: asked.obligations.alerts ?? [] };
   if (!asked.obligations.confirm?.length) return { allowed: false };
-  const confirmed = policies.decide(purchaseRequest(buyer, product, accountId, product.minAmount, at, true));
+  const confirmed = policies.decide(request(true));
   return confirmed.allow ? { allowed: true, confirmed: true, alerts: confirmed.obligations.alerts ?? [] } : { allowed: false };
-}
-
-/** The request the gateway decides when this customer buys `amount` of the product from `accountId` at `at`. */
-function purchaseRequest(buyer: Buyer, product: ProductFact, accountId: number, amount: string, at: number, confirmRiskMismatch: boolean): PolicyRequest {
-  const customerId = String(buyer.id);
-  const account = String(accountId);
-  const customer = customerFact(buyer, at);
-  return {
-    principal: { id: `customer-${customerId}`, roles: ['customer'], customerId, scopes: [] },
-    purpose: null,
-    action: 'product.purchase',
-    resource: { type: 'Account', id: account, attributes: { id: account, customerId, institutionId: customer.institutionId, kind: 'CUSTOMER' } },
-    facts: { customer, product },
-    args: { input: { productId: product.id, accountId: account, amount, confirmRiskMismatch } },
-    now: new Date(at),
-  };
-}
-
-/** The customer as src/data/facts.ts loads them: with the latest assessment taken by `at`. */
-function customerFact(buyer: Buyer, at: number): CustomerFact {
-  const a = buyer.assessment;
-  return {
-    id: String(buyer.id),
-    institutionId: String(buyer.institutionId),
-    investorType: buyer.professional ? 'PROFESSIONAL' : 'ORDINARY',
-    region: buyer.region,
-    riskProfile:
-      a && a.assessedAt <= at
-        ? { tolerance: a.tolerance, lowestCategory: a.lowestCategory, assessedAt: iso(a.assessedAt), expiresAt: iso(a.expiresAt) }
-        : null,
-  };
 }

@@ -41,6 +41,7 @@ export function referenceData(seed: string | number, now: number): ReferenceData
       const from = now - Math.round(licence.age * 365) * DAY - rng.int(0, 20) * DAY;
       const validFrom = isoDate(from);
       licences.push({
+        id: licences.length + 1,
         institution_id: k + 1,
         type: licence.type,
         number: licenceNumber(licence.type, licences.length + 1, validFrom, rng),

@@ -46,8 +46,9 @@ export interface InstitutionRow {
   created_at: string;
 }
 
-/** A row of `licences` (its id is left to the database). */
+/** A row of `licences`. */
 export interface LicenceRow {
+  id: number;
   institution_id: number;
   type: LicenceType;
   number: string;

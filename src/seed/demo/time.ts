@@ -1,7 +1,7 @@
 // Time while generating: milliseconds since the epoch, written into rows as ISO strings. Every
 // timestamp is an offset from the generator's `now`, so equal seeds and `now` give equal data.
 
-import { businessDay } from '../../clock.ts';
+import { businessDate, businessDay } from '../../clock.ts';
 
 export const MINUTE = 60_000;
 export const DAY = 86_400_000;
@@ -21,23 +21,34 @@ export function startOfUtcDay(date: Date): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
 }
 
+/** A business day (src/clock.ts, FINGATE_TIME_ZONE): its calendar date and the instants (ms) it spans. */
+export interface BusinessDay {
+  date: string;
+  start: number;
+  end: number;
+}
+
 /**
- * The start of the business day (src/clock.ts) containing an instant, in `timeZone`. Remembered per
- * UTC day: a demo asks hundreds of thousands of times, about a few hundred days.
+ * The business day containing an instant, in `timeZone`. Remembered per UTC day: a demo asks
+ * hundreds of thousands of times, about a few hundred days.
  */
-export function businessDays(timeZone: string): (at: number) => number {
-  const byUtcDay = new Map<number, readonly [{ start: Date; end: Date }, { start: Date; end: Date }]>();
+export function businessDays(timeZone: string): (at: number) => BusinessDay {
+  const dayOf = (at: number): BusinessDay => {
+    const { start, end } = businessDay(new Date(at), timeZone);
+    return { date: businessDate(new Date(at), timeZone), start: start.getTime(), end: end.getTime() };
+  };
+  const byUtcDay = new Map<number, readonly [BusinessDay, BusinessDay]>();
   return (at) => {
     const utcDay = Math.floor(at / DAY);
     let days = byUtcDay.get(utcDay);
     if (!days) {
-      days = [businessDay(new Date(utcDay * DAY), timeZone), businessDay(new Date(utcDay * DAY + DAY - 1), timeZone)];
+      days = [dayOf(utcDay * DAY), dayOf(utcDay * DAY + DAY - 1)];
       byUtcDay.set(utcDay, days);
     }
     const [first, last] = days;
-    if (at < first.end.getTime()) return first.start.getTime();
-    if (at >= last.start.getTime()) return last.start.getTime();
+    if (at < first.end) return first;
+    if (at >= last.start) return last;
     // a business day shorter than a day (a clock change) inside this UTC day
-    return businessDay(new Date(at), timeZone).start.getTime();
+    return dayOf(at);
   };
 }

@@ -1,0 +1,116 @@
+// The facts a demo purchase is decided with, built from the demo's own rows in exactly the shapes
+// src/data/facts.ts loads them from the database for the gateway: ids as text, dates as
+// 'YYYY-MM-DD', instants as ISO strings, a disclosure's content as the sha256 of its body (what the
+// database computes, migration 0007).
+
+import { createHash } from 'node:crypto';
+import type { BusinessDayFact, CustomerFact, DisclosureFact, LicencesFact, ProductFact } from '../../data/facts.ts';
+import { toGlobalId } from '../../ids.ts';
+import type { RiskProfile } from './risk-profiles.ts';
+import type { DisclosureKind, DisclosureRow, InstitutionRow, LicenceRow, ProductRow } from './rows.ts';
+import { iso, type BusinessDay } from './time.ts';
+
+/** The facts the seed supplies, by the names src/data/facts.ts gives them. */
+export const SUPPLIED_FACTS: ReadonlySet<string> = new Set(['customer', 'product', 'businessDay', 'distributorLicences', 'issuerLicences', 'currentDisclosures']);
+
+/** A customer as the facts see them. */
+export interface Customer {
+  id: number;
+  institutionId: number;
+  professional: boolean;
+  region: string;
+  /** Their risk assessment, if they ever took one (it counts from `assessedAt`). */
+  assessment: RiskProfile | null;
+}
+
+/** The customer at `at`, with the latest assessment taken by then. */
+export function customerFact(customer: Customer, at: number): CustomerFact {
+  const a = customer.assessment;
+  return {
+    id: String(customer.id),
+    institutionId: String(customer.institutionId),
+    investorType: customer.professional ? 'PROFESSIONAL' : 'ORDINARY',
+    region: customer.region,
+    riskProfile:
+      a && a.assessedAt <= at
+        ? { tolerance: a.tolerance, lowestCategory: a.lowestCategory, assessedAt: iso(a.assessedAt), expiresAt: iso(a.expiresAt) }
+        : null,
+  };
+}
+
+export function productFact(product: ProductRow): ProductFact {
+  return {
+    id: String(product.id),
+    category: product.category,
+    riskLevel: product.risk_level,
+    status: product.status,
+    currency: product.currency,
+    minAmount: product.min_amount,
+    issuerId: String(product.issuer_id),
+    distributorId: String(product.distributor_id),
+  };
+}
+
+/** An institution and every licence it holds, revoked and lapsed ones too, in id order. */
+export function licencesFact(institution: InstitutionRow, licences: readonly LicenceRow[]): LicencesFact {
+  return {
+    institution: { id: String(institution.id), name: institution.name, kind: institution.kind },
+    licences: licences
+      .filter((l) => l.institution_id === institution.id)
+      .sort((a, b) => a.id - b.id)
+      .map((l) => ({ id: String(l.id), type: l.type, number: l.number, validFrom: l.valid_from, validTo: l.valid_to, regions: l.regions, revoked: l.revoked })),
+  };
+}
+
+export function businessDayFact(day: BusinessDay): BusinessDayFact {
+  return { date: day.date, start: iso(day.start), end: iso(day.end) };
+}
+
+/** A disclosure as the facts need it: its content hash computed once. */
+export interface PublishedDisclosure {
+  id: number;
+  kind: DisclosureKind;
+  version: number;
+  title: string;
+  sha256: string;
+  publishedAt: number;
+}
+
+export function publishedDisclosure(row: DisclosureRow): PublishedDisclosure {
+  return {
+    id: row.id,
+    kind: row.kind,
+    version: row.version,
+    title: row.title,
+    sha256: createHash('sha256').update(row.body, 'utf8').digest('hex'),
+    publishedAt: Date.parse(row.published_at),
+  };
+}
+
+/** The newest version of each kind of a product's disclosures published by `at`, in kind order. */
+export function currentDisclosures(disclosures: readonly PublishedDisclosure[], at: number): PublishedDisclosure[] {
+  const current = new Map<DisclosureKind, PublishedDisclosure>();
+  for (const d of disclosures) {
+    const known = current.get(d.kind);
+    if (d.publishedAt <= at && (!known || known.version < d.version)) current.set(d.kind, d);
+  }
+  return [...current.values()].sort((a, b) => a.kind.localeCompare(b.kind));
+}
+
+/** The current disclosures as the fact carries them, each with the customer's acknowledgement of it (when, in ms), if any. */
+export function disclosuresFact(current: readonly PublishedDisclosure[], acknowledgedAt: (disclosure: PublishedDisclosure) => number | null): DisclosureFact[] {
+  return current.map((d) => {
+    const at = acknowledgedAt(d);
+    return {
+      id: String(d.id),
+      globalId: toGlobalId('Disclosure', String(d.id)),
+      kind: d.kind,
+      version: d.version,
+      title: d.title,
+      sha256: d.sha256,
+      publishedAt: iso(d.publishedAt),
+      // the database records the content of the very version acknowledged
+      acknowledgement: at === null ? null : { at: iso(at), sha256: d.sha256 },
+    };
+  });
+}
