@@ -13,7 +13,7 @@ import type { CustomerAccount } from './customers.ts';
 import { CURRENCY } from './market.ts';
 import { chooseOffer, offersOf, type Offer } from './offers.ts';
 import type { Customer } from './facts.ts';
-import { purchaseDecisions, readBeforeBuying, type PurchaseDecisions, type PurchasePolicies } from './purchases.ts';
+import { acknowledgedBeforeBuying, purchaseDecisions, type PurchaseDecisions, type PurchasePolicies } from './purchases.ts';
 import { CLEARING_ACCOUNT_ID, productAccountId, type ReferenceData } from './reference.ts';
 import type { CustomerBatch, TransactionType } from './rows.ts';
 import { businessDays, DAY, iso, MINUTE, type BusinessDay } from './time.ts';
@@ -110,7 +110,7 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
         const target = Math.floor(from.balance * rng.between(0.1, 0.7));
         const amount = Math.min(from.balance, Math.max(offer.minCents, roundDown(target, granularity(target))));
         // what they read, they acknowledge just before buying (once per version)
-        for (const disclosure of readBeforeBuying(offer.product, at)) {
+        for (const disclosure of acknowledgedBeforeBuying(offer.product, at, verdict.read)) {
           if (acknowledged.has(disclosure.id)) continue;
           acknowledged.add(disclosure.id);
           out.acknowledgements.push({

@@ -59,6 +59,7 @@ export function offersOf(reference: ReferenceData): Offer[] {
             [...distributorLicences.licences, ...issuerLicences.licences].flatMap((l) => (l.validTo === null ? [l.validFrom] : [l.validFrom, dayAfter(l.validTo)])),
           ),
         ].sort(),
+        licenceRegions: [...new Set([...distributorLicences.licences, ...issuerLicences.licences].flatMap((l) => l.regions))].sort(),
       },
       productId: product.id,
       accountId: productAccountId(product.id),

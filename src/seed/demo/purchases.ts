@@ -3,15 +3,16 @@
 // account, with the facts src/data/facts.ts would load (facts.ts builds them from the rows), and
 // the customer's input. The seed keeps no rule of its own about who may buy what, where or when.
 // What it does decide is how its customers behave: before buying they read and acknowledge the
-// product's current risk disclosure and product description, and a few insist on buying above
-// their tolerance once warned.
+// product's current risk disclosure (and its product description, when the policies want that
+// too), and a few insist on buying above their tolerance once warned.
 //
 // A decision runs every module (suitability, licensing and disclosure are Rego in wasm), so
-// verdicts are kept per class of purchase: `classOf` and `momentOf` hold what the facts of two
-// purchases of one product can differ by, identities and exact times aside (the buyer's profile and
-// region; which of the product's licence dates have come; which of its disclosures are published).
-// Facts that come to differ by more must be added there; test/unit/seed-rules.test.ts decides every
-// generated purchase again, uncached, and fails if a class is missing something.
+// verdicts are kept per class of purchase: `classOf`, `placeOf` and `momentOf` hold what the facts
+// of two purchases of one product can differ by, identities and exact times aside (the buyer's
+// profile; their region as it relates to those the product's licences name; which of its licence
+// dates have come; which of its disclosures are published). Facts that come to differ by more must
+// be added there; test/unit/seed-rules.test.ts decides every generated purchase again, uncached,
+// and fails if a class is missing something.
 
 import type { LicencesFact, ProductFact } from '../../data/facts.ts';
 import type { VersionSet } from '../../policy/runtime.ts';
@@ -34,8 +35,11 @@ export type PurchasePolicies = Pick<VersionSet, 'decide' | 'facts'>;
 /** How the policies answer a purchase. */
 export type PurchaseVerdict =
   | { allowed: false }
-  /** `confirmed`: allowed only once the customer confirms the special written risk warning (适当性办法 Art. 19). */
-  | { allowed: true; confirmed: boolean; alerts: readonly AlertObligation[] };
+  /**
+   * `confirmed`: allowed only once the customer confirms the special written risk warning
+   * (适当性办法 Art. 19); `read`: the kinds of disclosure the customer acknowledged first.
+   */
+  | { allowed: true; confirmed: boolean; alerts: readonly AlertObligation[]; read: readonly DisclosureKind[] };
 
 /** The product on offer, with the facts about it that do not depend on the buyer. */
 export interface ProductOnOffer {
@@ -48,6 +52,8 @@ export interface ProductOnOffer {
   disclosures: readonly PublishedDisclosure[];
   /** The days its distributor's and issuer's licences start or stop being within their dates, in order. */
   licenceDays: readonly string[];
+  /** The regions its distributor's and issuer's licences name. */
+  licenceRegions: readonly string[];
 }
 
 /** How the policies answer this buyer, paying from one account at one instant, for each product. */
@@ -56,12 +62,15 @@ export type Verdicts = (product: ProductOnOffer) => PurchaseVerdict;
 /** The verdicts for a buyer paying from `accountId` at `at`. */
 export type PurchaseDecisions = (buyer: Customer, accountId: number, at: number) => Verdicts;
 
-/** What customers read and acknowledge before they buy: the documents banks and fund sellers have them sign. */
-const READ_BEFORE_BUYING: ReadonlySet<DisclosureKind> = new Set(['RISK_DISCLOSURE', 'PROSPECTUS']);
+/**
+ * What customers read and acknowledge before they buy, the least first: the risk disclosure, and
+ * when that is not enough, the product description too (the documents sellers have them sign).
+ */
+const READING: readonly (readonly DisclosureKind[])[] = [['RISK_DISCLOSURE'], ['RISK_DISCLOSURE', 'PROSPECTUS']];
 
-/** The disclosures a customer acknowledges before buying the product at `at`: the current versions of what they read. */
-export function readBeforeBuying(product: ProductOnOffer, at: number): PublishedDisclosure[] {
-  return currentDisclosures(product.disclosures, at).filter((d) => READ_BEFORE_BUYING.has(d.kind));
+/** The disclosures a customer acknowledges before buying the product at `at`: the current versions of the kinds they read. */
+export function acknowledgedBeforeBuying(product: ProductOnOffer, at: number, read: readonly DisclosureKind[]): PublishedDisclosure[] {
+  return currentDisclosures(product.disclosures, at).filter((d) => read.includes(d.kind));
 }
 
 /** Decides purchases under `policies`, remembering each verdict per class; `businessDay` says which day an instant falls on. */
@@ -76,7 +85,7 @@ export function purchaseDecisions(policies: PurchasePolicies, businessDay: (at: 
     const day = businessDay(at);
     const buyerClass = classOf(buyer, at);
     return (product) => {
-      const key = `${buyerClass} ${product.index} ${momentOf(product, at, day)}`;
+      const key = `${buyerClass} ${product.index} ${placeOf(product, buyer.region)} ${momentOf(product, at, day)}`;
       let verdict = verdicts.get(key);
       if (!verdict) verdicts.set(key, (verdict = decidePurchase(policies, buyer, product, accountId, at, day)));
       return verdict;
@@ -85,15 +94,28 @@ export function purchaseDecisions(policies: PurchasePolicies, businessDay: (at: 
 }
 
 /**
- * The buyer's side of a purchase decision, without identities and exact times: investor type,
- * tolerance, lowest category, whether the assessment is absent, current or expired at `at`, and
- * the region.
+ * The buyer's side of a purchase decision, without identities, exact times and region: investor
+ * type, tolerance, lowest category, whether the assessment is absent, current or expired at `at`.
  */
 function classOf(buyer: Customer, at: number): string {
   const investor = buyer.professional ? 'PROFESSIONAL' : 'ORDINARY';
   const a = buyer.assessment;
-  const profile = !a || a.assessedAt > at ? 'none' : `${a.tolerance} ${a.lowestCategory} ${a.expiresAt <= at ? 'expired' : 'current'}`;
-  return `${investor} ${profile} ${buyer.region}`;
+  return !a || a.assessedAt > at ? `${investor} none` : `${investor} ${a.tolerance} ${a.lowestCategory} ${a.expiresAt <= at ? 'expired' : 'current'}`;
+}
+
+/**
+ * Where the buyer is, as far as the product's facts can tell regions apart: how many leading digits
+ * the buyer's region shares with each region its licences name (GB/T 2260 codes nest: province,
+ * prefecture, county). Two provinces no licence of the product names look alike.
+ */
+function placeOf(product: ProductOnOffer, region: string): string {
+  let place = '';
+  for (const named of product.licenceRegions) {
+    let shared = 0;
+    while (shared < named.length && named[shared] === region[shared]) shared++;
+    place += shared;
+  }
+  return place;
 }
 
 /**
@@ -109,36 +131,54 @@ function momentOf(product: ProductOnOffer, at: number, day: BusinessDay): string
 }
 
 /**
- * Decides a purchase of the product's minimum amount, the customer having read what they read
- * before buying: first as customers first ask, then, when the policies want the risk warning
- * confirmed, confirmed (customers who insist do so).
+ * Decides a purchase of the product's minimum amount: with what customers read first, then, if the
+ * policies refuse, with what they read when that is not enough.
  */
 function decidePurchase(policies: PurchasePolicies, buyer: Customer, product: ProductOnOffer, accountId: number, at: number, day: BusinessDay): PurchaseVerdict {
-  const read = new Set(readBeforeBuying(product, at).map((d) => d.id));
-  const request = (confirmRiskMismatch: boolean): PolicyRequest => {
-    const customerId = String(buyer.id);
-    const account = String(accountId);
-    const customer = customerFact(buyer, at);
-    return {
-      principal: { id: `customer-${customerId}`, roles: ['customer'], customerId, scopes: [] },
-      purpose: null,
-      action: 'product.purchase',
-      resource: { type: 'Account', id: account, attributes: { id: account, customerId, institutionId: customer.institutionId, kind: 'CUSTOMER' } },
-      facts: {
-        customer,
-        product: product.fact,
-        businessDay: businessDayFact(day),
-        distributorLicences: product.distributorLicences,
-        issuerLicences: product.issuerLicences,
-        currentDisclosures: disclosuresFact(currentDisclosures(product.disclosures, at), (d) => (read.has(d.id) ? at : null)),
-      },
-      args: { input: { productId: product.fact.id, accountId: account, amount: product.fact.minAmount, confirmRiskMismatch } },
-      now: new Date(at),
-    };
-  };
+  for (const read of READING) {
+    const verdict = decideHaving(read, policies, buyer, product, accountId, at, day);
+    if (verdict.allowed) return verdict;
+  }
+  return { allowed: false };
+}
+
+/**
+ * Decides a purchase by a customer who acknowledged the current versions of the kinds of disclosure
+ * they `read`: first as customers first ask, then, when the policies want the risk warning
+ * confirmed, confirmed (customers who insist do so).
+ */
+function decideHaving(
+  read: readonly DisclosureKind[],
+  policies: PurchasePolicies,
+  buyer: Customer,
+  product: ProductOnOffer,
+  accountId: number,
+  at: number,
+  day: BusinessDay,
+): PurchaseVerdict {
+  const acknowledged = new Set(acknowledgedBeforeBuying(product, at, read).map((d) => d.id));
+  const customerId = String(buyer.id);
+  const account = String(accountId);
+  const customer = customerFact(buyer, at);
+  const request = (confirmRiskMismatch: boolean): PolicyRequest => ({
+    principal: { id: `customer-${customerId}`, roles: ['customer'], customerId, scopes: [] },
+    purpose: null,
+    action: 'product.purchase',
+    resource: { type: 'Account', id: account, attributes: { id: account, customerId, institutionId: customer.institutionId, kind: 'CUSTOMER' } },
+    facts: {
+      customer,
+      product: product.fact,
+      businessDay: businessDayFact(day),
+      distributorLicences: product.distributorLicences,
+      issuerLicences: product.issuerLicences,
+      currentDisclosures: disclosuresFact(currentDisclosures(product.disclosures, at), (d) => (acknowledged.has(d.id) ? at : null)),
+    },
+    args: { input: { productId: product.fact.id, accountId: account, amount: product.fact.minAmount, confirmRiskMismatch } },
+    now: new Date(at),
+  });
   const asked = policies.decide(request(false));
-  if (asked.allow) return { allowed: true, confirmed: false, alerts: asked.obligations.alerts ?? [] };
+  if (asked.allow) return { allowed: true, confirmed: false, alerts: asked.obligations.alerts ?? [], read };
   if (!asked.obligations.confirm?.length) return { allowed: false };
   const confirmed = policies.decide(request(true));
-  return confirmed.allow ? { allowed: true, confirmed: true, alerts: confirmed.obligations.alerts ?? [] } : { allowed: false };
+  return confirmed.allow ? { allowed: true, confirmed: true, alerts: confirmed.obligations.alerts ?? [], read } : { allowed: false };
 }
