@@ -68,16 +68,7 @@ function bandOf(tolerance: Tolerance, questionnaire: Questionnaire): Questionnai
  * would be scored into that category, whatever their total).
  */
 function answersScoring(total: number, lowest: boolean, questionnaire: Questionnaire, rng: Random): number[] {
-  const { items, lowestCategory } = questionnaire;
-  const trigger = lowest ? lowestCategory[0] : undefined;
-  // the option scores each item may take, low to high
-  const allowed = items.map((item) => {
-    const excluded = new Set(lowestCategory.filter((t) => t.item === item.id).flatMap((t) => t.scores));
-    const scores = item.options.map((o) => o.score).sort((a, b) => a - b);
-    if (trigger?.item === item.id) return [Math.min(...trigger.scores)];
-    const kept = scores.filter((s) => !excluded.has(s));
-    return kept.length > 0 ? kept : scores;
-  });
+  const allowed = optionsOf(questionnaire)[lowest ? 'lowest' : 'other'];
   const answers = allowed.map((scores) => scores[0]!);
   let left = total - answers.reduce((sum, answer) => sum + answer, 0);
   // raise random items one option at a time while a step still fits
@@ -96,3 +87,25 @@ function answersScoring(total: number, lowest: boolean, questionnaire: Questionn
   }
   return answers;
 }
+
+/** The option scores each item may take, low to high, for the lowest category and for the others; worked out once per questionnaire. */
+function optionsOf(questionnaire: Questionnaire): { lowest: number[][]; other: number[][] } {
+  let options = OPTIONS.get(questionnaire);
+  if (!options) {
+    const { items, lowestCategory } = questionnaire;
+    const trigger = lowestCategory[0];
+    const of = (lowest: boolean) =>
+      items.map((item) => {
+        if (lowest && trigger?.item === item.id) return [Math.min(...trigger.scores)];
+        const excluded = new Set(lowestCategory.filter((t) => t.item === item.id).flatMap((t) => t.scores));
+        const scores = item.options.map((o) => o.score).sort((a, b) => a - b);
+        const kept = scores.filter((s) => !excluded.has(s));
+        return kept.length > 0 ? kept : scores;
+      });
+    options = { lowest: of(true), other: of(false) };
+    OPTIONS.set(questionnaire, options);
+  }
+  return options;
+}
+
+const OPTIONS = new WeakMap<Questionnaire, { lowest: number[][]; other: number[][] }>();
