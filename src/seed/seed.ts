@@ -6,7 +6,7 @@
 import type { Sql, Tx } from '../db/database.ts';
 import { demoGenerator, type DemoOptions } from './demo/generator.ts';
 import type { ReferenceData } from './demo/reference.ts';
-import type { CustomerBatch } from './demo/rows.ts';
+import { appendBatch, emptyBatch, type CustomerBatch } from './demo/rows.ts';
 
 /** What `seed` loads, and how it reports progress. */
 export interface SeedOptions extends DemoOptions {
@@ -123,6 +123,9 @@ const RISK_ALERTS: Columns = {
   created_at: 'timestamptz',
 };
 
+/** Customers generated between two turns of the event loop (a slice of a batch). */
+const SLICE = 250;
+
 /** Tables whose ids the seed chooses itself; their identity sequences are moved past them at the end. */
 const EXPLICIT_ID_TABLES = ['institutions', 'licences', 'products', 'disclosures', 'customers', 'accounts', 'transactions'] as const;
 /** Tables that must be empty before seeding, since the seed picks their ids from 1. */
@@ -142,8 +145,7 @@ export async function seed(sql: Sql, options: SeedOptions): Promise<SeedSummary>
   const summary = await sql.begin((tx) => insertReference(tx, generator.reference));
 
   let done = 0;
-  for (const batch of generator.batches(batchSize)) {
-    await sql.begin((tx) => insertBatch(tx, batch));
+  const count = (batch: CustomerBatch) => {
     done += batch.customers.length;
     summary.customers += batch.customers.length;
     summary.riskAssessments += batch.riskAssessments.length;
@@ -154,7 +156,23 @@ export async function seed(sql: Sql, options: SeedOptions): Promise<SeedSummary>
     summary.acknowledgements += batch.acknowledgements.length;
     summary.alerts += batch.alerts.length;
     options.onProgress?.(done, options.customers);
+  };
+  // The database writes one batch while the next is generated (generating is the CPU-bound part).
+  // Customers are generated a slice at a time, with a turn of the event loop between slices, so
+  // that the connection keeps sending the batch being written and reading its results meanwhile.
+  const writer = batchWriter(sql, count);
+  let batch = emptyBatch();
+  for (const slice of generator.batches(gcd(batchSize, SLICE))) {
+    appendBatch(batch, slice);
+    if (batch.customers.length < batchSize) {
+      await new Promise((resolve) => setImmediate(resolve));
+      continue;
+    }
+    await writer.write(batch);
+    batch = emptyBatch();
   }
+  if (batch.customers.length > 0) await writer.write(batch);
+  await writer.finish();
 
   for (const table of EXPLICIT_ID_TABLES) {
     // setval(…, null) is a no-op, which is right for a table the seed left empty
@@ -196,29 +214,68 @@ async function insertReference(tx: Tx, reference: ReferenceData): Promise<SeedSu
   };
 }
 
-async function insertBatch(tx: Tx, batch: CustomerBatch): Promise<void> {
-  await insert(tx, 'customers', CUSTOMERS, batch.customers, true);
-  await insert(tx, 'risk_assessments', RISK_ASSESSMENTS, batch.riskAssessments, false);
-  await insert(tx, 'accounts', ACCOUNTS, batch.accounts, true);
-  await insert(tx, 'disclosure_acknowledgements', ACKNOWLEDGEMENTS, batch.acknowledgements, false);
-  await insert(tx, 'transactions', TRANSACTIONS, batch.transactions, true);
-  // one statement for the whole batch: the ledger trigger sees every transaction complete
-  await insert(tx, 'postings', POSTINGS, batch.postings, false);
-  await insert(tx, 'positions', POSITIONS, batch.positions, false);
-  await insert(tx, 'risk_alerts', RISK_ALERTS, batch.alerts, false);
+/** Writes batches one after another, each in a transaction of its own, while the caller prepares the next. */
+function batchWriter(sql: Sql, onCommit: (batch: CustomerBatch) => void) {
+  let writing: { batch: CustomerBatch; committed: Promise<void> } | undefined;
+  const finish = async () => {
+    if (!writing) return;
+    const { batch, committed: done } = writing;
+    writing = undefined;
+    await done;
+    onCommit(batch);
+  };
+  return {
+    /** Waits for the batch before to commit, then sends this one's statements (they run in order on one connection). */
+    async write(batch: CustomerBatch): Promise<void> {
+      await finish();
+      let sent!: () => void;
+      const onTheWire = new Promise<void>((resolve) => (sent = resolve));
+      const done = sql.begin(async (tx) => {
+        const statements = insertBatch(tx, batch);
+        sent();
+        await Promise.all(statements);
+      });
+      writing = { batch, committed: done };
+      // a failed BEGIN settles `done` instead
+      await Promise.race([onTheWire, done]);
+    },
+    /** Waits for the last batch to commit. */
+    finish,
+  };
 }
 
-/** One INSERT of all `rows`, sent as a single JSON parameter and unpacked by json_to_recordset. */
-async function insert(tx: Tx, table: string, columns: Columns, rows: readonly object[], explicitIds: boolean): Promise<void> {
-  if (rows.length === 0) return;
+/** Sends the batch's inserts, in the order their foreign keys need. */
+function insertBatch(tx: Tx, batch: CustomerBatch): Promise<unknown>[] {
+  return [
+    insert(tx, 'customers', CUSTOMERS, batch.customers, true),
+    insert(tx, 'risk_assessments', RISK_ASSESSMENTS, batch.riskAssessments, false),
+    insert(tx, 'accounts', ACCOUNTS, batch.accounts, true),
+    insert(tx, 'disclosure_acknowledgements', ACKNOWLEDGEMENTS, batch.acknowledgements, false),
+    insert(tx, 'transactions', TRANSACTIONS, batch.transactions, true),
+    // one statement for the whole batch: the ledger trigger sees every transaction complete
+    insert(tx, 'postings', POSTINGS, batch.postings, false),
+    insert(tx, 'positions', POSITIONS, batch.positions, false),
+    insert(tx, 'risk_alerts', RISK_ALERTS, batch.alerts, false),
+  ];
+}
+
+/** One INSERT of all `rows`, sent at once as a single JSON parameter and unpacked by json_to_recordset. */
+function insert(tx: Tx, table: string, columns: Columns, rows: readonly object[], explicitIds: boolean): Promise<unknown> {
+  if (rows.length === 0) return Promise.resolve();
   const names = Object.keys(columns).join(', ');
   const types = Object.entries(columns)
     .map(([name, type]) => `${name} ${type}`)
     .join(', ');
   // `::text` first: typed as json, postgres.js would JSON-encode the already encoded string again
-  await tx.unsafe(
-    `insert into ${table} (${names}) ${explicitIds ? 'overriding system value ' : ''}` +
-      `select ${names} from json_to_recordset($1::text::json) as r(${types})`,
-    [JSON.stringify(rows)],
-  );
+  return tx
+    .unsafe(
+      `insert into ${table} (${names}) ${explicitIds ? 'overriding system value ' : ''}` +
+        `select ${names} from json_to_recordset($1::text::json) as r(${types})`,
+      [JSON.stringify(rows)],
+    )
+    .execute();
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }

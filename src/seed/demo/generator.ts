@@ -13,7 +13,7 @@ import { customerRegistry, MAX_DEMO_CUSTOMERS, openAccounts, registerCustomer, t
 import { history, newLedger, type Ledger } from './history.ts';
 import { productAccountId, referenceData, type ReferenceData } from './reference.ts';
 import { assess } from './risk-profiles.ts';
-import type { CustomerBatch } from './rows.ts';
+import { appendBatch, emptyBatch, type CustomerBatch } from './rows.ts';
 import { startOfUtcDay } from './time.ts';
 
 /** What to generate. */
@@ -50,11 +50,7 @@ export function generateDemo(options: DemoOptions): DemoData {
   const { accounts, ...reference } = generator.reference;
   const data: DemoData = { ...reference, ...emptyBatch() };
   data.accounts.push(...accounts);
-  for (const batch of generator.batches(10_000)) {
-    for (const key of Object.keys(batch) as (keyof CustomerBatch)[]) {
-      for (const row of batch[key]) (data[key] as unknown[]).push(row);
-    }
-  }
+  for (const batch of generator.batches(10_000)) appendBatch(data, batch);
   return data;
 }
 
@@ -101,17 +97,4 @@ function generateCustomer(index: number, registry: Registry, questionnaire: Ques
   const assessment = assess(customer, questionnaire, registry.rng, registry.now, out);
   const accounts = openAccounts(customer, registry, out);
   history({ ...customer, assessment, accounts }, ledger, out);
-}
-
-function emptyBatch(): CustomerBatch {
-  return {
-    customers: [],
-    riskAssessments: [],
-    accounts: [],
-    transactions: [],
-    postings: [],
-    positions: [],
-    acknowledgements: [],
-    alerts: [],
-  };
 }

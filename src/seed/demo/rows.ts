@@ -177,3 +177,14 @@ export interface CustomerBatch {
   acknowledgements: AcknowledgementRow[];
   alerts: RiskAlertRow[];
 }
+
+export function emptyBatch(): CustomerBatch {
+  return { customers: [], riskAssessments: [], accounts: [], transactions: [], postings: [], positions: [], acknowledgements: [], alerts: [] };
+}
+
+/** Appends the rows of `batch` to those of `into`, table by table. */
+export function appendBatch(into: CustomerBatch, batch: CustomerBatch): void {
+  for (const key of Object.keys(batch) as (keyof CustomerBatch)[]) {
+    for (const row of batch[key]) (into[key] as unknown[]).push(row);
+  }
+}
