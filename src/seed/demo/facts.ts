@@ -38,6 +38,7 @@ export function customerFact(customer: Customer, at: number): CustomerFact {
   };
 }
 
+/** The product as the fact carries it. */
 export function productFact(product: ProductRow): ProductFact {
   return {
     id: String(product.id),
@@ -62,6 +63,7 @@ export function licencesFact(institution: InstitutionRow, licences: readonly Lic
   };
 }
 
+/** The business day as the fact carries it. */
 export function businessDayFact(day: BusinessDay): BusinessDayFact {
   return { date: day.date, start: iso(day.start), end: iso(day.end) };
 }
@@ -76,6 +78,7 @@ export interface PublishedDisclosure {
   publishedAt: number;
 }
 
+/** A disclosure row as the facts need it. */
 export function publishedDisclosure(row: DisclosureRow): PublishedDisclosure {
   return {
     id: row.id,

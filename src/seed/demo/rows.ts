@@ -178,6 +178,7 @@ export interface CustomerBatch {
   alerts: RiskAlertRow[];
 }
 
+/** A batch with no rows yet. */
 export function emptyBatch(): CustomerBatch {
   return { customers: [], riskAssessments: [], accounts: [], transactions: [], postings: [], positions: [], acknowledgements: [], alerts: [] };
 }
