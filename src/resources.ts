@@ -60,6 +60,18 @@ export const resources = {
       category: 'p.category',
       riskLevel: 'p.risk_level',
       status: 'p.status',
+      offering: 'p.offering',
+      // the customers confirmed as qualified investors now (for private products; the same for every product)
+      qualifiedInvestorIds: 'array(select qc.customer_id from qualified_investor_confirmations qc where qc.expires_at > now())',
+    },
+  },
+  QualifiedInvestor: {
+    table: 'qualified_investor_confirmations',
+    alias: 'qc',
+    columns: {
+      id: 'qc.id',
+      customerId: 'qc.customer_id',
+      institutionId: '(select institution_id from customers where id = qc.customer_id)',
     },
   },
   Institution: { table: 'institutions', alias: 'i', columns: { id: 'i.id', kind: 'i.kind' } },
