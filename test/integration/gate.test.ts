@@ -224,7 +224,7 @@ describe.skipIf(!process.env.DATABASE_URL)('writes are decided under their locks
       await new Promise((resolve) => setTimeout(resolve, 300));
       await reserved`commit`;
       const response = await pending;
-      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'POLICY_DENIED', decision: { policy: 'suitability@1' } });
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'POLICY_DENIED', decision: { policy: 'suitability@2' } });
     } finally {
       reserved.release();
     }

@@ -1,5 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadConfig } from '../../src/config.ts';
 import { toSql } from '../../src/db/row-filter.ts';
 import { caslBodySchema, compileCasl } from '../../src/policy/casl.ts';
 import { matches, NONE } from '../../src/policy/condition.ts';
@@ -19,6 +23,7 @@ let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {
   db = await freshDatabase();
   await db.sql`create table pt (id bigint primary key, customer_id bigint, institution_id bigint, product_id bigint, type text, status text)`;
+  await db.sql`create table pq (id bigint primary key, offering text, status text, qualified_ids bigint[])`;
 });
 afterAll(() => db?.drop());
 
@@ -90,6 +95,66 @@ describe('row conditions', () => {
 
         expect(viaSql).toEqual(viaCasl);
         expect(viaMatches).toEqual(viaCasl);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+// Private products: customers see a PRIVATE product only while they are a confirmed qualified
+// investor (qualifiedInvestorIds, a set of keys). The suitability patch's own rules, after access@2's
+// catalogue rule and before random others, must select the same rows in SQL, in CASL and in memory.
+describe('row conditions on private products', async () => {
+  const notes = await readFile(join(loadConfig({}).policiesDir, 'access', 'access.v3-suitability.patch.md'), 'utf8');
+  const patch = (parse(/```yaml\n([\s\S]*?)```/.exec(notes)![1]!) as { actions: string[] }[]).filter((r) => r.actions.includes('product.read'));
+  const everyone = { roles: ['customer', 'advisor', 'compliance'], actions: ['product.read'], subject: 'Product' };
+  const columns = { id: 'q.id', offering: 'q.offering', status: 'q.status', qualifiedInvestorIds: 'q.qualified_ids' };
+  const offering = fc.constantFrom('PUBLIC', 'PRIVATE');
+  const productStatus = fc.constantFrom('ONLINE', 'SUSPENDED');
+  const privateRule = fc.record({
+    effect: fc.constantFrom('allow', 'deny'),
+    roles: fc.subarray([...ROLES], { minLength: 1 }),
+    actions: fc.constant(['product.read']),
+    subject: fc.constant('Product'),
+    conditions: fc.option(
+      fc.record(
+        {
+          offering: fc.oneof(offering, fc.record({ $ne: offering })),
+          status: productStatus,
+          qualifiedInvestorIds: fc.oneof(key, fc.constant('${principal.customerId}'), fc.record({ $nin: fc.array(key, { minLength: 1, maxLength: 2 }) })),
+        },
+        { requiredKeys: [] },
+      ),
+      { nil: undefined },
+    ),
+  });
+  const productRow = fc.record({ offering, status: productStatus, qualified_ids: fc.option(fc.uniqueArray(key, { maxLength: 3 }), { nil: null }) });
+
+  it('select exactly the products the single-record check allows, in SQL and in memory', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(privateRule, { maxLength: 2 }), principal, fc.array(productRow, { minLength: 1, maxLength: 20 }), async (extra, who, rows) => {
+        const policy = compile([everyone, ...patch, ...extra]);
+        const p = who as Principal;
+        const now = new Date();
+        const list = policy.decide({ principal: p, purpose: null, action: 'product.read', now });
+        const condition = list.effect === 'allow' ? (list.obligations.rows ?? { op: 'all' as const }) : NONE;
+
+        const records = rows.map((r, i) => ({ ...r, id: String(i + 1) }));
+        await db.sql`delete from pq`;
+        for (const r of records) await db.sql`insert into pq values (${r.id}, ${r.offering}, ${r.status}, ${r.qualified_ids})`;
+        const viaSql = (await db.sql<{ id: string }[]>`select q.id from pq q where ${toSql(db.sql, condition, columns)} order by q.id`).map((r) => r.id);
+
+        const attributes = (r: (typeof records)[number]) => ({ id: r.id, offering: r.offering, status: r.status, qualifiedInvestorIds: r.qualified_ids });
+        const viaCasl = records.filter((r) => policy.decide({ principal: p, purpose: null, action: 'product.read', now, resource: { type: 'Product', attributes: attributes(r) } }).effect === 'allow').map((r) => r.id);
+        const viaMatches = records.filter((r) => matches(condition, attributes(r))).map((r) => r.id);
+
+        expect(viaSql).toEqual(viaCasl);
+        expect(viaMatches).toEqual(viaCasl);
+        // with the patch's rules alone, a customer sees a private product only when qualified for it and it is on sale
+        if (extra.length === 0 && p.roles.length === 1 && p.roles[0] === 'customer') {
+          const shown = records.filter((r) => r.offering === 'PUBLIC' || (r.status === 'ONLINE' && p.customerId !== undefined && (r.qualified_ids ?? []).includes(p.customerId)));
+          expect(viaCasl).toEqual(shown.map((r) => r.id));
+        }
       }),
       { numRuns: 150 },
     );
