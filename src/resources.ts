@@ -61,8 +61,8 @@ export const resources = {
       riskLevel: 'p.risk_level',
       status: 'p.status',
       offering: 'p.offering',
-      // the customers confirmed as qualified investors now (for private products; the same for every product)
-      qualifiedInvestorIds: 'array(select qc.customer_id from qualified_investor_confirmations qc where qc.expires_at > now())',
+      // the customers confirmed as qualified investors now (the same for every product; private ones ask)
+      qualifiedInvestorIds: 'exists(select 1 from qualified_investor_confirmations qc where qc.customer_id = {key} and qc.expires_at > now())',
     },
   },
   QualifiedInvestor: {

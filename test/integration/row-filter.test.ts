@@ -108,7 +108,9 @@ describe('row conditions on private products', async () => {
   const notes = await readFile(join(loadConfig({}).policiesDir, 'access', 'access.v3-suitability.patch.md'), 'utf8');
   const patch = (parse(/```yaml\n([\s\S]*?)```/.exec(notes)![1]!) as { actions: string[] }[]).filter((r) => r.actions.includes('product.read'));
   const everyone = { roles: ['customer', 'advisor', 'compliance'], actions: ['product.read'], subject: 'Product' };
-  const columns = { id: 'q.id', offering: 'q.offering', status: 'q.status', qualifiedInvestorIds: 'q.qualified_ids' };
+  // the set as an array, and as a membership test (src/resources.ts writes it so): the same rows
+  const asArray = { id: 'q.id', offering: 'q.offering', status: 'q.status', qualifiedInvestorIds: 'q.qualified_ids' };
+  const asMembership = { ...asArray, qualifiedInvestorIds: 'exists(select 1 from unnest(q.qualified_ids) k where k = {key})' };
   const offering = fc.constantFrom('PUBLIC', 'PRIVATE');
   const productStatus = fc.constantFrom('ONLINE', 'SUSPENDED');
   const privateRule = fc.record({
@@ -121,7 +123,13 @@ describe('row conditions on private products', async () => {
         {
           offering: fc.oneof(offering, fc.record({ $ne: offering })),
           status: productStatus,
-          qualifiedInvestorIds: fc.oneof(key, fc.constant('${principal.customerId}'), fc.record({ $nin: fc.array(key, { minLength: 1, maxLength: 2 }) })),
+          qualifiedInvestorIds: fc.oneof(
+            key,
+            fc.constant('${principal.customerId}'),
+            fc.record({ $in: fc.array(key, { minLength: 1, maxLength: 3 }) }),
+            fc.record({ $nin: fc.array(key, { minLength: 1, maxLength: 2 }) }),
+            fc.record({ $ne: key }),
+          ),
         },
         { requiredKeys: [] },
       ),
@@ -142,13 +150,16 @@ describe('row conditions on private products', async () => {
         const records = rows.map((r, i) => ({ ...r, id: String(i + 1) }));
         await db.sql`delete from pq`;
         for (const r of records) await db.sql`insert into pq values (${r.id}, ${r.offering}, ${r.status}, ${r.qualified_ids})`;
-        const viaSql = (await db.sql<{ id: string }[]>`select q.id from pq q where ${toSql(db.sql, condition, columns)} order by q.id`).map((r) => r.id);
+        const select = async (columns: typeof asArray) => (await db.sql<{ id: string }[]>`select q.id from pq q where ${toSql(db.sql, condition, columns)} order by q.id`).map((r) => r.id);
+        const viaSql = await select(asArray);
+        const viaMembership = await select(asMembership);
 
         const attributes = (r: (typeof records)[number]) => ({ id: r.id, offering: r.offering, status: r.status, qualifiedInvestorIds: r.qualified_ids });
         const viaCasl = records.filter((r) => policy.decide({ principal: p, purpose: null, action: 'product.read', now, resource: { type: 'Product', attributes: attributes(r) } }).effect === 'allow').map((r) => r.id);
         const viaMatches = records.filter((r) => matches(condition, attributes(r))).map((r) => r.id);
 
         expect(viaSql).toEqual(viaCasl);
+        expect(viaMembership).toEqual(viaCasl);
         expect(viaMatches).toEqual(viaCasl);
         // with the patch's rules alone, a customer sees a private product only when qualified for it and it is on sale
         if (extra.length === 0 && p.roles.length === 1 && p.roles[0] === 'customer') {
