@@ -61,8 +61,22 @@ export const resources = {
       riskLevel: 'p.risk_level',
       status: 'p.status',
       offering: 'p.offering',
+      // the customers with a position in it, current or fully redeemed (their own history names it)
+      holderIds: 'array(select ps.customer_id from positions ps where ps.product_id = p.id)',
       // the customers confirmed as qualified investors now (the same for every product; private ones ask)
       qualifiedInvestorIds: 'exists(select 1 from qualified_investor_confirmations qc where qc.customer_id = {key} and qc.expires_at > now())',
+    },
+  },
+  ProductStatusChange: {
+    table: 'product_status_changes',
+    alias: 'sc',
+    columns: {
+      id: 'sc.id',
+      productId: 'sc.product_id',
+      distributorId: '(select distributor_id from products where id = sc.product_id)',
+      issuerId: '(select issuer_id from products where id = sc.product_id)',
+      fromStatus: 'sc.from_status',
+      toStatus: 'sc.to_status',
     },
   },
   QualifiedInvestor: {

@@ -94,7 +94,7 @@ describe('the decision stream', () => {
     // the declared purpose was decided once, as one the caller's role may declare
     expect(decisions['purpose.declare']).toMatchObject({ outcome: 'allow', input: { purpose: 'risk-control' } });
     for (const decision of Object.values(decisions)) expect(decision.outcome).toBe('allow');
-    expect(decisions['customer.read']!.verdicts.map((v) => v.policy)).toContain('access@2');
+    expect(decisions['customer.read']!.verdicts.map((v) => v.policy)).toContain('access@3');
     expect(observer.last()).toMatchObject({ principal: { roles: ['compliance'] }, purpose: 'risk-control', operationName: null });
   });
 
@@ -151,11 +151,11 @@ describe('the decision stream', () => {
 
 describe('relations are decided under their own read action', () => {
   beforeAll(async () => {
-    // access@3: advisors no longer read risk profiles; customers no longer read licences
-    const v2 = await readFile(join(dir, 'access', 'access.v2.yaml'), 'utf8');
+    // access@4: advisors no longer read risk profiles; customers no longer read licences
+    const v3 = await readFile(join(dir, 'access', 'access.v3.yaml'), 'utf8');
     await writeFile(
-      join(dir, 'access', 'access.v3.yaml'),
-      `${v2.replace('version: 2', 'version: 3')}
+      join(dir, 'access', 'access.v4.yaml'),
+      `${v3.replace('version: 3', 'version: 4')}
   - effect: deny
     roles: [advisor]
     actions: [riskProfile.read]
@@ -168,9 +168,9 @@ describe('relations are decided under their own read action', () => {
 `,
     );
     await gw.policies.store.reload();
-    await gw.policies.activate({ module: 'access', version: 3, mode: 'ENFORCE', by: 'test' });
+    await gw.policies.activate({ module: 'access', version: 4, mode: 'ENFORCE', by: 'test' });
   });
-  afterAll(() => gw.policies.activate({ module: 'access', version: 2, mode: 'ENFORCE', by: 'test' }));
+  afterAll(() => gw.policies.activate({ module: 'access', version: 3, mode: 'ENFORCE', by: 'test' }));
 
   it("denies a customer's risk profile to an advisor who may read the customer", async () => {
     const [row] = await gw.db.sql<{ id: string; institutionId: string }[]>`
@@ -181,7 +181,7 @@ describe('relations are decided under their own read action', () => {
       variables: { id: toGlobalId('Customer', row!.id) },
     });
     expect(response.data.customer).toEqual({ id: toGlobalId('Customer', row!.id), riskProfile: null });
-    expect(response.errors?.[0]).toMatchObject({ path: ['customer', 'riskProfile'], extensions: { code: 'POLICY_DENIED', decision: { policy: 'access@3' } } });
+    expect(response.errors?.[0]).toMatchObject({ path: ['customer', 'riskProfile'], extensions: { code: 'POLICY_DENIED', decision: { policy: 'access@4' } } });
   });
 
   it("denies an institution's licences to a customer who may read the institution", async () => {

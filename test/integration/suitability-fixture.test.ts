@@ -9,6 +9,7 @@ import { toGlobalId } from '../../src/ids.ts';
 import { runOpaTests } from '../../src/policy/build.ts';
 import { runCaseFile } from '../../src/policy/cases.ts';
 import { loadPolicyStore } from '../../src/policy/store.ts';
+import { newInstitution, newProduct } from '../support/catalogue.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { newCustomer, openAccount } from '../support/ledger.ts';
 import { catalogue, modules } from '../support/modules.ts';
@@ -59,9 +60,12 @@ describe('a suitability version that adds a rule by Rego and data alone (the fix
 
   it('is the version in force once it is the newest, and refuses a 70-year-old an R5 fund over HTTP while selling it to a 69-year-old', async () => {
     const sql = gw.db.sql;
-    const [fund] = await sql<{ id: string; minAmount: string }[]>`
-      select id, min_amount from products where category = 'FUND' and risk_level = 'R5' and status = 'ONLINE' and offering = 'PUBLIC'
-       order by min_amount, id limit 1`;
+    const fund = await newProduct(sql, {
+      category: 'FUND',
+      riskLevel: 'R5',
+      issuerId: await newInstitution(sql, 'FUND_MANAGER', [{ type: 'FUND_MANAGEMENT' }]),
+      distributorId: await newInstitution(sql, 'BANK', [{ type: 'FUND_SALES' }]),
+    });
     const [y, m, d] = businessDate(new Date(), 'Asia/Shanghai').split('-').map(Number) as [number, number, number];
     const bornYearsAgo = (years: number) => new Date(Date.UTC(y - years, m - 1, d)).toISOString().slice(0, 10);
 
@@ -71,12 +75,12 @@ describe('a suitability version that adds a rule by Rego and data alone (the fix
       await sql`
         insert into risk_assessments (customer_id, tolerance, lowest_category, answers, score, assessed_at, expires_at)
         values (${id}, 'C5', false, '{1}', 0, now() - interval '1 day', now() + interval '300 days')`;
-      await sql`insert into disclosure_acknowledgements (customer_id, disclosure_id) select ${id}, d.id from disclosures d where d.product_id = ${fund!.id} and d.published_at <= now()`;
+      await sql`insert into disclosure_acknowledgements (customer_id, disclosure_id) select ${id}, d.id from disclosures d where d.product_id = ${fund}`;
       const account = await openAccount(sql, id, '100000.00');
       const token = await gw.token({ sub: `customer-${id}`, roles: ['customer'], customerId: toGlobalId('Customer', id) });
       return gw.request(`mutation($input: PurchaseInput!) { purchaseProduct(input: $input) { status } }`, {
         token,
-        variables: { input: { productId: toGlobalId('Product', fund!.id), accountId: toGlobalId('Account', account), amount: fund!.minAmount, idempotencyKey: randomUUID(), confirmRiskMismatch: true } },
+        variables: { input: { productId: toGlobalId('Product', fund), accountId: toGlobalId('Account', account), amount: '1.00', idempotencyKey: randomUUID(), confirmRiskMismatch: true } },
       });
     };
 

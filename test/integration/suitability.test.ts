@@ -4,12 +4,13 @@ import { businessDate } from '../../src/clock.ts';
 import { keyOf, toGlobalId } from '../../src/ids.ts';
 import type { DecisionStream, PolicyModule } from '../../src/policy/types.ts';
 import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
+import { newInstitution, newProduct as insertProduct, publishDisclosure } from '../support/catalogue.ts';
 import { expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
 import { copyOfPolicies, writeAccessRules } from '../support/policies.ts';
 
 /*
  * suitability@2 through HTTP, with the access rules it needs (policies/access/
- * access.v3-suitability.patch.md) on top of access@2: every cell of the C×R table per product
+ * access.v4-suitability.patch.md) on top of access@3, licensing and disclosure in force: every cell of the C×R table per product
  * family, the lowest category, professional investors, minors, private products with and without a
  * qualified-investor confirmation, and the special written risk warning.
  */
@@ -34,8 +35,6 @@ const FAMILIES = {
   'investment-linked insurance': { category: 'INSURANCE', investmentLinked: true },
 } as const;
 type Family = keyof typeof FAMILIES;
-// the licence a distributor sells each category under, so test products are sold by licensed sellers
-const SELLING_LICENCE = { FUND: 'FUND_SALES', WEALTH_MANAGEMENT: 'WEALTH_MANAGEMENT', INSURANCE: 'INSURANCE_AGENCY' } as const;
 
 const PURCHASE = `mutation Buy($input: PurchaseInput!) { purchaseProduct(input: $input) { id status product { id } } }`;
 const CONFIRM = `mutation Confirm($input: ConfirmQualifiedInvestorInput!) {
@@ -46,28 +45,17 @@ const today = () => businessDate(new Date(), 'Asia/Shanghai');
 const codeOf = (response: GraphQLResponse) => response.errors?.[0]?.extensions.code;
 const decisionOf = (response: GraphQLResponse) => response.errors?.[0]?.extensions.decision;
 
-let serial = 0;
 const testProducts: string[] = [];
+/** A distributor licensed to sell all three families, and an issuer of each. */
+let distributor: string;
+const issuers = {} as Record<string, string>;
 
-/** An ONLINE product sold by a distributor licensed nationwide for its category, with a risk disclosure. */
-async function newProduct(category: keyof typeof SELLING_LICENCE, riskLevel: string, options: { offering?: string; investmentLinked?: boolean } = {}): Promise<string> {
-  const sql = gw.db.sql;
-  const [row] = await sql<{ id: string }[]>`
-    insert into products (code, name, category, risk_level, status, offering, investment_linked, issuer_id, distributor_id, min_amount)
-    select ${`T-${++serial}-${randomUUID().slice(0, 8).toUpperCase()}`}, ${`test ${category} ${riskLevel}`}, ${category}, ${riskLevel}, 'ONLINE',
-           ${options.offering ?? 'PUBLIC'}, ${options.investmentLinked ?? false}, p.issuer_id, p.distributor_id, 1.00
-      from products p
-     where p.category = ${category} and p.status = 'ONLINE'
-       and exists (select 1 from licences l where l.institution_id = p.distributor_id and l.type = ${SELLING_LICENCE[category]} and not l.revoked
-                      and l.valid_from <= current_date and (l.valid_to is null or l.valid_to >= current_date) and '000000' = any(l.regions))
-     order by p.id limit 1
-    returning id`;
-  await sql`insert into accounts (kind, product_id, currency) values ('PRODUCT', ${row!.id}, 'CNY')`;
-  await sql`
-    insert into disclosures (product_id, kind, version, title, body, published_at)
-    values (${row!.id}, 'RISK_DISCLOSURE', 1, 'risk disclosure', ${`the risks of test product ${row!.id}`}, now() - interval '1 day')`;
-  testProducts.push(row!.id);
-  return row!.id;
+/** A product of the test's licensed institutions, with the disclosures its buyers must acknowledge. */
+async function newProduct(category: string, riskLevel: string, options: { offering?: string; investmentLinked?: boolean; status?: string } = {}): Promise<string> {
+  const id = await insertProduct(gw.db.sql, { category, riskLevel, issuerId: issuers[category]!, distributorId: distributor, ...options });
+  if (category === 'WEALTH_MANAGEMENT') await publishDisclosure(gw.db.sql, id, 'PROSPECTUS', 1);
+  testProducts.push(id);
+  return id;
 }
 
 interface Investor {
@@ -120,8 +108,12 @@ let suspendedPrivateFund: string;
 
 beforeAll(async () => {
   dir = await copyOfPolicies();
-  await writeAccessRules(dir, 'access.v3-suitability.patch.md');
+  await writeAccessRules(dir, 'access.v4-suitability.patch.md');
   gw = await startGateway({ customers: 10, policiesDir: dir, modules: [recorder] });
+  distributor = await newInstitution(gw.db.sql, 'BANK', [{ type: 'FUND_SALES' }, { type: 'WEALTH_MANAGEMENT' }, { type: 'INSURANCE_AGENCY' }]);
+  issuers.FUND = await newInstitution(gw.db.sql, 'FUND_MANAGER', [{ type: 'FUND_MANAGEMENT' }]);
+  issuers.WEALTH_MANAGEMENT = await newInstitution(gw.db.sql, 'WEALTH_MANAGEMENT_CO', [{ type: 'WEALTH_MANAGEMENT' }]);
+  issuers.INSURANCE = await newInstitution(gw.db.sql, 'INSURER', [{ type: 'INSURANCE_UNDERWRITING' }]);
   for (const [family, { category, investmentLinked }] of Object.entries(FAMILIES) as [Family, (typeof FAMILIES)[Family]][]) {
     products[family] = {} as Record<(typeof GRADES)[number], string>;
     for (const grade of GRADES) products[family][grade] = await newProduct(category, grade, { investmentLinked });
@@ -129,8 +121,7 @@ beforeAll(async () => {
   protection = await newProduct('INSURANCE', 'R3');
   privateFund = await newProduct('FUND', 'R4', { offering: 'PRIVATE' });
   privateWmp = await newProduct('WEALTH_MANAGEMENT', 'R2', { offering: 'PRIVATE' });
-  suspendedPrivateFund = await newProduct('FUND', 'R3', { offering: 'PRIVATE' });
-  await gw.db.sql`update products set status = 'SUSPENDED' where id = ${suspendedPrivateFund}`;
+  suspendedPrivateFund = await newProduct('FUND', 'R3', { offering: 'PRIVATE', status: 'SUSPENDED' });
 });
 afterAll(() => gw?.close());
 
@@ -341,6 +332,22 @@ describe('private products (私募条例 第18条、第20条; S13)', () => {
               'suitability@2', ${'0'.repeat(64)})`;
     expect(await sees(who, privateFund)).toEqual([false, false, false]);
     expect(outcome(await buy(who, privateFund))).toBe('QUALIFIED_INVESTOR_REQUIRED');
+  });
+
+  it('stay visible to a holder whose qualification lapsed, who may redeem but not buy more', async () => {
+    const who = await investor({ tolerance: 'C5' });
+    await gw.db.sql`
+      insert into qualified_investor_confirmations (customer_id, basis, amount, evidence, confirmed_by, confirmed_at, expires_at, policy, policy_sha256)
+      values (${who.id}, 'FINANCIAL_ASSETS', 5000000, 'asset certificate', 'advisor-1', now(), now() + interval '2 seconds', 'suitability@2', ${'0'.repeat(64)})`;
+    expect(outcome(await buy(who, privateWmp))).toBe('bought');
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(await sees(who, privateWmp)).toEqual([true, true, true]);
+    expect(outcome(await buy(who, privateWmp))).toBe('QUALIFIED_INVESTOR_REQUIRED');
+    const redeemed = await gw.request(`mutation($input: RedeemInput!) { redeemProduct(input: $input) { status } }`, {
+      token: who.token,
+      variables: { input: { productId: productId(privateWmp), accountId: toGlobalId('Account', who.account), amount: '1.00', idempotencyKey: randomUUID() } },
+    });
+    expect(redeemed.errors).toBeUndefined();
   });
 
   it('keep their confirmations as evidence: the database refuses to change or delete one', async () => {
