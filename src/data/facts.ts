@@ -88,9 +88,11 @@ async function customer(tx: Sql, { keys, now, timeZone }: FactSubject): Promise<
 
 async function product(tx: Sql, { keys }: FactSubject): Promise<ProductFact | null> {
   if (!keys.product) return null;
+  // shared: a write dealing in the product holds its status until it commits (a suspension waits)
   const [row] = await tx<ProductFact[]>`
     select p.id, p.category, p.risk_level, p.status, p.offering, p.investment_linked, p.currency, p.min_amount, p.issuer_id, p.distributor_id
-      from products p where p.id = ${keys.product} and ${permitted(tx, products)}`.execute();
+      from products p where p.id = ${keys.product} and ${permitted(tx, products)}
+       for share`.execute();
   return row ?? null;
 }
 
