@@ -14,22 +14,26 @@ import type { DecisionStream, Observer } from './types.ts';
  */
 export function useDecisionStream({ observers = [], logError = console.error }: { observers?: readonly Observer[]; logError?: (error: unknown) => void } = {}): Plugin {
   return {
-    onExecute: ({ args }) => ({
-      async onExecuteDone({ result, setResult }) {
-        if (Symbol.asyncIterator in result) return;
-        const policy = (args.contextValue as unknown as GateContext).policy;
-        const stream = policy.stream(fieldPathsOf(args.schema, args.document, args.operationName), operationOf(args.document, args.operationName));
-        try {
-          await deliver(stream, policy.versions.observers, observers);
-        } catch (error) {
-          logError(error);
-          setResult({ errors: [new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] });
-          return;
-        }
-        const { versions, hidden, masked } = policy.report();
-        setResult({ ...result, extensions: { ...result.extensions, policy: { versions, hidden, masked } } });
-      },
-    }),
+    onExecute: ({ args }) => {
+      const policy = (args.contextValue as unknown as GateContext).policy;
+      // before execution: a write's observers, inside its transaction, see the operation too
+      policy.describe(fieldPathsOf(args.schema, args.document, args.operationName), operationOf(args.document, args.operationName));
+      return {
+        async onExecuteDone({ result, setResult }) {
+          if (Symbol.asyncIterator in result) return;
+          const stream = policy.stream();
+          try {
+            await deliver(stream, policy.versions.observers, observers);
+          } catch (error) {
+            logError(error);
+            setResult({ errors: [new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] });
+            return;
+          }
+          const { versions, hidden, masked } = policy.report();
+          setResult({ ...result, extensions: { ...result.extensions, policy: { versions, hidden, masked } } });
+        },
+      };
+    },
   };
 }
 

@@ -31,14 +31,23 @@ export interface RequestPolicy {
   returned(action: string, keys: readonly string[]): void;
   /** Notes a root field decided under an action known only at run time (`node(id:)`). */
   decidedAt(action: string, fieldName: string): void;
-  /** Marks the decisions made since `since` (an index from `mark()`) as belonging to a write that failed. */
-  failedSince(since: number): void;
+  /**
+   * Marks the decisions made since `since` (an index from `mark()`) as belonging to a write that
+   * failed, and the type-level decision of its `action` too: a write that failed before deciding on
+   * its record is an attempt all the same.
+   */
+  failedSince(since: number, action: string): void;
   /** The position in the stream; with `failedSince`. */
   mark(): number;
   /** What the response's `extensions.policy` reports. */
   report(): PolicyReport;
-  /** Every decision of the request, with the response paths read under each (from the document). */
-  stream(paths: readonly FieldPath[], operation: { name: string | null; hash: string | null }): DecisionStream;
+  /**
+   * Notes the operation before it executes: the response paths it reads (from the document), its
+   * name and hash. Streams handed out inside a write's transaction carry them too.
+   */
+  describe(paths: readonly FieldPath[], operation: { name: string | null; hash: string | null }): void;
+  /** Every decision of the request, with the response paths read under each. */
+  stream(): DecisionStream;
   /** The versions the request is decided under (their observers receive the stream). */
   readonly versions: VersionSet;
 }
@@ -89,6 +98,7 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
   const permits = new Map<string, Permit | Error>();
   const effects = new Map<string, FieldEffects | null>();
   const report: PolicyReport = { versions: versions.ids, hidden: [], masked: [] };
+  let described: { paths: readonly FieldPath[]; operation: { name: string | null; hash: string | null } } = { paths: [], operation: { name: null, hash: null } };
 
   function decideAndKeep(request: PolicyRequest, isTypeLevel: boolean): Kept {
     const decision = versions.decide(request);
@@ -148,7 +158,7 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
       async observe(tx) {
         const pending = kept.filter((k) => !k.typeLevel && k.record.action === action && !k.record.inTransaction);
         if (pending.length === 0 || versions.observers.every((o) => !o.observe.transaction)) return;
-        const stream = streamOf(pending, [], { name: null, hash: null });
+        const stream = streamOf(pending, described.paths, described.operation);
         await Promise.all(versions.observers.map((o) => o.observe.transaction?.(tx, stream, o.config)));
         for (const k of pending) k.record.inTransaction = true;
       },
@@ -214,15 +224,20 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
       typeLevel.get(action)?.paths.add(fieldName);
     },
     mark: () => kept.length,
-    failedSince(since) {
+    failedSince(since, action) {
       for (const entry of kept.slice(since)) {
         if (entry.typeLevel) continue;
         entry.record.failed = true;
         entry.record.inTransaction = false;
       }
+      const attempted = typeLevel.get(action);
+      if (attempted) attempted.record.failed = true;
     },
     report: () => report,
-    stream: (paths, operation) => streamOf(kept, paths, operation),
+    describe(paths, operation) {
+      described = { paths, operation };
+    },
+    stream: () => streamOf(kept, described.paths, described.operation),
   };
 }
 
