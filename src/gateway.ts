@@ -1,7 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import { schema } from '../schema/index.ts';
+import './audit/context.ts';
+import { createAuditLog } from './audit/log.ts';
 import type { Authenticate } from './auth.ts';
 import type { GatewayContext } from './context.ts';
 import { factProviders } from './data/facts.ts';
@@ -34,6 +36,8 @@ export interface GatewayOptions {
   logError?: (error: unknown) => void;
   /** Batch relation loads (DataLoader); off only to measure what batching saves. @default true */
   batchLoads?: boolean;
+  /** The key stored audit checkpoints are signed with (the sealer's public key), for `auditChain`. */
+  auditKey?: KeyObject | undefined;
 }
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
@@ -50,7 +54,10 @@ export function createGateway({
   graphiql = false,
   logError = console.error,
   batchLoads = true,
+  auditKey,
 }: GatewayOptions): Gateway {
+  // the audit module's records go here: a write's in its transaction, the rest by group commit
+  const audit = createAuditLog(sql);
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -64,7 +71,7 @@ export function createGateway({
       const now = new Date();
       const purpose = request.headers.get('x-access-purpose');
       // one version set per request: every decision of this request is made under it
-      const versions = policies.at(now);
+      const versions = audit.bind(policies.at(now));
       const requestId = request.headers.get('x-request-id') ?? randomUUID();
       return {
         sql,
@@ -74,6 +81,7 @@ export function createGateway({
         timeZone,
         loaders: createLoaders({ batch: batchLoads }),
         policies,
+        audit: { publicKey: auditKey },
         policy: createRequestPolicy({ versions, principal, purpose, now, requestId, facts: factProviders, actions: catalogue.actions }),
         policyData: {
           get aml() {
