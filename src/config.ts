@@ -26,6 +26,25 @@ export interface Config {
   policiesDir: string;
   /** Files whose default export lists the policy modules to run (FINGATE_PLUGINS, comma-separated). @default the project's plugins/index.ts */
   plugins: string[];
+  /** The owner's URL, for migrations and seeding (DATABASE_OWNER_URL). @default databaseUrl */
+  databaseOwnerUrl: string | undefined;
+  /** The role the gateway's statements run as (FINGATE_DB_ROLE). @default "fingate_app" */
+  databaseRole: string;
+  audit: AuditConfig;
+}
+
+/** The audit trail's sealing and checkpoints. */
+export interface AuditConfig {
+  /** Ed25519 private key (PKCS#8 PEM, or a file path) that signs checkpoints (FINGATE_AUDIT_SIGNING_KEY). */
+  signingKey: string | undefined;
+  /** Ed25519 public key (PEM, or a file path) checkpoints are verified with (FINGATE_AUDIT_VERIFY_KEY). @default the signing key's */
+  verifyKey: string | undefined;
+  /** Where the sealer also writes each checkpoint as a file (FINGATE_AUDIT_CHECKPOINT_DIR). */
+  checkpointDir: string | undefined;
+  /** A new checkpoint when the chain has grown and the last is this old (FINGATE_AUDIT_CHECKPOINT_SECONDS). @default 60 */
+  checkpointSeconds: number;
+  /** Between sealing rounds (FINGATE_AUDIT_SEAL_MS). @default 500 */
+  sealMs: number;
 }
 
 /** How bearer tokens are verified (see ../shared/contract/AUTH.md). */
@@ -85,7 +104,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: { memory
     plugins: env.FINGATE_PLUGINS
       ? env.FINGATE_PLUGINS.split(',').map((file) => resolve(file.trim())).filter(Boolean)
       : [fileURLToPath(new URL('../plugins/index.ts', import.meta.url))],
+    databaseOwnerUrl: env.DATABASE_OWNER_URL || undefined,
+    databaseRole: role(env.FINGATE_DB_ROLE || 'fingate_app'),
+    audit: {
+      signingKey: env.FINGATE_AUDIT_SIGNING_KEY || undefined,
+      verifyKey: env.FINGATE_AUDIT_VERIFY_KEY || undefined,
+      checkpointDir: env.FINGATE_AUDIT_CHECKPOINT_DIR ? resolve(env.FINGATE_AUDIT_CHECKPOINT_DIR) : undefined,
+      checkpointSeconds: integer(env, 'FINGATE_AUDIT_CHECKPOINT_SECONDS', 60, 1, 86_400),
+      sealMs: integer(env, 'FINGATE_AUDIT_SEAL_MS', 500, 50, 60_000),
+    },
   };
+}
+
+function role(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new StartupError(`FINGATE_DB_ROLE must be a lowercase role name, got "${name}"`);
+  return name;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
