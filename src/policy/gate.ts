@@ -210,7 +210,8 @@ function objectResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, f
         throw error;
       });
     }
-    if (!read) return result;
+    // a field whose action its arguments name (node(id:)) returns records of that action's type
+    if (!read) return typeof field.action === 'function' ? then(result, (value) => noteRecords(policy, action, undefined, value)) : result;
     const readAgain = action !== read.action;
     return then(result, (value) => (readAgain ? readUnder(policy, read, context, value) : noteRecords(policy, read.action, read.records, value)));
   };

@@ -138,6 +138,12 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
     return entry;
   }
 
+  function resourceOf(action: string): ResourceType {
+    const resource = Object.hasOwn(actions, action) ? actions[action] : undefined;
+    if (!resource) throw new Error(`no type declares the action ${action}`);
+    return resource;
+  }
+
   function recordDecider(action: string, rows: Condition): RecordDecider {
     return {
       async facts(tx, subject, also = []) {
@@ -158,9 +164,10 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
       async observe(tx) {
         const pending = kept.filter((k) => !k.typeLevel && k.record.action === action && !k.record.inTransaction);
         if (pending.length === 0 || versions.observers.every((o) => !o.observe.transaction)) return;
+        // the stream these hooks see is this transaction's: say so (a write that fails clears it)
+        for (const k of pending) k.record.inTransaction = true;
         const stream = streamOf(pending, described.paths, described.operation);
         await Promise.all(versions.observers.map((o) => o.observe.transaction?.(tx, stream, o.config)));
-        for (const k of pending) k.record.inTransaction = true;
       },
     };
   }
@@ -211,17 +218,14 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
       }
       return found;
     },
-    resourceOf(action) {
-      const resource = Object.hasOwn(actions, action) ? actions[action] : undefined;
-      if (!resource) throw new Error(`no type declares the action ${action}`);
-      return resource;
-    },
+    resourceOf,
     returned(action, keys) {
       const entry = typeLevel.get(action);
       if (entry) for (const key of keys) entry.keys.add(key);
     },
     decidedAt(action, fieldName) {
-      typeLevel.get(action)?.paths.add(fieldName);
+      // decided here if the permit is not asked for yet: the path belongs to the record even when denied
+      typeDecision(action, resourceOf(action)).paths.add(fieldName);
     },
     mark: () => kept.length,
     failedSince(since, action) {
