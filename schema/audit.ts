@@ -174,8 +174,10 @@ builder.queryFields((t) => ({
   }),
   auditChain: t.field({
     type: AuditChainStatusRef,
-    description: 'Recomputes the hash chain from the newest signed checkpoint and reports the first broken position',
-    resolve: (_root, args, { sql, audit }) => verifyChain(sql, permitOf(args), { publicKey: audit.publicKey }),
+    description:
+      'Recomputes the hash chain after the newest signed checkpoint (whose hash the chain must still have at its position) and reports the first broken position; full: from the first record',
+    args: { full: t.arg.boolean({ description: 'Recompute every position, not only those after the newest checkpoint' }) },
+    resolve: (_root, args, { sql, audit }) => verifyChain(sql, permitOf(args), { publicKey: audit.publicKey, full: args.full ?? false }),
   }),
   policyReplay: t.field({
     type: PolicyReplayRef,
