@@ -1,28 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/auth.ts';
 import { DEV_JWT_SECRET } from '../../src/config.ts';
-
-const CLI = fileURLToPath(new URL('../../src/bin/fingate.js', import.meta.url));
-
-/** Runs `fingate <args>` to completion (or until `until` sees its output), with a clean environment. */
-function fingate(args: string[], env: Record<string, string>, until?: (output: string) => boolean) {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, FINGATE_DEMO_CUSTOMERS: '20', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  const seen = new Promise<void>((resolve) => {
-    const check = () => until?.(stdout + stderr) && resolve();
-    child.stdout.on('data', (c) => ((stdout += c), check()));
-    child.stderr.on('data', (c) => ((stderr += c), check()));
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, seen, exited, output: () => ({ stdout, stderr }) };
-}
+import { fingate } from '../support/cli.ts';
 
 describe('start-up with bad configuration', () => {
   it.each([

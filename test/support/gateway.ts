@@ -31,6 +31,8 @@ export interface TestGateway {
   sealer: Sealer;
   /** Signs the sealer's checkpoints; its public key is the gateway's verification key. */
   signer: Signer;
+  /** The signer's private key, PEM (for the CLI's FINGATE_AUDIT_SIGNING_KEY). */
+  signingKey: string;
   /** Seals every committed audit record; resolves with how many. */
   seal(): Promise<number>;
   /** Runs `work` as the database owner (a superuser in tests): what an attacker with the owner's rights could do. */
@@ -62,7 +64,8 @@ export async function startGateway({ customers = 40, seedName = 'test', policies
   const all = [...(await configuredModules(loadConfig({}))), ...modules];
   const policies = await startPolicyRuntime({ db: { ...db, sql: app.sql }, dir: policiesDir, modules: all, catalogue, watch, log: () => {} });
   const shadowLog = createShadowLog(app.sql, { log: () => {} });
-  const signer = signerFrom(newSigningKey());
+  const signingKey = newSigningKey();
+  const signer = signerFrom(signingKey);
   const sealer = startSealer({ sql: app.sql, signer, intervalMs: 0, log: () => {} });
   const gateway = createGateway({
     sql: app.sql,
@@ -82,6 +85,7 @@ export async function startGateway({ customers = 40, seedName = 'test', policies
     shadowLog,
     sealer,
     signer,
+    signingKey,
     seal: () => sealer.sealNow(),
     // embedded, the one session runs as the application role: step out of it for one transaction
     asOwner: <T>(work: (sql: Sql) => Promise<T>): Promise<T> => {
