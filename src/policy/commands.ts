@@ -230,12 +230,13 @@ function sinceOf(value: string): Date {
 async function setMode(mode: PolicyMode, args: string[], out: Out): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { from: { type: 'string' }, by: { type: 'string' } } });
   const [module, version] = positionals;
-  if (!module || !version || !/^v?\d+$/.test(version)) throw new StartupError(`usage: fingate policy ${mode === 'ENFORCE' ? 'activate' : mode === 'SHADOW' ? 'shadow' : 'deactivate'} <module> <version>`);
+  const command = mode === 'ENFORCE' ? 'activate' : mode === 'SHADOW' ? 'shadow' : 'deactivate';
+  if (!module || !version || !/^v?\d+$/.test(version)) throw new StartupError(`usage: fingate policy ${command} <module> <version>`);
   const from = values.from ? new Date(values.from) : undefined;
   if (from && Number.isNaN(from.getTime())) throw new StartupError('--from must be an ISO 8601 instant');
   const n = Number(version.replace(/^v/, ''));
   return withRuntime(async (runtime) => {
-    const a = await runtime.activate({ module, version: n, mode, effectiveFrom: from, by: by(values.by), observe: recorded(runtime, ['policy', ...args], module, n, values.by) });
+    const a = await runtime.activate({ module, version: n, mode, effectiveFrom: from, by: by(values.by), observe: recorded(runtime, ['policy', command, ...args], module, n, values.by) });
     out(`${a.module}@${a.version} ${a.mode} from ${a.effectiveFrom.toISOString()} (activation ${a.id})`);
   });
 }

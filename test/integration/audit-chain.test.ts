@@ -6,13 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainHash, recordColumns, type ChainRecord } from '../../src/audit/chain.ts';
 import { checkpointFile, newSigningKey, parseCheckpointFile, signerFrom, type Checkpoint } from '../../src/audit/checkpoint.ts';
 import { startSealer } from '../../src/audit/sealer.ts';
 import { verifyChain } from '../../src/audit/verify.ts';
 import { systemPermit } from '../../src/data/system.ts';
-import type { Sql } from '../../src/db/database.ts';
 import { toGlobalId } from '../../src/ids.ts';
+import { rewrite, tamper } from '../support/audit.ts';
 import { realServer } from '../support/database.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { newCustomer, openAccount } from '../support/ledger.ts';
@@ -31,21 +30,6 @@ async function chainStatus(gw: TestGateway, full = false) {
   expect(response.errors).toBeUndefined();
   return response.data.auditChain;
 }
-
-/** As the owner, with the append-only triggers off: what a superuser can do. */
-const tamper = (gw: TestGateway, work: (sql: Sql) => Promise<unknown>) =>
-  gw.asOwner(async (sql) => {
-    await sql`alter table audit_events disable trigger user`;
-    await sql`alter table audit_chain disable trigger user`;
-    await sql`alter table audit_checkpoints disable trigger user`;
-    try {
-      await work(sql);
-    } finally {
-      await sql`alter table audit_events enable trigger user`;
-      await sql`alter table audit_chain enable trigger user`;
-      await sql`alter table audit_checkpoints enable trigger user`;
-    }
-  });
 
 const eventAt = async (gw: TestGateway, seq: number) => (await gw.db.sql<[{ id: string; actor: string }]>`select e.id, e.actor from audit_chain c join audit_events e on e.id = c.event_id where c.seq = ${seq}`)[0];
 
@@ -101,20 +85,7 @@ describe('checkpoints', () => {
 
   it('catches a superuser who rewrote a record and recomputed every hash, against the checkpoint kept elsewhere', async () => {
     const status = await chainStatus(gw);
-    await tamper(gw, async (sql) => {
-      const [victim] = await sql<[{ id: string }]>`select event_id as id from audit_chain where seq = 3`;
-      await sql`update audit_events set actor = 'nobody' where id = ${victim.id}`;
-      // recompute every hash from there on, as the algorithm says, and drop the stored checkpoints
-      const rows = await sql<(ChainRecord & { seq: string })[]>`
-        select e.seq, ${recordColumns(sql, 'audit_trail')} from audit_trail e where e.seq >= 3 order by e.seq`;
-      let [{ prev }] = await sql<[{ prev: string }]>`select hash as prev from audit_chain where seq = 2`;
-      for (const row of rows) {
-        const hash = chainHash(prev, row.seq, row);
-        await sql`update audit_chain set prev_hash = ${prev}, hash = ${hash} where seq = ${row.seq}`;
-        prev = hash;
-      }
-      await sql`delete from audit_checkpoints`;
-    });
+    await rewrite(gw, 3);
     // the stored chain is consistent with itself now, so the table alone cannot tell
     expect(await chainStatus(gw, true)).toMatchObject({ verified: true });
     const held = await verifyChain(gw.app, systemPermit('AuditEvent', 'audit'), { publicKey: gw.signer.publicKey, against: kept });
