@@ -57,34 +57,46 @@ create table audit_events (
   -- classes and amounts only, never personal data values
   detail          jsonb not null
 );
+-- what auditors ask most (whose data, by whom, which fields, when) is indexed; every index is paid
+-- for by every request's insert, so a resource's other ids are found by scanning a time range
 create index audit_events_xid_idx on audit_events (xid);
 create index audit_events_at_idx on audit_events (at);
 create index audit_events_actor_idx on audit_events (actor, at);
 create index audit_events_customers_idx on audit_events using gin (customer_ids);
-create index audit_events_resources_idx on audit_events using gin (resource_ids);
 create index audit_events_fields_idx on audit_events using gin (fields);
 
 -- The chain: position seq seals one record, hash = sha256(prev_hash || canonical(record, seq)).
 -- One linear chain: positions start at 1 and follow each other, every link names the hash before
 -- it, and a record is sealed once. The database checks this for every insert, whoever sends it.
+-- (No foreign key to audit_events: its per-row check would cost more than sealing itself; a
+-- position whose record is missing shows as a gap when the chain is verified.)
 create table audit_chain (
   seq        bigint primary key check (seq > 0),
-  event_id   bigint not null unique references audit_events (id),
-  prev_hash  text not null check (prev_hash ~ '^[0-9a-f]{64}$'),
-  hash       text not null check (hash ~ '^[0-9a-f]{64}$'),
+  event_id   bigint not null unique,
+  -- sha256 in hex; a malformed one fails verification like any wrong hash (no regex per row)
+  prev_hash  text not null check (octet_length(prev_hash) = 64),
+  hash       text not null check (octet_length(hash) = 64),
   sealed_at  timestamptz not null default now(),
   -- every record of a transaction older than this is sealed (where the next round starts; not hashed)
   horizon    xid8 not null
 );
 
+-- per statement: the new positions are contiguous, the first follows the chain's head (or is the
+-- first of all), and each names the hash of the one before it
 create function audit_chain_linear() returns trigger language plpgsql as $$
+declare
+  lo bigint;
+  hi bigint;
+  n bigint;
+  first_prev text;
 begin
-  if exists (
-    select 1 from inserted i
-      left join audit_chain p on p.seq = i.seq - 1
-     where (i.seq = 1 and i.prev_hash <> repeat('0', 64))
-        or (i.seq > 1 and p.hash is distinct from i.prev_hash)
-  ) then
+  select min(seq), max(seq), count(*) into lo, hi, n from inserted;
+  select prev_hash into first_prev from inserted where seq = lo;
+  if hi - lo + 1 <> n
+     or (lo = 1 and first_prev <> repeat('0', 64))
+     or (lo > 1 and first_prev is distinct from (select hash from audit_chain where seq = lo - 1))
+     or exists (select 1 from (select prev_hash, lag(hash) over (order by seq) as before from inserted) x
+                 where x.before <> x.prev_hash) then
     raise exception 'audit chain: a position must follow the one before it and name its hash' using errcode = '23514';
   end if;
   return null;

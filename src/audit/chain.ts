@@ -8,78 +8,33 @@ import type { Sql } from '../db/database.ts';
 /** The hash before the first position. */
 export const GENESIS = '0'.repeat(64);
 
-/** A record as the chain covers it: every column as stored (`detail` as its jsonb text). */
+/**
+ * A record as the chain covers it: its key and its canonical form, every column in a fixed order
+ * as PostgreSQL renders it (json_build_array: instants as epoch milliseconds, arrays as JSON
+ * arrays, detail as its jsonb text). One deterministic string whatever client reads it, built by
+ * the server in the same pass that reads the row, so sealing parses nothing per column.
+ */
 export interface ChainRecord {
   eventId: string;
-  at: Date;
-  kind: string;
-  retainUntil: Date;
-  requestId: string;
-  operation: string;
-  operationHash: string | null;
-  actor: string;
-  roles: string[];
-  purpose: string | null;
-  action: string;
-  resourceType: string | null;
-  resourceId: string | null;
-  resourceIds: string[];
-  customerIds: string[];
-  fieldPath: string;
-  fields: string[];
-  masked: string[];
-  hidden: string[];
-  decision: string;
-  failed: boolean;
-  inTransaction: boolean;
-  policies: string[];
-  policySha256: string[];
-  reasons: string[];
-  /** PostgreSQL's text of the jsonb value: one deterministic rendering, whatever the client. */
-  detail: string;
+  canonical: string;
 }
 
-/** The columns of a `ChainRecord`, from `audit_events` (its key is `id`) or `audit_trail` (`event_id`) aliased `e`. */
+/** Format 1 of the canonical form: the columns, in this order. */
+const CANONICAL = `pg_catalog.json_build_array(1, e.ID, (extract(epoch from e.at) * 1000)::bigint, e.kind,
+  (extract(epoch from e.retain_until) * 1000)::bigint, e.request_id, e.operation, e.operation_hash, e.actor,
+  e.roles, e.purpose, e.action, e.resource_type, e.resource_id, e.resource_ids, e.customer_ids, e.field_path,
+  e.fields, e.masked, e.hidden, e.decision, e.failed, e.in_transaction, e.policies, e.policy_sha256,
+  e.reasons, e.detail)::text`;
+
+/** A `ChainRecord` from `audit_events` (its key is `id`) or `audit_trail` (`event_id`) aliased `e`. */
 export function recordColumns(sql: Sql, from: 'audit_events' | 'audit_trail') {
-  return sql.unsafe(`
-    e.${from === 'audit_events' ? 'id' : 'event_id'} as event_id, e.at, e.kind, e.retain_until, e.request_id, e.operation, e.operation_hash, e.actor,
-    e.roles, e.purpose, e.action, e.resource_type, e.resource_id, e.resource_ids,
-    e.customer_ids::text[] as customer_ids, e.field_path, e.fields, e.masked, e.hidden, e.decision,
-    e.failed, e.in_transaction, e.policies, e.policy_sha256, e.reasons, e.detail::text as detail`);
+  const id = from === 'audit_events' ? 'e.id' : 'e.event_id';
+  return sql.unsafe(`${id} as event_id, ${CANONICAL.replace('e.ID', id)} as canonical`);
 }
 
-/** The canonical form of a record at a position: a JSON array in a fixed order (format 1). */
-export function canonical(seq: string, r: ChainRecord): string {
-  return JSON.stringify([
-    1,
-    seq,
-    r.eventId,
-    r.at.toISOString(),
-    r.kind,
-    r.retainUntil.toISOString(),
-    r.requestId,
-    r.operation,
-    r.operationHash,
-    r.actor,
-    r.roles,
-    r.purpose,
-    r.action,
-    r.resourceType,
-    r.resourceId,
-    r.resourceIds,
-    r.customerIds,
-    r.fieldPath,
-    r.fields,
-    r.masked,
-    r.hidden,
-    r.decision,
-    r.failed,
-    r.inTransaction,
-    r.policies,
-    r.policySha256,
-    r.reasons,
-    r.detail,
-  ]);
+/** The canonical form of a record at a position. */
+export function canonical(seq: string, record: ChainRecord): string {
+  return `${seq}:${record.canonical}`;
 }
 
 /** hash = sha256(prevHash || canonical(record at seq)), lowercase hex. */
