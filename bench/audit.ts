@@ -94,9 +94,9 @@ function syntheticRecord(i: number, ids: readonly string[]): AuditRecord {
 // CPU time (Linux /proc) of this process and of the one PostgreSQL backend a client uses: unlike
 // wall time, it hardly moves when other work on this shared machine takes the cores away.
 const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
-function backendCpuMs(pid: number): number {
+function backendCpuMs(pid: number, file = `/proc/${pid}/stat`): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
   } catch {
     return NaN;
@@ -160,10 +160,28 @@ interface Run {
   seconds: number;
   p99: number;
   errors: number;
+  /** CPU of the gateway's thread and of the database's backends, µs per answered request. */
+  cpuPerRequest: number;
 }
 
-async function load(gateway: BenchGateway, token: string, body: string, seconds: number): Promise<Run> {
+/** CPU ms so far of this process's main thread (the gateway's) and of every backend of the bench database. */
+async function cpuMs(sql: Sql): Promise<Map<string, number>> {
+  const pids = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database()`;
+  const cpu = new Map(pids.map(({ pid }) => [`pg ${pid}`, backendCpuMs(pid)]));
+  cpu.set('gateway', backendCpuMs(process.pid, `/proc/self/task/${process.pid}/stat`));
+  return cpu;
+}
+
+/** CPU used between two readings; a backend that appeared in between counts all it used. */
+function cpuBetween(before: Map<string, number>, after: Map<string, number>): number {
+  let total = 0;
+  for (const [key, ms] of after) if (!Number.isNaN(ms)) total += ms - (before.get(key) ?? 0);
+  return total;
+}
+
+async function load(gateway: BenchGateway, sql: Sql, token: string, body: string, seconds: number): Promise<Run> {
   const logged = gateway.errors;
+  const cpu = await cpuMs(sql);
   const result = await autocannon({
     url: gateway.url,
     method: 'POST',
@@ -175,10 +193,17 @@ async function load(gateway: BenchGateway, token: string, body: string, seconds:
   });
   // requests autocannon abandoned at the deadline still run here: let them finish
   await sleep(300);
-  return { requests: result['2xx'], seconds: result.duration, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx + (gateway.errors - logged) };
+  const used = cpuBetween(cpu, await cpuMs(sql));
+  return {
+    requests: result['2xx'],
+    seconds: result.duration,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx + (gateway.errors - logged),
+    cpuPerRequest: (used * 1000) / Math.max(1, result['2xx']),
+  };
 }
 
-const rate = (run: Run) => run.requests / run.seconds;
+const rate = (run: { requests: number; seconds: number }) => run.requests / run.seconds;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function reads(bench: Bench): Promise<{ rows: (string | number)[][]; rounds: (string | number)[][] }> {
@@ -217,25 +242,46 @@ async function reads(bench: Bench): Promise<{ rows: (string | number)[][]; round
   for (const { name, query, variables } of scenarios) {
     const body = JSON.stringify({ query, variables });
     process.stderr.write(`load: ${name}: warm-up…\n`);
-    await load(use('off'), token, body, WARMUP);
-    await load(use('on'), token, body, WARMUP);
+    await load(use('off'), bench.db.sql, token, body, WARMUP);
+    await load(use('on'), bench.db.sql, token, body, WARMUP);
     const runs = { off: [] as Run[], on: [] as Run[] };
     const ratios: number[] = [];
+    const cpuRatios: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       for (const v of round % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
-        const run = await load(use(v), token, body, SECONDS);
+        const run = await load(use(v), bench.db.sql, token, body, SECONDS);
         runs[v].push(run);
-        process.stderr.write(`load: ${name}: round ${round} ${v.padEnd(3)} ${rate(run).toFixed(0)} req/s, p99 ${run.p99} ms${run.errors ? `, ${run.errors} errors` : ''}\n`);
+        process.stderr.write(`load: ${name}: round ${round} ${v.padEnd(3)} ${rate(run).toFixed(0)} req/s, p99 ${run.p99} ms, ${run.cpuPerRequest.toFixed(0)} µs CPU/req${run.errors ? `, ${run.errors} errors` : ''}\n`);
       }
       const [o, n] = [runs.off.at(-1)!, runs.on.at(-1)!];
       ratios.push(rate(n) / rate(o));
-      perRound.push([name, round, rate(o).toFixed(0), rate(n).toFixed(0), (rate(n) / rate(o)).toFixed(3), o.p99, n.p99]);
+      cpuRatios.push(o.cpuPerRequest / n.cpuPerRequest);
+      perRound.push([name, round, rate(o).toFixed(0), rate(n).toFixed(0), (rate(n) / rate(o)).toFixed(3), o.p99, n.p99, o.cpuPerRequest.toFixed(0), n.cpuPerRequest.toFixed(0)]);
     }
-    const total = (rs: Run[]) => ({ requests: rs.reduce((s, r) => s + r.requests, 0), seconds: rs.reduce((s, r) => s + r.seconds, 0), p99: median(rs.map((r) => r.p99)), errors: rs.reduce((s, r) => s + r.errors, 0) });
+    const total = (rs: Run[]) => ({
+      requests: rs.reduce((s, r) => s + r.requests, 0),
+      seconds: rs.reduce((s, r) => s + r.seconds, 0),
+      p99: median(rs.map((r) => r.p99)),
+      errors: rs.reduce((s, r) => s + r.errors, 0),
+      cpu: median(rs.map((r) => r.cpuPerRequest)),
+    });
     const [o, n] = [total(runs.off), total(runs.on)];
     const ratio = median(ratios);
     if (ratio < TARGET_RATIO || o.errors || n.errors) failed = true;
-    rows.push([name, rate(o).toFixed(0), rate(n).toFixed(0), ratio.toFixed(3), `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`, o.p99, n.p99, o.errors + n.errors, ratio >= TARGET_RATIO ? 'ok' : 'MISSED']);
+    rows.push([
+      name,
+      rate(o).toFixed(0),
+      rate(n).toFixed(0),
+      ratio.toFixed(3),
+      `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
+      o.p99,
+      n.p99,
+      o.cpu.toFixed(0),
+      n.cpu.toFixed(0),
+      median(cpuRatios).toFixed(3),
+      o.errors + n.errors,
+      ratio >= TARGET_RATIO ? 'ok' : 'MISSED',
+    ]);
   }
   return { rows, rounds: perRound };
 }
@@ -260,9 +306,10 @@ try {
   if (!values['skip-load']) {
     const { rows, rounds } = await reads(bench);
     console.log(`\nPer round (${SECONDS}s each, ${CONNECTIONS} connections, alternating order)`);
-    console.log(table(['scenario', 'round', 'off req/s', 'on req/s', 'on/off', 'off p99 ms', 'on p99 ms'], rounds));
+    console.log(table(['scenario', 'round', 'off req/s', 'on req/s', 'on/off', 'off p99 ms', 'on p99 ms', 'off CPU µs/req', 'on CPU µs/req'], rounds));
     console.log(`\nReads with the audit module off vs on (compliance, purpose ${PURPOSE}), ${ROUNDS} rounds; p99 = median of rounds`);
-    console.log(table(['scenario', 'off req/s', 'on req/s', 'on/off median', 'range', 'off p99 ms', 'on p99 ms', 'errors', `target ≥ ${TARGET_RATIO}`], rows));
+    console.log(table(['scenario', 'off req/s', 'on req/s', 'on/off median', 'range', 'off p99 ms', 'on p99 ms', 'off CPU µs/req', 'on CPU µs/req', 'CPU off/on', 'errors', `target ≥ ${TARGET_RATIO}`], rows));
+    console.log('CPU µs/req: the gateway thread and the database backends together, per answered request (median of rounds); CPU off/on: the req/s ratio a CPU-bound machine would see');
   }
 } finally {
   await bench.close();

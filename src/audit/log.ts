@@ -1,8 +1,10 @@
 // Where audit records are written. A write's records go into its own transaction; the records of
 // reads go in with those of concurrent requests (group commit): one multi-row INSERT, one commit
-// for the whole batch, and each request released when its batch has committed. While a batch is
-// on its way the next one gathers, so under load batches grow by themselves and no request waits
-// for a timer; alone, a request pays one round trip.
+// for the whole batch, and each request released when its batch has committed. A few INSERTs may
+// be on their way at once (each commit waits for the disk); while they are, the next batch
+// gathers, so under load batches grow by themselves and no request waits for a timer: a batch
+// leaves at the end of the event loop's turn in which its first record arrived. Alone, a request
+// pays one round trip.
 
 import type { Sql } from '../db/database.ts';
 import type { VersionSet } from '../policy/runtime.ts';
@@ -25,6 +27,8 @@ export interface AuditLog {
 export interface AuditLogOptions {
   /** Records per INSERT at most; more wait for the next batch. @default 2000 */
   maxBatch?: number;
+  /** INSERTs on their way at once; while all are, the next batch gathers. @default 2 */
+  inFlight?: number;
 }
 
 interface Waiting {
@@ -33,12 +37,14 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
-export function createAuditLog(sql: Sql, { maxBatch = 2000 }: AuditLogOptions = {}): AuditLog {
+export function createAuditLog(sql: Sql, { maxBatch = 2000, inFlight = 2 }: AuditLogOptions = {}): AuditLog {
   let queue: Waiting[] = [];
-  let draining = false;
+  let flushing = 0;
+  let scheduled = 0;
 
+  /** One of at most `inFlight` flushers: inserts what is queued, batch after batch, until nothing is. */
   async function drain(): Promise<void> {
-    draining = true;
+    flushing++;
     while (queue.length > 0) {
       const batch = take(maxBatch);
       try {
@@ -48,7 +54,7 @@ export function createAuditLog(sql: Sql, { maxBatch = 2000 }: AuditLogOptions = 
         await alone(batch, error);
       }
     }
-    draining = false;
+    flushing--;
   }
 
   /** The requests of `maxBatch` records or fewer from the front of the queue (at least one). */
@@ -85,7 +91,14 @@ export function createAuditLog(sql: Sql, { maxBatch = 2000 }: AuditLogOptions = 
       if (records.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         queue.push({ records, resolve, reject });
-        if (!draining) void drain();
+        // after this turn of the event loop: the requests finishing in it share the batch
+        if (flushing + scheduled < inFlight) {
+          scheduled++;
+          setImmediate(() => {
+            scheduled--;
+            void drain();
+          });
+        }
       });
     },
     bind: (versions) => bindObservers(versions, log, bound),

@@ -91,14 +91,17 @@ const recordset = [...COLUMNS.map(([, key, type]) => `"${key}" ${type}`), '"cust
 /**
  * The customers behind a resource's ids, for every resource type whose rows belong to a customer
  * (src/resources.ts names the column): reads of accounts or transactions are found by customer too.
+ * A customer's own ids are the customers; the others are looked up. (The ids are keys the gate
+ * read from those tables: one that is not a number fails the insert, and so the request.)
  */
 const customersOfResources = `case audit_in."resourceType" ${Object.entries(resources)
   .flatMap(([type, resource]) => {
     const column = (resource.columns as Record<string, string>).customerId;
     if (!column) return [];
+    if (column === `${resource.alias}.id`) return [`when '${type}' then audit_in."resourceIds"::bigint[]`];
     return [
       `when '${type}' then array(select distinct ${column} from ${resource.table} ${resource.alias}
-         where ${resource.alias}.id = any(array(select x::bigint from unnest(audit_in."resourceIds") x where x ~ '^[0-9]{1,18}$')) order by 1)`,
+         where ${resource.alias}.id = any(audit_in."resourceIds"::bigint[]) order by 1)`,
     ];
   })
   .join(' ')} else '{}'::bigint[] end`;
