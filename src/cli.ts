@@ -16,7 +16,7 @@ import { toGlobalId } from './ids.ts';
 import { pruneExpiredKeys } from './money/idempotency.ts';
 import { PolicyBuildError } from './policy/build.ts';
 import { configuredModules, policyCommand, recordOperatorCommand } from './policy/commands.ts';
-import { startPolicyRuntime, type PolicyRuntime } from './policy/runtime.ts';
+import { startPolicyRuntime, type VersionSet } from './policy/runtime.ts';
 import { createShadowLog } from './policy/shadow-log.ts';
 import { ROLES } from './policy/principal.ts';
 import { seed } from './seed/seed.ts';
@@ -147,7 +147,7 @@ async function start(args: string[]): Promise<void> {
 }
 
 /** Records what `start` changed before serving (migrations, the demo seed) as the operator's commands. */
-async function recordStart(sql: Sql, versions: ReturnType<PolicyRuntime['at']>, applied: string[], seeded: number): Promise<void> {
+async function recordStart(sql: Sql, versions: VersionSet, applied: string[], seeded: number): Promise<void> {
   const bound = createAuditLog(sql).bind(versions);
   const common = { argv: ['start'], name: 'fingate start', by: operator('fingate:start'), inTransaction: false };
   if (applied.length) await recordCommand(sql, bound, { ...common, action: 'schema.migrate', resourceType: null, resourceIds: applied });

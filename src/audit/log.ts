@@ -80,6 +80,7 @@ export function createAuditLog(sql: Sql, { maxBatch = 2000, inFlight = 2 }: Audi
     );
   }
 
+  const bound = new WeakMap<VersionSet, VersionSet>();
   const log: AuditLog = {
     writeIn(tx, records) {
       if (records.length === 0) return Promise.resolve();
@@ -103,6 +104,5 @@ export function createAuditLog(sql: Sql, { maxBatch = 2000, inFlight = 2 }: Audi
     },
     bind: (versions) => bindObservers(versions, log, bound),
   };
-  const bound = new WeakMap<VersionSet, VersionSet>();
   return log;
 }
