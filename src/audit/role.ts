@@ -81,10 +81,9 @@ export async function checkAppendOnly(sql: Sql, { production, embedded, log }: {
     const message = `the gateway's role ${role} may change the audit trail (UPDATE, DELETE, TRUNCATE or ownership); run it as a role without those rights`;
     if (production) throw new StartupError(message);
     log(`audit: ${message}`);
-  } else if (loginMayReset) {
-    const message = embedded
-      ? `embedded database: statements run as ${role}, but this process owns the database files`
-      : `the login ${login} could leave the role ${role} (RESET ROLE); for production, log in as a role that is only a member of ${role} and migrate with DATABASE_OWNER_URL`;
+  } else if (loginMayReset && !embedded) {
+    // embedded, this process owns the database files whatever the role (the README says so)
+    const message = `the login ${login} could leave the role ${role} (RESET ROLE); for production, log in as a role that is only a member of ${role} and migrate with DATABASE_OWNER_URL`;
     if (production) throw new StartupError(message);
     log(`audit: ${message}`);
   }

@@ -10,12 +10,17 @@
 // to that round, and sealed, or was rolled back. That xmin is the next round's horizon: rounds
 // read only records at or above it, so their cost follows what is new, not the table's size.
 
+import { systemPermit } from '../data/system.ts';
 import type { Sql } from '../db/database.ts';
+import { checkPermit } from '../policy/permit.ts';
 import { chainHash, GENESIS, recordColumns, type ChainRecord } from './chain.ts';
 import { writeCheckpointFile, type Checkpoint, type Signer } from './checkpoint.ts';
 
 /** Arbitrary but fixed: the sealing lock every instance takes. */
 const SEAL_LOCK = 7_311_846_103;
+
+/** The sealer reads every record for the system, not for a caller: the system path's permit. */
+const permit = systemPermit('AuditEvent', 'audit');
 
 export interface SealerOptions {
   sql: Sql;
@@ -56,6 +61,7 @@ export function startSealer({ sql, signer, checkpointDir, intervalMs = 500, chec
 
   /** One sealing transaction; -1 when another instance holds the lock (and `wait` is false). */
   async function round(wait: boolean): Promise<number> {
+    checkPermit(permit, 'AuditEvent');
     return sql.begin(async (tx) => {
       if (wait) await tx`select pg_advisory_xact_lock(${SEAL_LOCK})`;
       else if (!(await tx<{ locked: boolean }[]>`select pg_try_advisory_xact_lock(${SEAL_LOCK}) as locked`)[0]!.locked) return -1;
