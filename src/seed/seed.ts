@@ -3,7 +3,8 @@
 // statement, which keeps every insert a single statement (the ledger trigger checks all postings
 // of a statement at once) and is fast on a real server and on PGlite alike.
 
-import type { Sql, Tx } from '../db/database.ts';
+import type { Database, Sql, Tx } from '../db/database.ts';
+import { startPolicyRuntime, type RuntimeOptions } from '../policy/runtime.ts';
 import { demoGenerator, type DemoOptions } from './demo/generator.ts';
 import type { ReferenceData } from './demo/reference.ts';
 import { appendBatch, emptyBatch, type CustomerBatch } from './demo/rows.ts';
@@ -53,6 +54,8 @@ const PRODUCTS: Columns = {
   category: 'text',
   risk_level: 'text',
   status: 'text',
+  offering: 'text',
+  investment_linked: 'boolean',
   issuer_id: 'bigint',
   distributor_id: 'bigint',
   currency: 'char(3)',
@@ -179,6 +182,23 @@ export async function seed(sql: Sql, options: SeedOptions): Promise<SeedSummary>
     await sql.unsafe(`select setval(pg_get_serial_sequence('${table}', 'id'), (select max(id) from ${table}))`);
   }
   return summary;
+}
+
+/** Where the policy versions the demo follows come from: the files and modules a policy runtime loads. */
+export type PolicySource = Omit<RuntimeOptions, 'db' | 'watch'>;
+
+/**
+ * `seed` under the policy versions in force on this database now: a policy runtime over it (which
+ * bootstraps a new database's activations) is opened for the seeding and closed after. For callers
+ * that seed before their own runtime starts (as the owner, before the application role takes over).
+ */
+export async function seedUnderPolicies(db: Database, options: Omit<SeedOptions, 'policies'>, source: PolicySource): Promise<SeedSummary> {
+  const runtime = await startPolicyRuntime({ ...source, db, watch: false });
+  try {
+    return await seed(db.sql, { ...options, policies: runtime.at(new Date()) });
+  } finally {
+    await runtime.close();
+  }
 }
 
 async function assertEmpty(sql: Sql): Promise<void> {

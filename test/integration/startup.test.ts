@@ -9,8 +9,7 @@ import { mintToken } from '../../src/auth.ts';
 import { DEV_JWT_SECRET, loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import { startPolicyRuntime } from '../../src/policy/runtime.ts';
-import { seed } from '../../src/seed/seed.ts';
+import { seedUnderPolicies } from '../../src/seed/seed.ts';
 import { realServer } from '../support/database.ts';
 import { catalogue, modules } from '../support/modules.ts';
 import { temporaryDir } from '../support/temp.ts';
@@ -130,8 +129,7 @@ describe('fingate seed', () => {
     const db = await openDatabase({ dataDir });
     try {
       await migrate(db.sql);
-      const policies = await startPolicyRuntime({ db, dir: loadConfig({}).policiesDir, modules, catalogue, watch: false, log: () => {} });
-      await seed(db.sql, { customers: 1, seed: 'test', policies: policies.at(new Date()), timeZone: loadConfig({}).timeZone }).finally(() => policies.close());
+      await seedUnderPolicies(db, { customers: 1, seed: 'test', timeZone: loadConfig({}).timeZone }, { dir: loadConfig({}).policiesDir, modules, catalogue, log: () => {} });
     } finally {
       await db.close();
     }

@@ -6,13 +6,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { openDatabase } from '../../src/db/database.ts';
 import { loadConfig } from '../../src/config.ts';
+import { openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { catalogue } from '../../src/gateway.ts';
 import { configuredModules } from '../../src/policy/commands.ts';
-import { startPolicyRuntime } from '../../src/policy/runtime.ts';
-import { seed } from '../../src/seed/seed.ts';
+import { seedUnderPolicies } from '../../src/seed/seed.ts';
 
 const CLI = fileURLToPath(new URL('../../src/bin/fingate.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -30,12 +29,7 @@ export async function seededServerDatabase({ customers, prefix = 'fingate_test' 
   try {
     await migrate(db.sql);
     const config = loadConfig({});
-    const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules: await configuredModules(config), catalogue, watch: false, log: () => {} });
-    try {
-      await seed(db.sql, { customers, seed: 'test', policies: policies.at(new Date()), timeZone: config.timeZone });
-    } finally {
-      await policies.close();
-    }
+    await seedUnderPolicies(db, { customers, seed: 'test', timeZone: config.timeZone }, { dir: config.policiesDir, modules: await configuredModules(config), catalogue, log: () => {} });
   } finally {
     await db.close();
   }

@@ -44,9 +44,8 @@ async function underChanged(file: string, edit: (text: string) => string): Promi
 
 // risk-questionnaire@1 with assessments valid for two years instead of one
 const longer = await underChanged('risk-questionnaire/risk-questionnaire.v1.yaml', (t) => t.replace(/^validityDays: 365$/m, 'validityDays: 730'));
-// suitability@1 with no CSRC regime (so no purchase above tolerance, confirmed or not) and with
-// insurance under the bank rules (so it needs a current assessment within tolerance)
-const stricter = await underChanged('suitability/suitability.v1.yaml', (t) => t.replace(/^    FUND: CSRC\b.*$/m, '    FUND: BANK_WMP\n    INSURANCE: BANK_WMP'));
+// the suitability version in force with no purchase above tolerance even once confirmed (CSRC products refused like bank WMP)
+const stricter = await underChanged('suitability/suitability.v2.yaml', (t) => t.replace(/(\n    CSRC:\n(?:\s+#.*\n)*      aboveTolerance: )CONFIRM/, '$1DENY'));
 // licensing@1 letting only insurers sell insurance (no agencies)
 const narrower = await underChanged('licensing/licensing.v1.yaml', (t) => t.replace('licences: [INSURANCE_AGENCY, INSURANCE_UNDERWRITING]', 'licences: [INSURANCE_UNDERWRITING]'));
 // aml@1 with the natural persons' domestic transfer threshold (0503) lowered from 500,000 to 200,000 CNY
@@ -163,21 +162,28 @@ function checkPurchases(data: DemoData, versions: DemoPolicies, limit = Infinity
     const account = String(paidFrom.get(t.id));
     const now = new Date(t.created_at);
     const day = businessDay(now, timeZone);
+    const today = businessDate(now, timeZone);
     const customerFact: CustomerFact = {
       id: String(customer.id),
       institutionId: String(customer.institution_id),
       investorType: customer.investor_type,
       region: customer.region,
+      // whole years on the business day
+      age: Number(today.slice(0, 4)) - Number(customer.birth_date.slice(0, 4)) - (today.slice(5) < customer.birth_date.slice(5) ? 1 : 0),
       riskProfile:
         assessment && assessment.assessed_at <= t.created_at
           ? { tolerance: assessment.tolerance, lowestCategory: assessment.lowest_category, assessedAt: assessment.assessed_at, expiresAt: assessment.expires_at }
           : null,
+      // the demo confirms no qualified investor
+      qualifiedInvestor: null,
     };
     const productFact: ProductFact = {
       id: String(product.id),
       category: product.category,
       riskLevel: product.risk_level,
       status: product.status,
+      offering: product.offering,
+      investmentLinked: product.investment_linked,
       currency: product.currency,
       minAmount: product.min_amount,
       issuerId: String(product.issuer_id),
@@ -211,7 +217,7 @@ function checkPurchases(data: DemoData, versions: DemoPolicies, limit = Infinity
       facts: {
         customer: customerFact,
         product: productFact,
-        businessDay: { date: businessDate(now, timeZone), start: day.start.toISOString(), end: day.end.toISOString() },
+        businessDay: { date: today, start: day.start.toISOString(), end: day.end.toISOString() },
         distributorLicences: licencesOf(product.distributor_id),
         issuerLicences: licencesOf(product.issuer_id),
         currentDisclosures,

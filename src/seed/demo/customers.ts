@@ -32,6 +32,8 @@ export interface NewCustomer {
   institutionId: number;
   professional: boolean;
   region: string;
+  /** 'YYYY-MM-DD'. */
+  birthDate: string;
   created: number;
 }
 
@@ -145,7 +147,7 @@ export function registerCustomer(index: number, registry: Registry, out: Pick<Cu
     region,
     created_at: iso(created),
   });
-  return { index, id, institutionId, professional, region, created };
+  return { index, id, institutionId, professional, region, birthDate, created };
 }
 
 /** The customer's debit-card accounts: one, or for three in ten two, opened at sign-up. */

@@ -19,23 +19,36 @@ export interface Customer {
   institutionId: number;
   professional: boolean;
   region: string;
+  /** 'YYYY-MM-DD'. */
+  birthDate: string;
   /** Their risk assessment, if they ever took one (it counts from `assessedAt`). */
   assessment: RiskProfile | null;
 }
 
-/** The customer at `at`, with the latest assessment taken by then. */
-export function customerFact(customer: Customer, at: number): CustomerFact {
+/**
+ * The customer at `at` (on business day `day`): their age in whole years that day, the latest
+ * assessment taken by then, and no qualified-investor confirmation (the demo records none).
+ */
+export function customerFact(customer: Customer, at: number, day: BusinessDay): CustomerFact {
   const a = customer.assessment;
   return {
     id: String(customer.id),
     institutionId: String(customer.institutionId),
     investorType: customer.professional ? 'PROFESSIONAL' : 'ORDINARY',
     region: customer.region,
+    age: yearsBetween(customer.birthDate, day.date),
     riskProfile:
       a && a.assessedAt <= at
         ? { tolerance: a.tolerance, lowestCategory: a.lowestCategory, assessedAt: iso(a.assessedAt), expiresAt: iso(a.expiresAt) }
         : null,
+    qualifiedInvestor: null,
   };
+}
+
+/** Whole years from one 'YYYY-MM-DD' date to another, as PostgreSQL's age() counts them. */
+function yearsBetween(from: string, to: string): number {
+  const years = Number(to.slice(0, 4)) - Number(from.slice(0, 4));
+  return to.slice(5) < from.slice(5) ? years - 1 : years;
 }
 
 /** The product as the fact carries it. */
@@ -45,6 +58,8 @@ export function productFact(product: ProductRow): ProductFact {
     category: product.category,
     riskLevel: product.risk_level,
     status: product.status,
+    offering: product.offering,
+    investmentLinked: product.investment_linked,
     currency: product.currency,
     minAmount: product.min_amount,
     issuerId: String(product.issuer_id),

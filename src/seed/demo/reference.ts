@@ -71,6 +71,8 @@ export function referenceData(seed: string | number, now: number): ReferenceData
       category: spec.category,
       risk_level: spec.risk,
       status,
+      offering: spec.offering ?? 'PUBLIC',
+      investment_linked: spec.investmentLinked ?? false,
       issuer_id: institutionId(spec.issuer),
       distributor_id: institutionId(spec.distributor),
       currency: CURRENCY,

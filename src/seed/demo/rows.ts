@@ -66,6 +66,8 @@ export interface ProductRow {
   category: ProductCategory;
   risk_level: RiskLevel;
   status: ProductStatus;
+  offering: 'PUBLIC' | 'PRIVATE';
+  investment_linked: boolean;
   issuer_id: number;
   distributor_id: number;
   currency: string;
