@@ -3,8 +3,9 @@
 
 import { accessPolicy } from './access.ts';
 import { amlPolicy } from './aml.ts';
+import { coolingOffPolicy } from './cooling-off.ts';
 import { privacyPolicy } from './privacy.ts';
 import { riskQuestionnairePolicy } from './risk-questionnaire.ts';
 import { suitabilityPolicy } from './suitability.ts';
 
-export default [accessPolicy, privacyPolicy, suitabilityPolicy, amlPolicy, riskQuestionnairePolicy];
+export default [accessPolicy, privacyPolicy, suitabilityPolicy, amlPolicy, riskQuestionnairePolicy, coolingOffPolicy];

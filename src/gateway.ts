@@ -10,7 +10,7 @@ import type { Sql } from './db/database.ts';
 import { migrationsApplied } from './db/migrate.ts';
 import { isClientError, statusOf } from './errors.ts';
 import { useQueryLimits } from './limits.ts';
-import type { AmlRules } from './money/aml.ts';
+import type { CoolingOffData } from './money/cooling-off.ts';
 import type { Questionnaire } from './money/risk-assessment.ts';
 import { useDecisionStream } from './policy/decision-stream.ts';
 import { catalogueOf } from './policy/gate.ts';
@@ -76,8 +76,8 @@ export function createGateway({
         policies,
         policy: createRequestPolicy({ versions, principal, purpose, now, requestId, facts: factProviders, actions: catalogue.actions, timeZone }),
         policyData: {
-          get aml() {
-            return versions.data<AmlRules>('aml');
+          get coolingOff() {
+            return versions.data<CoolingOffData>('cooling-off');
           },
           get riskQuestionnaire() {
             return versions.data<Questionnaire>('risk-questionnaire');

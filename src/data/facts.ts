@@ -10,7 +10,10 @@ import type { FactProvider } from '../policy/request-policy.ts';
 import { permitted } from './query.ts';
 import { systemPermit } from './system.ts';
 
-/** The customer a write acts for (`keys.customer`, or the owner of `keys.account`), with their latest risk profile. */
+/**
+ * The customer a write acts for (`keys.customer`, or the owner of `keys.account`, or the customer
+ * `keys.transaction` is booked to), with their latest risk profile.
+ */
 export interface CustomerFact {
   id: string;
   institutionId: string;
@@ -23,6 +26,8 @@ export interface CustomerFact {
 export interface ProductFact {
   id: string;
   category: string;
+  /** PUBLIC (公募) or PRIVATE (私募: qualified investors only, with a cooling-off period). */
+  offering: string;
   riskLevel: string;
   status: string;
   currency: string;
@@ -33,9 +38,12 @@ export interface ProductFact {
 
 const customers = systemPermit('Customer', 'policy-facts');
 const products = systemPermit('Product', 'policy-facts');
+const accounts = systemPermit('Account', 'policy-facts');
+const transactions = systemPermit('Transaction', 'policy-facts');
 
 async function customer(tx: Sql, { keys }: FactSubject): Promise<CustomerFact | null> {
-  if (!keys.customer && !keys.account) return null;
+  if (!keys.customer && !keys.account && !keys.transaction) return null;
+  const id = keys.customer ?? (keys.account ? tx`(select customer_id from accounts where id = ${keys.account})` : tx`(select customer_id from transactions where id = ${keys.transaction!})`);
   const [row] = await tx<(Omit<CustomerFact, 'riskProfile'> & { tolerance: string | null; lowestCategory: boolean; assessedAt: Date; expiresAt: Date })[]>`
     select c.id, c.institution_id, c.investor_type, c.region, r.tolerance, r.lowest_category, r.assessed_at, r.expires_at
       from customers c
@@ -43,7 +51,7 @@ async function customer(tx: Sql, { keys }: FactSubject): Promise<CustomerFact | 
         select tolerance, lowest_category, assessed_at, expires_at from risk_assessments
          where customer_id = c.id order by assessed_at desc, id desc limit 1
       ) r on true
-     where c.id = ${keys.customer ?? tx`(select customer_id from accounts where id = ${keys.account!})`} and ${permitted(tx, customers)}`.execute();
+     where c.id = ${id} and ${permitted(tx, customers)}`.execute();
   if (!row) return null;
   const { tolerance, lowestCategory, assessedAt, expiresAt, ...rest } = row;
   return {
@@ -55,7 +63,7 @@ async function customer(tx: Sql, { keys }: FactSubject): Promise<CustomerFact | 
 async function product(tx: Sql, { keys }: FactSubject): Promise<ProductFact | null> {
   if (!keys.product) return null;
   const [row] = await tx<ProductFact[]>`
-    select p.id, p.category, p.risk_level, p.status, p.currency, p.min_amount, p.issuer_id, p.distributor_id
+    select p.id, p.category, p.offering, p.risk_level, p.status, p.currency, p.min_amount, p.issuer_id, p.distributor_id
       from products p where p.id = ${keys.product} and ${permitted(tx, products)}`.execute();
   return row ?? null;
 }
@@ -72,9 +80,170 @@ async function businessDayOf(_tx: Sql, { now, timeZone }: FactSubject): Promise<
   return { date: businessDate(now, timeZone), start: start.toISOString(), end: end.toISOString() };
 }
 
+/**
+ * The business day and the days after it (`days[0]` is today), each with its ISO weekday (1 Monday …
+ * 7 Sunday) and the instant it ends in FINGATE_TIME_ZONE: what a policy needs to put a deadline "n
+ * working days after" a day, while which days are working days stays its own data.
+ */
+export interface BusinessCalendarFact {
+  days: { date: string; weekday: number; end: string }[];
+}
+
+/** How far ahead the calendar reaches: 20 working days and the longest run of public holidays. */
+const CALENDAR_DAYS = 40;
+const calendars = new Map<string, BusinessCalendarFact>();
+
+async function businessCalendar(_tx: Sql, { now, timeZone }: FactSubject): Promise<BusinessCalendarFact> {
+  const today = businessDate(now, timeZone);
+  // it changes once a day; every movement asks
+  const key = `${timeZone} ${today}`;
+  let calendar = calendars.get(key);
+  if (!calendar) {
+    const days: BusinessCalendarFact['days'] = [];
+    for (let instant = now; days.length < CALENDAR_DAYS; ) {
+      const { end } = businessDay(instant, timeZone);
+      const date = businessDate(instant, timeZone);
+      const weekday = new Date(`${date}T00:00:00Z`).getUTCDay() || 7;
+      days.push({ date, weekday, end: end.toISOString() });
+      instant = end;
+    }
+    calendars.clear();
+    calendar = { days };
+    calendars.set(key, calendar);
+  }
+  return calendar;
+}
+
+/** A side of a customer's money: what comes into their accounts, or goes out of them. */
+export type Side = 'INCOMING' | 'OUTGOING';
+
+/** One side's transactions of the business day, by transaction type: their sum (a decimal string) and number. */
+export type SideTotals = Partial<Record<Side, Record<string, { total: string; count: number }>>>;
+
+/**
+ * What AML rules decide a movement with, in the acting account's currency (`keys.account`, and
+ * `keys.toAccount` for a transfer's receiver): for the acting customer and the receiving customer,
+ * the business day's transactions per side and type (a transfer is outgoing for its sender and
+ * incoming for its receiver; deposits and redemptions are incoming, purchases outgoing; reversals
+ * are corrections and not listed); and the acting customer's own movements of the last 24 hours,
+ * newest first, at most RECENT of them, each with its age and whether it is of today. Read under the
+ * movement's locks on both customers, so no concurrent movement of either is missing.
+ */
+export interface AmlActivityFact {
+  currency: string;
+  customer: { id: string; today: SideTotals; recent: RecentMovement[] };
+  /** The customer whose account a transfer credits; null for other movements or an account that cannot receive it. */
+  receiver: { id: string; today: SideTotals } | null;
+}
+
+/** One of the acting customer's own movements (booked to them). */
+export interface RecentMovement {
+  transaction: string;
+  type: string;
+  side: Side;
+  currency: string;
+  amount: string;
+  secondsAgo: number;
+  /** Whether it belongs to the current business day. */
+  today: boolean;
+}
+
+/** The most recent movements `amlActivity` lists (plugins/aml.ts lets no rule count more). */
+const RECENT = 100;
+
+async function amlActivity(tx: Sql, { keys, now, timeZone }: FactSubject): Promise<AmlActivityFact | null> {
+  if (!keys.account) return null;
+  const { start, end } = businessDay(now, timeZone);
+  const since = new Date(now.getTime() - 86_400_000);
+  const [row] = await tx<{ customerId: string; currency: string; receiverId: string | null; totals: TotalRow[]; recent: RecentMovement[] }[]>`
+    with acting as (
+      select a.customer_id, a.currency from accounts a where a.id = ${keys.account} and a.kind = 'CUSTOMER' and ${permitted(tx, accounts)}
+    ), receiving as (
+      select a.customer_id from accounts a, acting
+       where a.id = ${keys.toAccount ?? null} and a.kind = 'CUSTOMER' and a.currency = acting.currency and ${permitted(tx, accounts)}
+    ), parties as (
+      select customer_id from acting union select customer_id from receiving
+    ), today as (
+      select t.customer_id as party, case when t.type in ('PURCHASE', 'TRANSFER') then 'OUTGOING' else 'INCOMING' end as side, t.type, t.amount
+        from transactions t, acting
+       where t.customer_id in (select customer_id from parties) and t.currency = acting.currency and t.type <> 'REVERSAL'
+         and t.status <> 'REJECTED' and t.created_at >= ${start} and t.created_at < ${end}
+      union all
+      select t.receiving_customer_id, 'INCOMING', t.type, t.amount
+        from transactions t, acting
+       where t.receiving_customer_id in (select customer_id from parties) and t.currency = acting.currency
+         and t.status <> 'REJECTED' and t.created_at >= ${start} and t.created_at < ${end}
+    ), recent as (
+      select t.id, t.type, t.currency, t.amount, t.created_at
+        from transactions t, acting
+       where t.customer_id = acting.customer_id and t.type <> 'REVERSAL' and t.status <> 'REJECTED' and t.created_at > ${since}
+       order by t.created_at desc
+       limit ${RECENT}
+    )
+    select acting.customer_id::text as customer_id, acting.currency, (select customer_id::text from receiving) as receiver_id,
+           (select coalesce(json_agg(json_build_object('party', party::text, 'side', side, 'type', type, 'total', total::text, 'count', n)), '[]')
+              from (select party, side, type, sum(amount) as total, count(*)::int as n from today group by party, side, type) g) as totals,
+           (select coalesce(json_agg(json_build_object(
+                     'transaction', id::text, 'type', type, 'currency', currency, 'amount', amount::text,
+                     'side', case when type in ('PURCHASE', 'TRANSFER') then 'OUTGOING' else 'INCOMING' end,
+                     'secondsAgo', floor(extract(epoch from (${now}::timestamptz - created_at)))::int,
+                     'today', created_at >= ${start})
+                   order by created_at desc), '[]')
+              from recent) as recent
+      from acting`.execute();
+  if (!row) return null;
+  const totalsOf = (party: string): SideTotals => {
+    const totals: SideTotals = {};
+    for (const t of row.totals) if (t.party === party) (totals[t.side] ??= {})[t.type] = { total: t.total, count: t.count };
+    return totals;
+  };
+  return {
+    currency: row.currency,
+    customer: { id: row.customerId, today: totalsOf(row.customerId), recent: row.recent },
+    receiver: row.receiverId === null ? null : { id: row.receiverId, today: totalsOf(row.receiverId) },
+  };
+}
+
+/**
+ * The cooling-off period of the purchase `keys.transaction` (null: no such transaction, or one
+ * without a period): what a cancellation or a return call is decided on.
+ */
+export interface CoolingOffFact {
+  transaction: string;
+  type: string;
+  status: string;
+  /** e.g. PRIVATE_FUND: the class whose terms it runs under. */
+  productClass: string;
+  startsAt: string;
+  endsAt: string;
+  returnCallRequired: boolean;
+  returnCallAt: string | null;
+}
+
+async function coolingOff(tx: Sql, { keys }: FactSubject): Promise<CoolingOffFact | null> {
+  if (!keys.transaction) return null;
+  const [row] = await tx<(Omit<CoolingOffFact, 'startsAt' | 'endsAt' | 'returnCallAt'> & { startsAt: Date; endsAt: Date; returnCallAt: Date | null })[]>`
+    select t.id::text as transaction, t.type, t.status, c.product_class, c.starts_at, c.ends_at, c.return_call_required, c.return_call_at
+      from transactions t join cooling_off_periods c on c.transaction_id = t.id
+     where t.id = ${keys.transaction} and ${permitted(tx, transactions)}`.execute();
+  if (!row) return null;
+  return { ...row, startsAt: row.startsAt.toISOString(), endsAt: row.endsAt.toISOString(), returnCallAt: row.returnCallAt?.toISOString() ?? null };
+}
+
+interface TotalRow {
+  party: string;
+  side: Side;
+  type: string;
+  total: string;
+  count: number;
+}
+
 /** Every fact a policy module may name. */
 export const factProviders: Readonly<Record<string, FactProvider>> = {
   customer: { load: customer },
   product: { load: product },
   businessDay: { load: businessDayOf },
+  businessCalendar: { load: businessCalendar },
+  amlActivity: { load: amlActivity },
+  coolingOff: { load: coolingOff },
 };

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
@@ -24,4 +24,20 @@ export async function writeAccessV3(dir: string): Promise<void> {
     reason: { code: ADVISOR_ACCESS_SUSPENDED, message: Advisors may not browse customer records while the access review runs, regulation: "《个人信息保护法》第51条" }
 `;
   await writeFile(join(dir, 'access', 'access.v3.yaml'), v3);
+}
+
+/**
+ * Writes the next access version of `dir`: its newest one plus the rules the money modules need
+ * (the YAML block of policies/access/access.rules-money.md, which the integrator merges into one
+ * access version). Returns the new version's number.
+ */
+export async function writeMoneyAccess(dir: string): Promise<number> {
+  const folder = join(dir, 'access');
+  const newest = Math.max(...(await readdir(folder)).map((name) => Number(/^access\.v(\d+)\.yaml$/.exec(name)?.[1] ?? 0)));
+  const notes = await readFile(join(folder, 'access.rules-money.md'), 'utf8');
+  const rules = /```yaml\n([\s\S]*?)```/.exec(notes)![1]!;
+  const base = await readFile(join(folder, `access.v${newest}.yaml`), 'utf8');
+  const next = newest + 1;
+  await writeFile(join(folder, `access.v${next}.yaml`), `${base.replace(`version: ${newest}`, `version: ${next}`).trimEnd()}\n${rules}`);
+  return next;
 }

@@ -1,0 +1,148 @@
+# Unit tests of aml.v2.rego, run by `fingate policy test` with aml.v2.yaml's `data:` section as OPA
+# data, so they test the logic and the numbers compliance ships together.
+package fingate.aml_test
+
+import data.fingate.aml.decision
+
+# Sunday 2026-11-29 10:00 in Beijing: the working days after it are Mon 30 Nov … Fri 4 Dec
+now := "2026-11-29T02:00:00.000Z"
+
+calendar := {"days": [
+	{"date": "2026-11-29", "weekday": 7, "end": "2026-11-29T16:00:00.000Z"},
+	{"date": "2026-11-30", "weekday": 1, "end": "2026-11-30T16:00:00.000Z"},
+	{"date": "2026-12-01", "weekday": 2, "end": "2026-12-01T16:00:00.000Z"},
+	{"date": "2026-12-02", "weekday": 3, "end": "2026-12-02T16:00:00.000Z"},
+	{"date": "2026-12-03", "weekday": 4, "end": "2026-12-03T16:00:00.000Z"},
+	{"date": "2026-12-04", "weekday": 5, "end": "2026-12-04T16:00:00.000Z"},
+	{"date": "2026-12-05", "weekday": 6, "end": "2026-12-05T16:00:00.000Z"},
+	{"date": "2026-12-06", "weekday": 7, "end": "2026-12-06T16:00:00.000Z"},
+	{"date": "2026-12-07", "weekday": 1, "end": "2026-12-07T16:00:00.000Z"},
+]}
+
+movement(action, amount, activity) := {
+	"principal": {"id": "c-1", "roles": ["customer"], "customerId": "1", "scopes": []},
+	"purpose": null,
+	"action": action,
+	"resource": {"type": "Account", "id": "10", "attributes": {"customerId": "1"}},
+	"args": {"input": {"amount": amount}},
+	"facts": {"amlActivity": activity, "businessCalendar": calendar},
+	"now": now,
+}
+
+activity(today, recent, receiver) := {"currency": "CNY", "customer": {"id": "1", "today": today, "recent": recent}, "receiver": receiver}
+
+quiet := activity({}, [], null)
+
+transfer_to(receiver_today) := activity({}, [], {"id": "2", "today": receiver_today})
+
+recent_row(id, type, side, amount, seconds_ago) := {
+	"transaction": id, "type": type, "side": side, "currency": "CNY", "amount": amount,
+	"secondsAgo": seconds_ago, "today": true,
+}
+
+alerts(result) := [a | some a in object.get(result.obligations, "alerts", [])]
+
+rules(result) := [a.rule | some a in alerts(result)]
+
+test_a_quiet_movement_is_allowed_without_alerts if {
+	result := decision with input as movement("account.transfer", "100.00", quiet)
+	result.allow == true
+	result.reasons[0].code == "AML_SCREENED"
+	result.obligations == {}
+}
+
+test_a_single_transfer_at_the_threshold_is_large_value_on_the_senders_outgoing_side if {
+	result := decision with input as movement("account.transfer", "500000.00", quiet)
+	rules(result) == ["0503:OUTGOING"]
+	alerts(result)[0].kind == "LARGE_VALUE"
+}
+
+test_a_cent_below_the_threshold_is_not if {
+	result := decision with input as movement("account.transfer", "499999.99", quiet)
+	rules(result) == []
+}
+
+test_the_receivers_incoming_side_is_totalled_apart if {
+	# the receiver's deposits of the day and this transfer reach ¥500,000 on their incoming side
+	today := {"INCOMING": {"DEPOSIT": {"total": "400000.00", "count": 1}}}
+	result := decision with input as movement("account.transfer", "100000.00", transfer_to(today))
+	rules(result) == ["0503:INCOMING"]
+}
+
+test_sides_are_never_netted if {
+	# ¥300,000 went out earlier and ¥300,000 came in: neither side has reached ¥500,000 with this ¥100,000
+	today := {"OUTGOING": {"PURCHASE": {"total": "300000.00", "count": 1}}, "INCOMING": {"REDEMPTION": {"total": "300000.00", "count": 1}}}
+	result := decision with input as movement("product.purchase", "100000.00", activity(today, [], null))
+	rules(result) == []
+	reached := decision with input as movement("product.purchase", "200000.00", activity(today, [], null))
+	rules(reached) == ["0503:OUTGOING"]
+}
+
+test_a_redemption_counts_on_the_incoming_side if {
+	today := {"INCOMING": {"TRANSFER": {"total": "499999.99", "count": 2}}, "OUTGOING": {"TRANSFER": {"total": "900000.00", "count": 2}}}
+	result := decision with input as movement("product.redeem", "0.01", activity(today, [], null))
+	rules(result) == ["0503:INCOMING"]
+	contains(alerts(result)[0].reason, "当日入账累计CNY 500000.00")
+}
+
+test_the_deadline_is_the_end_of_the_fifth_working_day_after_the_business_day if {
+	result := decision with input as movement("account.transfer", "500000.00", quiet)
+	alerts(result)[0].dueAt == "2026-12-04T16:00:00.000Z"
+}
+
+test_a_holiday_moves_the_deadline if {
+	result := decision with input as movement("account.transfer", "500000.00", quiet)
+		with data.calendar.holidays as ["2026-12-01"]
+	alerts(result)[0].dueAt == "2026-12-07T16:00:00.000Z"
+}
+
+test_a_deadline_beyond_the_calendar_is_null if {
+	result := decision with input as movement("account.transfer", "500000.00", quiet)
+		with data.largeValue.reportWorkingDays as 20
+	alerts(result)[0].dueAt == null
+}
+
+test_the_tenth_movement_within_an_hour_is_high_frequency if {
+	recent := [recent_row(sprintf("%d", [i]), "TRANSFER", "OUTGOING", "10.00", 60 * i) | some i in numbers.range(1, 9)]
+	result := decision with input as movement("account.transfer", "10.00", activity({}, recent, null))
+	rules(result) == ["AML-HF-01:OUTGOING"]
+	alerts(result)[0].kind == "HIGH_FREQUENCY"
+}
+
+test_movements_older_than_the_window_do_not_count if {
+	recent := [recent_row(sprintf("%d", [i]), "TRANSFER", "OUTGOING", "10.00", 3600 + i) | some i in numbers.range(1, 9)]
+	result := decision with input as movement("account.transfer", "10.00", activity({}, recent, null))
+	rules(result) == []
+}
+
+test_the_eleventh_raises_no_second_high_frequency_alert if {
+	recent := [recent_row(sprintf("%d", [i]), "TRANSFER", "OUTGOING", "10.00", 60 * i) | some i in numbers.range(1, 10)]
+	result := decision with input as movement("account.transfer", "10.00", activity({}, recent, null))
+	rules(result) == []
+}
+
+test_the_third_movement_just_under_the_threshold_in_a_day_is_suspicious if {
+	recent := [recent_row("1", "TRANSFER", "OUTGOING", "480000.00", 600), recent_row("2", "PURCHASE", "OUTGOING", "450000.00", 300)]
+	today := {"OUTGOING": {"TRANSFER": {"total": "480000.00", "count": 1}, "PURCHASE": {"total": "450000.00", "count": 1}}}
+	result := decision with input as movement("account.transfer", "499999.99", activity(today, recent, null))
+	kinds := {a.kind | some a in alerts(result)}
+	kinds == {"LARGE_VALUE", "SUSPICIOUS"}
+	"AML-ST-01:OUTGOING" in rules(result)
+}
+
+test_structuring_counts_one_side_only if {
+	recent := [recent_row("1", "REDEMPTION", "INCOMING", "480000.00", 600), recent_row("2", "TRANSFER", "OUTGOING", "450000.00", 300)]
+	result := decision with input as movement("account.transfer", "499999.99", activity({}, recent, null))
+	not "AML-ST-01:OUTGOING" in rules(result)
+}
+
+test_missing_facts_deny if {
+	result := decision with input as movement("account.transfer", "10.00", null)
+	result.allow == false
+	result.reasons[0].code == "AML_FACTS_MISSING"
+}
+
+test_every_alert_cites_its_rule if {
+	result := decision with input as movement("account.transfer", "500000.00", quiet)
+	contains(alerts(result)[0].reason, "《金融机构大额交易和可疑交易报告管理办法》第5条第(三)项")
+}
