@@ -440,40 +440,6 @@ describe('purchase and redemption', () => {
   });
 });
 
-describe('large-value alerts (PBOC Order 〔2016〕No.3 Art.5, code 0503)', () => {
-  const ALERTS = `query($id: ID!) { transaction(id: $id) { riskAlerts { kind status rule reason } } }`;
-  const alertsOf = async (transactionId: string) => (await gw.request(ALERTS, { token: staff, variables: { id: transactionId } })).data.transaction.riskAlerts;
-
-  it('raises a LARGE_VALUE alert for a transfer of exactly ¥500,000.00, with the transaction', async () => {
-    const alice = await customer('600000.00');
-    const bob = await customer('0');
-    const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '500000.00');
-    expect(response.errors).toBeUndefined();
-    expect(await alertsOf(response.data.transfer.id)).toMatchObject([{ kind: 'LARGE_VALUE', status: 'OPEN', rule: '0503' }]);
-  });
-
-  it('raises none for ¥499,999.99', async () => {
-    const alice = await customer('600000.00');
-    const bob = await customer('0');
-    const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '499999.99');
-    expect(await alertsOf(response.data.transfer.id)).toEqual([]);
-  });
-
-  it("raises one when the same day's transfers add up to ¥500,000.00, and none before", async () => {
-    const alice = await customer('300000.00', '300000.00');
-    const bob = await customer('0');
-    const first = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '300000.00');
-    const second = await transfer(alice.token, alice.accounts[1]!, bob.accounts[0]!, '199999.99');
-    const third = await transfer(alice.token, alice.accounts[1]!, bob.accounts[0]!, '0.01');
-    expect(await alertsOf(first.data.transfer.id)).toEqual([]);
-    expect(await alertsOf(second.data.transfer.id)).toEqual([]);
-    expect(await alertsOf(third.data.transfer.id)).toMatchObject([{ kind: 'LARGE_VALUE', rule: '0503' }]);
-    // the receiving customer's day is not the sender's
-    const [{ n }] = await gw.db.sql<[{ n: number }]>`select count(*)::int as n from risk_alerts where customer_id = ${bob.id}`;
-    expect(n).toBe(0);
-  });
-});
-
 describe('risk assessment', () => {
   it('scores the answers into a class, stores it, and returns the profile valid for 365 days', async () => {
     const who = await customer();
