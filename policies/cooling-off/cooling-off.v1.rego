@@ -9,6 +9,11 @@
 package fingate["cooling-off"]
 
 decision := result if {
+	# a return call is recorded once; asking again answers the same, whatever the purchase became
+	input.action == "transaction.recordReturnCall"
+	is_string(period.returnCallAt)
+	result := allow("RETURN_CALL_ALREADY_RECORDED", concat("", ["the return call was recorded at ", period.returnCallAt]), regulation)
+} else := result if {
 	not pending
 	result := deny("NOT_IN_COOLING_OFF", "the transaction is not a purchase waiting in a cooling-off period", null)
 } else := result if {
@@ -51,8 +56,6 @@ cancel := allow("CANCEL_IN_COOLING_OFF", concat("", ["cancelled within the cooli
 
 return_call := deny("RETURN_CALL_NOT_REQUIRED", "this purchase completes without a return call", regulation) if {
 	period.returnCallRequired != true
-} else := allow("RETURN_CALL_ALREADY_RECORDED", concat("", ["the return call was recorded at ", period.returnCallAt]), regulation) if {
-	period.returnCallAt != null
 } else := deny("RETURN_CALL_DURING_COOLING_OFF", concat("", ["the investor may not be contacted before the cooling-off period ends at ", period.endsAt]), regulation) if {
 	in_period
 } else := allow("RETURN_CALL_AFTER_COOLING_OFF", "the return call confirms the purchase after its cooling-off period; it completes now", regulation)

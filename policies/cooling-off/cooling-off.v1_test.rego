@@ -77,7 +77,8 @@ test_a_wmp_purchase_needs_no_return_call if {
 }
 
 test_a_second_return_call_changes_nothing if {
-	result := decision with input as ask("transaction.recordReturnCall", period("PRIVATE_FUND", "PENDING", "2026-11-29T03:00:00.000Z"), after)
+	# the first one completed the purchase
+	result := decision with input as ask("transaction.recordReturnCall", period("PRIVATE_FUND", "COMPLETED", "2026-11-29T03:00:00.000Z"), after)
 	result.allow == true
 	code(result) == "RETURN_CALL_ALREADY_RECORDED"
 }
