@@ -8,6 +8,7 @@ import { migrate, MigrationError } from './db/migrate.ts';
 import { StartupError } from './errors.ts';
 import { catalogue, createGateway } from './gateway.ts';
 import { toGlobalId } from './ids.ts';
+import { completeDuePurchases } from './money/cooling-off.ts';
 import { pruneExpiredKeys } from './money/idempotency.ts';
 import { PolicyBuildError } from './policy/build.ts';
 import { configuredModules, policyCommand } from './policy/commands.ts';
@@ -92,6 +93,9 @@ async function start(args: string[]): Promise<void> {
     // idempotency keys are kept 7 days, then pruned (hourly; any instance may do it)
     const pruning = setInterval(() => void pruneExpiredKeys(db.sql).catch((error) => log(`pruning idempotency keys failed: ${error}`)), 3_600_000).unref();
     closers.unshift(async () => clearInterval(pruning));
+    // purchases whose cooling-off period is over complete within a minute (any instance; each once)
+    const completing = setInterval(() => void completeDuePurchases(db.sql, new Date()).catch((error) => log(`completing cooling-off purchases failed: ${error}`)), 60_000).unref();
+    closers.unshift(async () => clearInterval(completing));
     // demo tokens are signed with the documented development secret only: a real secret's tokens never go to a log
     const tokens = config.jwt.devSecret && !config.production ? await demoTokens(db.sql, config) : [];
     const gateway = createGateway({

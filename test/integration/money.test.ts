@@ -438,10 +438,11 @@ describe('purchase and redemption', () => {
     let fund: { id: string; minAmount: string };
 
     beforeAll(async () => {
-      [fund] = await gw.db.sql<{ id: string; minAmount: string }[]>`
+      const [found] = await gw.db.sql<{ id: string; minAmount: string }[]>`
         select id, min_amount from products
          where status = 'ONLINE' and category = 'FUND' and offering = 'PUBLIC' and risk_level in ('R3', 'R4', 'R5') and min_amount <= 10000
          order by min_amount, id limit 1`;
+      fund = found!;
     });
 
     /** A C2 customer (up to R2) and the warning the fund's purchase asks them to confirm. */
