@@ -4,7 +4,9 @@
 # Input: the movement the gate sends (plugins/aml.ts): input.action, input.args.input.amount (a
 # canonical decimal string), input.facts.amlActivity (the business day's totals per customer, side
 # and transaction type, for the acting customer and a transfer's receiver; the acting customer's own
-# movements of the last 24 hours) and input.facts.businessCalendar (today and the days after it).
+# movements in the movement's currency of the last 24 hours, per side, and how long the business
+# day has run) and input.facts.businessCalendar
+# (today's weekday, and today and the days after it with the instants they end).
 # Data: the `data:` section of aml.v2.yaml (thresholds, counted types, windows, the calendar).
 # Sources: ../shared/reference/regulations.md section 3.
 #
@@ -54,7 +56,7 @@ else := {}
 
 alerts := array.concat(array.concat(large_value_alerts, high_frequency_alerts), structuring_alerts)
 
-screened_message := sprintf("screened against %d large-value rule(s), high frequency and structuring: %d alert(s)", [count(applicable_rules), count(alerts)])
+screened_message := concat("", ["screened against ", format_int(count(applicable_rules), 10), " large-value rule(s), high frequency and structuring: ", format_int(count(alerts), 10), " alert(s)"])
 
 # ---------------------------------------------------------------------------------------------
 # Large-value transactions (大额交易): the movement alone, or with the same side's earlier counted
@@ -109,12 +111,13 @@ side_total(today, side) := sum([cents(totals.total) |
 
 side_words := {"INCOMING": "入账", "OUTGOING": "出账"}
 
-large_value_reason(rule, leg, "SINGLE", _, threshold) := sprintf("%s：单笔%s %s，达到大额交易报告标准%s %s（%s），依据%s。", [
-	rule.description, currency, decimal(amount), currency, decimal(threshold), rule.code, rule.regulation,
+large_value_reason(rule, _, "SINGLE", _, threshold) := concat("", [
+	rule.description, "：单笔", money(amount), "，达到大额交易报告标准", money(threshold), "（", rule.code, "），依据", rule.regulation, "。",
 ])
 
-large_value_reason(rule, leg, "CUMULATIVE", total, threshold) := sprintf("%s：当日%s累计%s %s（本笔%s %s），达到大额交易报告标准%s %s（%s），依据%s。", [
-	rule.description, side_words[leg.side], currency, decimal(total), currency, decimal(amount), currency, decimal(threshold), rule.code, rule.regulation,
+large_value_reason(rule, leg, "CUMULATIVE", total, threshold) := concat("", [
+	rule.description, "：当日", side_words[leg.side], "累计", money(total), "（本笔", money(amount), "），达到大额交易报告标准", money(threshold),
+	"（", rule.code, "），依据", rule.regulation, "。",
 ])
 
 # ---------------------------------------------------------------------------------------------
@@ -125,17 +128,19 @@ high_frequency_alerts := [alert |
 	leg := legs[0]
 	leg.type in data.highFrequency.countedTypes
 	rule := data.highFrequency
-	earlier := count({r.transaction |
-		some r in activity.customer.recent
+	earlier := count([r |
+		some side in ["INCOMING", "OUTGOING"]
+		some r in object.get(activity.customer.recent, side, [])
 		r.type in rule.countedTypes
 		r.secondsAgo < rule.withinMinutes * 60
-	})
+	])
 	earlier + 1 == rule.movements
 	alert := {
 		"kind": "HIGH_FREQUENCY",
 		"rule": concat(":", [rule.rule, leg.side]),
-		"reason": sprintf("高频交易：客户%d分钟内发生%d笔交易（含本笔%s %s），达到监测标准%d笔（%s），依据%s。", [
-			rule.withinMinutes, earlier + 1, currency, decimal(amount), rule.movements, rule.rule, rule.regulation,
+		"reason": concat("", [
+			"高频交易：客户", format_int(rule.withinMinutes, 10), "分钟内发生", format_int(earlier + 1, 10), "笔交易（含本笔", money(amount),
+			"），达到监测标准", format_int(rule.movements, 10), "笔（", rule.rule, "），依据", rule.regulation, "。",
 		]),
 		"dueAt": due_at(rule.reviewWorkingDays),
 	}
@@ -151,20 +156,19 @@ structuring_alerts := [alert |
 	leg.type in rule.countedTypes
 	range := rule.ranges[currency]
 	just_under(amount, range)
-	earlier := count({r.transaction |
-		some r in activity.customer.recent
-		r.today
-		r.side == leg.side
-		r.currency == currency
+	earlier := count([r |
+		some r in object.get(activity.customer.recent, leg.side, [])
+		r.secondsAgo < activity.secondsIntoDay
 		r.type in rule.countedTypes
 		just_under(cents(r.amount), range)
-	})
+	])
 	earlier + 1 == rule.movements
 	alert := {
 		"kind": "SUSPICIOUS",
 		"rule": concat(":", [rule.rule, leg.side]),
-		"reason": sprintf("疑似拆分交易：当日%s第%d笔金额在%s %s至%s %s之间的交易（本笔%s %s，%s），依据%s。", [
-			side_words[leg.side], earlier + 1, currency, range.from, currency, range.below, currency, decimal(amount), rule.rule, rule.regulation,
+		"reason": concat("", [
+			"疑似拆分交易：当日", side_words[leg.side], "第", format_int(earlier + 1, 10), "笔金额在", currency, " ", range.from, "至", currency, " ", range.below,
+			"之间的交易（本笔", money(amount), "，", rule.rule, "），依据", rule.regulation, "。",
 		]),
 		"dueAt": due_at(rule.reviewWorkingDays),
 	}
@@ -182,16 +186,19 @@ just_under(value, range) if {
 working_days_after := [day |
 	some i, day in input.facts.businessCalendar.days
 	i > 0
-	working(day)
+	working(day.date, weekday(i))
 ]
 
-working(day) if {
-	day.date in data.calendar.workingWeekends
+# the ISO weekday (1 Monday … 7 Sunday) of the calendar's i-th day
+weekday(i) := ((input.facts.businessCalendar.weekday - 1 + i) % 7) + 1
+
+working(date, _) if {
+	date in data.calendar.workingWeekends
 }
 
-working(day) if {
-	not day.weekday in data.calendar.weekend
-	not day.date in data.calendar.holidays
+working(date, weekday) if {
+	not weekday in data.calendar.weekend
+	not date in data.calendar.holidays
 }
 
 # The deadline's instant, or null when the calendar fact does not reach that far.
@@ -202,12 +209,21 @@ due_at(n) := working_days_after[n - 1].end if {
 # ---------------------------------------------------------------------------------------------
 # Amounts
 
-# Integer cents of a two-place decimal string ("500000.00" → 50000000); undefined for anything else.
+# Integer cents of a two-place decimal string ("500000.00" → 50000000), as the gateway writes
+# amounts; undefined without exactly two places. (String builtins only: a regex or sprintf costs a
+# compilation or a call out of the wasm on every use.)
 cents(s) := to_number(replace(s, ".", "")) if {
-	regex.match(`^[0-9]+\.[0-9]{2}$`, s)
+	indexof(s, ".") == count(s) - 3
 }
 
+# An amount in the movement's currency, for reasons ("CNY 500000.00").
+money(c) := concat(" ", [currency, decimal(c)])
+
 # The two-place decimal string of integer cents (50000000 → "500000.00").
-decimal(c) := sprintf("%d.%02d", [(c - (c % 100)) / 100, c % 100])
+decimal(c) := concat(".", [format_int((c - (c % 100)) / 100, 10), two_digits(c % 100)])
+
+two_digits(n) := concat("", ["0", format_int(n, 10)]) if n < 10
+
+else := format_int(n, 10)
 
 reason(code, message, regulation) := {"code": code, "message": message, "regulation": regulation}

@@ -7,16 +7,16 @@ import data.fingate.aml.decision
 # Sunday 2026-11-29 10:00 in Beijing: the working days after it are Mon 30 Nov … Fri 4 Dec
 now := "2026-11-29T02:00:00.000Z"
 
-calendar := {"days": [
-	{"date": "2026-11-29", "weekday": 7, "end": "2026-11-29T16:00:00.000Z"},
-	{"date": "2026-11-30", "weekday": 1, "end": "2026-11-30T16:00:00.000Z"},
-	{"date": "2026-12-01", "weekday": 2, "end": "2026-12-01T16:00:00.000Z"},
-	{"date": "2026-12-02", "weekday": 3, "end": "2026-12-02T16:00:00.000Z"},
-	{"date": "2026-12-03", "weekday": 4, "end": "2026-12-03T16:00:00.000Z"},
-	{"date": "2026-12-04", "weekday": 5, "end": "2026-12-04T16:00:00.000Z"},
-	{"date": "2026-12-05", "weekday": 6, "end": "2026-12-05T16:00:00.000Z"},
-	{"date": "2026-12-06", "weekday": 7, "end": "2026-12-06T16:00:00.000Z"},
-	{"date": "2026-12-07", "weekday": 1, "end": "2026-12-07T16:00:00.000Z"},
+calendar := {"weekday": 7, "days": [
+	{"date": "2026-11-29", "end": "2026-11-29T16:00:00.000Z"},
+	{"date": "2026-11-30", "end": "2026-11-30T16:00:00.000Z"},
+	{"date": "2026-12-01", "end": "2026-12-01T16:00:00.000Z"},
+	{"date": "2026-12-02", "end": "2026-12-02T16:00:00.000Z"},
+	{"date": "2026-12-03", "end": "2026-12-03T16:00:00.000Z"},
+	{"date": "2026-12-04", "end": "2026-12-04T16:00:00.000Z"},
+	{"date": "2026-12-05", "end": "2026-12-05T16:00:00.000Z"},
+	{"date": "2026-12-06", "end": "2026-12-06T16:00:00.000Z"},
+	{"date": "2026-12-07", "end": "2026-12-07T16:00:00.000Z"},
 ]}
 
 movement(action, amount, activity) := {
@@ -29,16 +29,14 @@ movement(action, amount, activity) := {
 	"now": now,
 }
 
-activity(today, recent, receiver) := {"currency": "CNY", "customer": {"id": "1", "today": today, "recent": recent}, "receiver": receiver}
+# 10:00 in Beijing: the business day has run 36,000 seconds
+activity(today, recent, receiver) := {"currency": "CNY", "secondsIntoDay": 36000, "customer": {"id": "1", "today": today, "recent": recent}, "receiver": receiver}
 
-quiet := activity({}, [], null)
+quiet := activity({}, {}, null)
 
-transfer_to(receiver_today) := activity({}, [], {"id": "2", "today": receiver_today})
+transfer_to(receiver_today) := activity({}, {}, {"id": "2", "today": receiver_today})
 
-recent_row(id, type, side, amount, seconds_ago) := {
-	"transaction": id, "type": type, "side": side, "currency": "CNY", "amount": amount,
-	"secondsAgo": seconds_ago, "today": true,
-}
+recent_row(type, amount, seconds_ago) := {"type": type, "amount": amount, "secondsAgo": seconds_ago}
 
 alerts(result) := [a | some a in object.get(result.obligations, "alerts", [])]
 
@@ -103,26 +101,28 @@ test_a_deadline_beyond_the_calendar_is_null if {
 }
 
 test_the_tenth_movement_within_an_hour_is_high_frequency if {
-	recent := [recent_row(sprintf("%d", [i]), "TRANSFER", "OUTGOING", "10.00", 60 * i) | some i in numbers.range(1, 9)]
-	result := decision with input as movement("account.transfer", "10.00", activity({}, recent, null))
+	# nine earlier ones, on both sides
+	outgoing := [recent_row("TRANSFER", "10.00", 60 * i) | some i in numbers.range(1, 6)]
+	incoming := [recent_row("REDEMPTION", "10.00", 60 * i) | some i in numbers.range(7, 9)]
+	result := decision with input as movement("account.transfer", "10.00", activity({}, {"OUTGOING": outgoing, "INCOMING": incoming}, null))
 	rules(result) == ["AML-HF-01:OUTGOING"]
 	alerts(result)[0].kind == "HIGH_FREQUENCY"
 }
 
 test_movements_older_than_the_window_do_not_count if {
-	recent := [recent_row(sprintf("%d", [i]), "TRANSFER", "OUTGOING", "10.00", 3600 + i) | some i in numbers.range(1, 9)]
+	recent := {"OUTGOING": [recent_row("TRANSFER", "10.00", 3600 + i) | some i in numbers.range(1, 9)]}
 	result := decision with input as movement("account.transfer", "10.00", activity({}, recent, null))
 	rules(result) == []
 }
 
 test_the_eleventh_raises_no_second_high_frequency_alert if {
-	recent := [recent_row(sprintf("%d", [i]), "TRANSFER", "OUTGOING", "10.00", 60 * i) | some i in numbers.range(1, 10)]
+	recent := {"OUTGOING": [recent_row("TRANSFER", "10.00", 60 * i) | some i in numbers.range(1, 10)]}
 	result := decision with input as movement("account.transfer", "10.00", activity({}, recent, null))
 	rules(result) == []
 }
 
 test_the_third_movement_just_under_the_threshold_in_a_day_is_suspicious if {
-	recent := [recent_row("1", "TRANSFER", "OUTGOING", "480000.00", 600), recent_row("2", "PURCHASE", "OUTGOING", "450000.00", 300)]
+	recent := {"OUTGOING": [recent_row("PURCHASE", "450000.00", 300), recent_row("TRANSFER", "480000.00", 600)]}
 	today := {"OUTGOING": {"TRANSFER": {"total": "480000.00", "count": 1}, "PURCHASE": {"total": "450000.00", "count": 1}}}
 	result := decision with input as movement("account.transfer", "499999.99", activity(today, recent, null))
 	kinds := {a.kind | some a in alerts(result)}
@@ -131,7 +131,14 @@ test_the_third_movement_just_under_the_threshold_in_a_day_is_suspicious if {
 }
 
 test_structuring_counts_one_side_only if {
-	recent := [recent_row("1", "REDEMPTION", "INCOMING", "480000.00", 600), recent_row("2", "TRANSFER", "OUTGOING", "450000.00", 300)]
+	recent := {"INCOMING": [recent_row("REDEMPTION", "480000.00", 600)], "OUTGOING": [recent_row("TRANSFER", "450000.00", 300)]}
+	result := decision with input as movement("account.transfer", "499999.99", activity({}, recent, null))
+	not "AML-ST-01:OUTGOING" in rules(result)
+}
+
+test_structuring_counts_today_only if {
+	# the earlier one was 11 hours ago, before the business day began
+	recent := {"OUTGOING": [recent_row("TRANSFER", "450000.00", 300), recent_row("TRANSFER", "480000.00", 39600)]}
 	result := decision with input as movement("account.transfer", "499999.99", activity({}, recent, null))
 	not "AML-ST-01:OUTGOING" in rules(result)
 }

@@ -81,16 +81,18 @@ async function businessDayOf(_tx: Sql, { now, timeZone }: FactSubject): Promise<
 }
 
 /**
- * The business day and the days after it (`days[0]` is today), each with its ISO weekday (1 Monday …
- * 7 Sunday) and the instant it ends in FINGATE_TIME_ZONE: what a policy needs to put a deadline "n
- * working days after" a day, while which days are working days stays its own data.
+ * The business day and the days after it (`days[0]` is today), each with the instant it ends in
+ * FINGATE_TIME_ZONE, and today's ISO weekday (1 Monday … 7 Sunday; day i's is today's + i): what a
+ * policy needs to put a deadline "n working days after" a day, while which days are working days
+ * stays its own data. Kept small: every Rego module's input carries every fact.
  */
 export interface BusinessCalendarFact {
-  days: { date: string; weekday: number; end: string }[];
+  weekday: number;
+  days: { date: string; end: string }[];
 }
 
-/** How far ahead the calendar reaches: 20 working days and the longest run of public holidays. */
-const CALENDAR_DAYS = 40;
+/** How far ahead the calendar reaches: 10 working days and the longest run of public holidays. */
+const CALENDAR_DAYS = 21;
 const calendars = new Map<string, BusinessCalendarFact>();
 
 async function businessCalendar(_tx: Sql, { now, timeZone }: FactSubject): Promise<BusinessCalendarFact> {
@@ -102,13 +104,11 @@ async function businessCalendar(_tx: Sql, { now, timeZone }: FactSubject): Promi
     const days: BusinessCalendarFact['days'] = [];
     for (let instant = now; days.length < CALENDAR_DAYS; ) {
       const { end } = businessDay(instant, timeZone);
-      const date = businessDate(instant, timeZone);
-      const weekday = new Date(`${date}T00:00:00Z`).getUTCDay() || 7;
-      days.push({ date, weekday, end: end.toISOString() });
+      days.push({ date: businessDate(instant, timeZone), end: end.toISOString() });
       instant = end;
     }
     calendars.clear();
-    calendar = { days };
+    calendar = { weekday: new Date(`${today}T00:00:00Z`).getUTCDay() || 7, days };
     calendars.set(key, calendar);
   }
   return calendar;
@@ -125,37 +125,37 @@ export type SideTotals = Partial<Record<Side, Record<string, { total: string; co
  * `keys.toAccount` for a transfer's receiver): for the acting customer and the receiving customer,
  * the business day's transactions per side and type (a transfer is outgoing for its sender and
  * incoming for its receiver; deposits and redemptions are incoming, purchases outgoing; reversals
- * are corrections and not listed); and the acting customer's own movements of the last 24 hours,
- * newest first, at most RECENT of them, each with its age and whether it is of today. Read under the
- * movement's locks on both customers, so no concurrent movement of either is missing.
+ * are corrections and not listed); and the acting customer's own movements in that currency of the
+ * last 24 hours, newest first, at most RECENT of them, per side, each with its age (a movement is of
+ * today when it is younger than `secondsIntoDay`). Read under the movement's locks on both
+ * customers, so no concurrent movement of either is missing. Kept small: every Rego module's input
+ * carries every fact.
  */
 export interface AmlActivityFact {
   currency: string;
-  customer: { id: string; today: SideTotals; recent: RecentMovement[] };
+  /** How long the business day has run. */
+  secondsIntoDay: number;
+  customer: { id: string; today: SideTotals; recent: Partial<Record<Side, RecentMovement[]>> };
   /** The customer whose account a transfer credits; null for other movements or an account that cannot receive it. */
   receiver: { id: string; today: SideTotals } | null;
 }
 
-/** One of the acting customer's own movements (booked to them). */
+/** One of the acting customer's own movements (booked to them), one transaction each. */
 export interface RecentMovement {
-  transaction: string;
   type: string;
-  side: Side;
-  currency: string;
   amount: string;
   secondsAgo: number;
-  /** Whether it belongs to the current business day. */
-  today: boolean;
 }
 
 /** The most recent movements `amlActivity` lists (plugins/aml.ts lets no rule count more). */
-const RECENT = 100;
+const RECENT = 30;
 
 async function amlActivity(tx: Sql, { keys, now, timeZone }: FactSubject): Promise<AmlActivityFact | null> {
   if (!keys.account) return null;
   const { start, end } = businessDay(now, timeZone);
   const since = new Date(now.getTime() - 86_400_000);
-  const [row] = await tx<{ customerId: string; currency: string; receiverId: string | null; totals: TotalRow[]; recent: RecentMovement[] }[]>`
+  const sideOfOwn = tx.unsafe(SIDE_OF_OWN);
+  const [row] = await tx<{ customerId: string; currency: string; receiverId: string | null; totals: TotalRow[]; recent: AmlActivityFact['customer']['recent'] }[]>`
     with acting as (
       select a.customer_id, a.currency from accounts a where a.id = ${keys.account} and a.kind = 'CUSTOMER' and ${permitted(tx, accounts)}
     ), receiving as (
@@ -164,7 +164,7 @@ async function amlActivity(tx: Sql, { keys, now, timeZone }: FactSubject): Promi
     ), parties as (
       select customer_id from acting union select customer_id from receiving
     ), today as (
-      select t.customer_id as party, case when t.type in ('PURCHASE', 'TRANSFER') then 'OUTGOING' else 'INCOMING' end as side, t.type, t.amount
+      select t.customer_id as party, ${sideOfOwn} as side, t.type, t.amount
         from transactions t, acting
        where t.customer_id in (select customer_id from parties) and t.currency = acting.currency and t.type <> 'REVERSAL'
          and t.status <> 'REJECTED' and t.created_at >= ${start} and t.created_at < ${end}
@@ -174,22 +174,22 @@ async function amlActivity(tx: Sql, { keys, now, timeZone }: FactSubject): Promi
        where t.receiving_customer_id in (select customer_id from parties) and t.currency = acting.currency
          and t.status <> 'REJECTED' and t.created_at >= ${start} and t.created_at < ${end}
     ), recent as (
-      select t.id, t.type, t.currency, t.amount, t.created_at
+      select ${sideOfOwn} as side, t.type, t.amount, t.created_at
         from transactions t, acting
-       where t.customer_id = acting.customer_id and t.type <> 'REVERSAL' and t.status <> 'REJECTED' and t.created_at > ${since}
+       where t.customer_id = acting.customer_id and t.currency = acting.currency and t.type <> 'REVERSAL' and t.status <> 'REJECTED'
+         and t.created_at > ${since}
        order by t.created_at desc
        limit ${RECENT}
     )
     select acting.customer_id::text as customer_id, acting.currency, (select customer_id::text from receiving) as receiver_id,
            (select coalesce(json_agg(json_build_object('party', party::text, 'side', side, 'type', type, 'total', total::text, 'count', n)), '[]')
               from (select party, side, type, sum(amount) as total, count(*)::int as n from today group by party, side, type) g) as totals,
-           (select coalesce(json_agg(json_build_object(
-                     'transaction', id::text, 'type', type, 'currency', currency, 'amount', amount::text,
-                     'side', case when type in ('PURCHASE', 'TRANSFER') then 'OUTGOING' else 'INCOMING' end,
-                     'secondsAgo', floor(extract(epoch from (${now}::timestamptz - created_at)))::int,
-                     'today', created_at >= ${start})
-                   order by created_at desc), '[]')
-              from recent) as recent
+           (select coalesce(json_object_agg(side, movements), '{}')
+              from (select side, json_agg(json_build_object(
+                                 'type', type, 'amount', amount::text,
+                                 'secondsAgo', floor(extract(epoch from (${now}::timestamptz - created_at)))::int)
+                               order by created_at desc) as movements
+                      from recent group by side) s) as recent
       from acting`.execute();
   if (!row) return null;
   const totalsOf = (party: string): SideTotals => {
@@ -199,10 +199,14 @@ async function amlActivity(tx: Sql, { keys, now, timeZone }: FactSubject): Promi
   };
   return {
     currency: row.currency,
+    secondsIntoDay: Math.floor((now.getTime() - start.getTime()) / 1000),
     customer: { id: row.customerId, today: totalsOf(row.customerId), recent: row.recent },
     receiver: row.receiverId === null ? null : { id: row.receiverId, today: totalsOf(row.receiverId) },
   };
 }
+
+/** The side of the customer's day a movement booked to them (`t`) is on: what they send or buy goes out. */
+const SIDE_OF_OWN = `case when t.type in ('PURCHASE', 'TRANSFER') then 'OUTGOING' else 'INCOMING' end`;
 
 /**
  * The cooling-off period of the purchase `keys.transaction` (null: no such transaction, or one
