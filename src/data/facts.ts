@@ -126,7 +126,7 @@ export type SideTotals = Partial<Record<Side, Record<string, { total: string; co
  * the business day's transactions per side and type (a transfer is outgoing for its sender and
  * incoming for its receiver; deposits and redemptions are incoming, purchases outgoing; reversals
  * are corrections and not listed); and the acting customer's own movements in that currency of the
- * last 24 hours, newest first, at most RECENT of them, per side, each with its age (a movement is of
+ * last 24 hours, the newest RECENT of them, grouped by side, each with its age (a movement is of
  * today when it is younger than `secondsIntoDay`). Read under the movement's locks on both
  * customers, so no concurrent movement of either is missing. Kept small: every Rego module's input
  * carries every fact.

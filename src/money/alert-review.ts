@@ -13,7 +13,7 @@ import { badInput, clientError } from '../errors.ts';
 import type { Permit } from '../policy/permit.ts';
 
 /** The steps a review may make from each status. */
-export const REVIEW_STEPS: Readonly<Record<string, readonly string[]>> = {
+const REVIEW_STEPS: Readonly<Record<string, readonly string[]>> = {
   OPEN: ['UNDER_REVIEW'],
   UNDER_REVIEW: ['CLOSED', 'REPORTED'],
   CLOSED: [],

@@ -30,7 +30,7 @@ interface BookedAlert {
 }
 
 /** Whose each alert is. Throws (the movement fails, closed) for a side the movement has no customer on. */
-export function bookAlerts(alerts: readonly AlertObligation[], parties: AlertParties): BookedAlert[] {
+function bookAlerts(alerts: readonly AlertObligation[], parties: AlertParties): BookedAlert[] {
   return alerts.map((alert) => {
     const sided = alert.rule === null ? null : SIDED.exec(alert.rule);
     const side = (sided?.[2] as Side | undefined) ?? null;

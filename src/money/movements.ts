@@ -181,14 +181,14 @@ export function transfer(ctx: MovementContext, input: TransferInput): Promise<Tr
 // Reads and checks
 
 /** Integer cents of a positive amount; the Decimal scalar has already refused every other form. */
-export function positiveAmount(amount: string): bigint {
+function positiveAmount(amount: string): bigint {
   const cents = toCents(amount);
   if (cents <= 0n) throw badInput('input.amount', 'must be greater than 0');
   return cents;
 }
 
 /** The `module@version` in force for a module the movement records (it was decided under it). */
-export function policyId(ctx: MovementContext, module: string): string {
+function policyId(ctx: MovementContext, module: string): string {
   const found = ctx.policies.find((p) => p.id.startsWith(`${module}@`));
   if (!found) throw new Error(`no version of policy module ${module} is in force`);
   return found.id;
