@@ -7,8 +7,9 @@
 -- with a REVERSAL refunding it) or COMPLETED (the period over and, for private funds, the return
 -- call recorded; the position credited then).
 
+-- (the suitability work adds the same column in its own migration: whichever runs first adds it)
 alter table products
-  add column offering text not null default 'PUBLIC' check (offering in ('PUBLIC', 'PRIVATE'));
+  add column if not exists offering text not null default 'PUBLIC' check (offering in ('PUBLIC', 'PRIVATE'));
 
 create table cooling_off_periods (
   transaction_id        bigint primary key references transactions,
@@ -80,6 +81,8 @@ create table purchase_confirmations (
   policy_sha256   text not null check (policy_sha256 ~ '^[0-9a-f]{64}$'),
   warning         text not null check (length(warning) > 0),
   warning_sha256  text not null check (warning_sha256 ~ '^[0-9a-f]{64}$'),
+  -- the text's version as the policy names it (the confirm reason's `ref`, e.g. 'SRW-2026-01'), if it does
+  warning_ref     text check (length(warning_ref) between 1 and 100),
   -- whether the client echoed warning_sha256: it showed the customer exactly this text
   echoed          boolean not null,
   confirmed_at    timestamptz not null,

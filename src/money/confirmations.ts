@@ -1,9 +1,10 @@
 // What a customer confirmed when they bought above their risk tolerance (适当性办法 Art. 19: the
 // special written risk warning): not just that they said yes, but to which text, under which policy
 // version. The suitability policy asks for it in its denial: a `confirm` reason with code
-// CONFIRM_RISK_MISMATCH whose message is the warning. The purchase records that text, its sha256
-// (the text's version: any change to the words is another version) and the suitability version
-// (module@version and its file's sha256) with the purchase, in the purchase's own statement.
+// CONFIRM_RISK_MISMATCH whose message is the warning (and, where the policy names its texts, whose
+// `ref` is the text's version id). The purchase records that text, its sha256 (any change to the
+// words is another text), the `ref`, and the suitability version (module@version and its file's
+// sha256) with the purchase, in the purchase's own statement.
 //
 // The client may echo the sha256 of the text it showed (`confirmedWarningSha256`): then a purchase
 // whose warning changed since (a new policy version, a new risk profile, a regraded product) is
@@ -44,17 +45,27 @@ export function confirmedDecision(
 ): Gated {
   if (!input.confirmRiskMismatch) return { obligations: records.decide(record) };
   const args = record.args as { input: Record<string, unknown> };
-  let warning: Reason | undefined;
+  let warning: AskedConfirmation | undefined;
   try {
     return { obligations: records.decide({ ...record, args: { ...args, input: { ...args.input, confirmRiskMismatch: false } } }) };
   } catch (denial) {
     warning = confirmationsAsked(denial).find((reason) => reason.code === CONFIRM_RISK_MISMATCH);
     const sha256 = warning && sha256Hex(warning.message);
     if (!warning || !suitability || (input.confirmedWarningSha256 !== null && input.confirmedWarningSha256 !== sha256)) throw denial;
-    const confirmed: Confirmation = { code: warning.code, policy: suitability, warning: warning.message, sha256: sha256!, echoed: input.confirmedWarningSha256 !== null };
+    const confirmed: Confirmation = {
+      code: warning.code,
+      policy: suitability,
+      warning: warning.message,
+      sha256: sha256!,
+      ref: warning.ref ?? null,
+      echoed: input.confirmedWarningSha256 !== null,
+    };
     return { obligations: records.decide(record), alongside: (tx) => [confirmationStatement(tx, confirmed, now)] };
   }
 }
+
+/** A confirmation a denial asks for: a reason, and the version id of its text when the policy names one. */
+type AskedConfirmation = Reason & { ref?: string };
 
 /** One confirmed warning, as recorded. */
 interface Confirmation {
@@ -62,19 +73,20 @@ interface Confirmation {
   policy: { id: string; sha256: string };
   warning: string;
   sha256: string;
+  ref: string | null;
   echoed: boolean;
 }
 
 /** The statement that records the confirmation with the new purchase (`t`), for the ledger's `alongside`. */
 function confirmationStatement(tx: Tx, c: Confirmation, now: Date): Fragment {
   return tx`
-    insert into purchase_confirmations (transaction_id, code, policy, policy_sha256, warning, warning_sha256, echoed, confirmed_at)
-    select t.id, ${c.code}, ${c.policy.id}, ${c.policy.sha256}, ${c.warning}, ${c.sha256}, ${c.echoed}, ${now} from t`;
+    insert into purchase_confirmations (transaction_id, code, policy, policy_sha256, warning, warning_sha256, warning_ref, echoed, confirmed_at)
+    select t.id, ${c.code}, ${c.policy.id}, ${c.policy.sha256}, ${c.warning}, ${c.sha256}, ${c.ref}, ${c.echoed}, ${now} from t`;
 }
 
 /** The confirmations a POLICY_DENIED error asks for (`extensions.decision.confirm`); rethrows anything else. */
-function confirmationsAsked(error: unknown): readonly Reason[] {
-  const extensions = (error as { extensions?: { code?: string; decision?: { confirm?: Reason[] } } }).extensions;
+function confirmationsAsked(error: unknown): readonly AskedConfirmation[] {
+  const extensions = (error as { extensions?: { code?: string; decision?: { confirm?: AskedConfirmation[] } } }).extensions;
   if (extensions?.code !== 'POLICY_DENIED') throw error;
   return extensions.decision?.confirm ?? [];
 }

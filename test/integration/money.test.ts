@@ -446,7 +446,7 @@ describe('purchase and redemption', () => {
     });
 
     /** A C2 customer (up to R2) and the warning the fund's purchase asks them to confirm. */
-    async function warned(): Promise<{ who: Awaited<ReturnType<typeof investor>>; warning: { code: string; message: string } }> {
+    async function warned(): Promise<{ who: Awaited<ReturnType<typeof investor>>; warning: { code: string; message: string; ref?: string } }> {
       const who = await investor('100000.00', [2, 2, 2, 2, 2, 1, 1, 1, 1, 1], fund.id);
       const refused = await buy(who, fund.minAmount, fund.id);
       expect(codeOf(refused)).toBe('POLICY_DENIED');
@@ -456,7 +456,7 @@ describe('purchase and redemption', () => {
     }
 
     const confirmations = (transactionId: string) =>
-      gw.db.sql`select code, policy, policy_sha256, warning, warning_sha256, echoed from purchase_confirmations
+      gw.db.sql`select code, policy, policy_sha256, warning, warning_sha256, warning_ref, echoed from purchase_confirmations
                  where transaction_id = ${Buffer.from(transactionId, 'base64url').toString().split(':')[1]!}`;
 
     it('records with the purchase the text confirmed, its sha256 and the suitability version that asked for it', async () => {
@@ -465,7 +465,16 @@ describe('purchase and redemption', () => {
       expect(response.errors).toBeUndefined();
       const [suitability] = gw.policies.at(new Date()).policies.filter((p) => p.id.startsWith('suitability@'));
       expect(await confirmations(response.data.purchaseProduct.id)).toEqual([
-        { code: 'CONFIRM_RISK_MISMATCH', policy: suitability!.id, policySha256: suitability!.sha256, warning: warning.message, warningSha256: sha256(warning.message), echoed: false },
+        {
+          code: 'CONFIRM_RISK_MISMATCH',
+          policy: suitability!.id,
+          policySha256: suitability!.sha256,
+          warning: warning.message,
+          warningSha256: sha256(warning.message),
+          // the warning's version id, where the suitability version names its texts
+          warningRef: warning.ref ?? null,
+          echoed: false,
+        },
       ]);
     });
 
