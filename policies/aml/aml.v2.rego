@@ -220,10 +220,23 @@ cents(s) := to_number(replace(s, ".", "")) if {
 money(c) := concat(" ", [currency, decimal(c)])
 
 # The two-place decimal string of integer cents (50000000 → "500000.00").
-decimal(c) := concat(".", [format_int((c - (c % 100)) / 100, 10), two_digits(c % 100)])
+decimal(c) := concat(".", [digits((c - (c % 100)) / 100), padded(c % 100, 2)])
 
-two_digits(n) := concat("", ["0", format_int(n, 10)]) if n < 10
+# The decimal digits of a whole number below 10^27 (format_int takes 32-bit numbers in wasm: the
+# number goes in nine-digit chunks).
+digits(n) := format_int(n, 10) if {
+	n < 1000000000
+} else := concat("", [format_int((n - (n % 1000000000)) / 1000000000, 10), padded(n % 1000000000, 9)]) if {
+	n < 1000000000000000000
+} else := concat("", [
+	format_int((n - (n % 1000000000000000000)) / 1000000000000000000, 10),
+	padded(((n % 1000000000000000000) - (n % 1000000000)) / 1000000000, 9),
+	padded(n % 1000000000, 9),
+])
 
-else := format_int(n, 10)
+# A whole number below 10^width, zero-padded to `width` digits.
+padded(n, width) := substring(s, count(s) - width, width) if {
+	s := concat("", ["000000000", format_int(n, 10)])
+}
 
 reason(code, message, regulation) := {"code": code, "message": message, "regulation": regulation}

@@ -153,3 +153,11 @@ test_every_alert_cites_its_rule if {
 	result := decision with input as movement("account.transfer", "500000.00", quiet)
 	contains(alerts(result)[0].reason, "《金融机构大额交易和可疑交易报告管理办法》第5条第(三)项")
 }
+
+test_amounts_beyond_32_bits_are_compared_and_written_exactly if {
+	result := decision with input as movement("account.transfer", "9999999999999999.99", quiet)
+	contains(alerts(result)[0].reason, "单笔CNY 9999999999999999.99")
+	today := {"OUTGOING": {"TRANSFER": {"total": "9999999999999999.99", "count": 1}}}
+	cumulative := decision with input as movement("account.transfer", "0.01", activity(today, {}, null))
+	contains(alerts(cumulative)[0].reason, "当日出账累计CNY 10000000000000000.00（本笔CNY 0.01）")
+}
