@@ -161,23 +161,25 @@ async function amlActivity(tx: Sql, { keys, now, timeZone }: FactSubject): Promi
     ), receiving as (
       select a.customer_id from accounts a, acting
        where a.id = ${keys.toAccount ?? null} and a.kind = 'CUSTOMER' and a.currency = acting.currency and ${permitted(tx, accounts)}
-    ), parties as (
-      select customer_id from acting union select customer_id from receiving
     ), today as (
+      -- the parties as an array parameter, so each read is a range of the (customer, created_at) indexes
       select t.customer_id as party, ${sideOfOwn} as side, t.type, t.amount
-        from transactions t, acting
-       where t.customer_id in (select customer_id from parties) and t.currency = acting.currency and t.type <> 'REVERSAL'
-         and t.status <> 'REJECTED' and t.created_at >= ${start} and t.created_at < ${end}
+        from transactions t
+       where t.customer_id = any(array(select customer_id from acting union select customer_id from receiving))
+         and t.created_at >= ${start} and t.created_at < ${end}
+         and t.currency = (select currency from acting) and t.type <> 'REVERSAL' and t.status <> 'REJECTED'
       union all
       select t.receiving_customer_id, 'INCOMING', t.type, t.amount
-        from transactions t, acting
-       where t.receiving_customer_id in (select customer_id from parties) and t.currency = acting.currency
-         and t.status <> 'REJECTED' and t.created_at >= ${start} and t.created_at < ${end}
+        from transactions t
+       where t.receiving_customer_id = any(array(select customer_id from acting union select customer_id from receiving))
+         and t.created_at >= ${start} and t.created_at < ${end}
+         and t.currency = (select currency from acting) and t.status <> 'REJECTED'
     ), recent as (
+      -- newest first along the (customer, created_at) index: only the rows it keeps are read
       select ${sideOfOwn} as side, t.type, t.amount, t.created_at
-        from transactions t, acting
-       where t.customer_id = acting.customer_id and t.currency = acting.currency and t.type <> 'REVERSAL' and t.status <> 'REJECTED'
-         and t.created_at > ${since}
+        from transactions t
+       where t.customer_id = (select customer_id from acting) and t.created_at > ${since}
+         and t.currency = (select currency from acting) and t.type <> 'REVERSAL' and t.status <> 'REJECTED'
        order by t.created_at desc
        limit ${RECENT}
     )
