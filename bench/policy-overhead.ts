@@ -9,7 +9,7 @@
 // both. Plus micro-benchmarks of single decisions of the two engines.
 //
 //   npx tsx bench/policy-overhead.ts [--seconds 2.5] [--rounds 6] [--warmup 2] [--connections 10]
-//     [--customers 200] [--skip-load] [--aa] [--only purchase]
+//     [--customers 200] [--skip-load] [--aa] [--only purchase] [--buyers 200]
 //
 // The load generator runs in a worker thread (autocannon `workers: 1`), so it does not share the
 // gateway's event loop. Many short alternating rounds rather than a few long ones: other work on the
@@ -56,6 +56,7 @@ const { values } = parseArgs({
     'skip-load': { type: 'boolean', default: false },
     aa: { type: 'boolean', default: false },
     only: { type: 'string' },
+    buyers: { type: 'string', default: '200' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -360,9 +361,12 @@ async function loadTests(): Promise<{ rows: (string | number)[][]; rounds: (stri
 const rate = (run: { requests: number; seconds: number }) => run.requests / run.seconds;
 
 /**
- * Buyers, five per connection so the requests in flight are different customers': each a new C5
- * customer with a large balance who has read the product's disclosures, buying the cheapest public
- * R1 fund (no cooling-off period, within tolerance) with a fresh idempotency key each time.
+ * `--buyers` customers, taken in turn so the requests in flight are different customers': each a new
+ * C5 customer with a large balance who has read the product's disclosures, buying the cheapest
+ * public R1 fund (no cooling-off period, within tolerance) with a fresh idempotency key each time.
+ * Each buyer's business day grows with the run, and with it what the AML rules total: 200 buyers
+ * make some tens of purchases each in a default run (a busy retail day); `--buyers 10` makes each
+ * a very heavy customer.
  */
 async function purchaseWorkload(bench: Bench): Promise<NonNullable<Scenario['purchasers']>> {
   const sql = bench.db.sql;
@@ -372,8 +376,7 @@ async function purchaseWorkload(bench: Bench): Promise<NonNullable<Scenario['pur
   if (!product) throw new Error('the seed has no public R1 fund on sale');
   const disclosures = await sql<{ id: string }[]>`select id from disclosures where product_id = ${product.id} and published_at <= now()`;
   const gateway = await bench.gateway();
-  const buyers: NonNullable<Scenario['purchasers']> = [];
-  for (let i = 0; i < 5 * CONNECTIONS; i++) {
+  const buyer = async () => {
     const customer = await newCustomer(sql);
     const account = await openAccount(sql, customer, '1000000000.00');
     const token = await bench.token({ roles: ['customer'], customerId: toGlobalId('Customer', customer), sub: `bench-buyer-${customer}` });
@@ -382,8 +385,10 @@ async function purchaseWorkload(bench: Bench): Promise<NonNullable<Scenario['pur
       expectData(await gateway.request(`mutation($id: ID!) { acknowledgeDisclosure(input: { disclosureId: $id }) { acknowledgedAt } }`, { token, variables: { id: toGlobalId('Disclosure', d.id) } }), 'acknowledgement');
     }
     const input = { productId: toGlobalId('Product', product.id), accountId: toGlobalId('Account', account), amount: product.minAmount, idempotencyKey: 'bench-[<id>]' };
-    buyers.push({ headers: { ...HEADERS, authorization: `Bearer ${token}` }, body: JSON.stringify({ query: PURCHASE, variables: { input } }) });
-  }
+    return { headers: { ...HEADERS, authorization: `Bearer ${token}` }, body: JSON.stringify({ query: PURCHASE, variables: { input } }) };
+  };
+  const buyers: NonNullable<Scenario['purchasers']> = [];
+  while (buyers.length < Number(values.buyers)) buyers.push(...(await Promise.all(Array.from({ length: Math.min(CONNECTIONS, Number(values.buyers) - buyers.length) }, buyer))));
   await gateway.close();
   return buyers;
 }

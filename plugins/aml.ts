@@ -21,14 +21,14 @@ const transactionType = z.enum(['DEPOSIT', 'TRANSFER', 'PURCHASE', 'REDEMPTION']
 /** The rule an alert names (risk_alerts.rule): a feature code such as "0503", or a house rule id. */
 const ruleId = z.string().regex(/^[A-Z0-9][A-Z0-9-]{1,31}$/, 'must be a rule id such as "0503" or "AML-HF-01"');
 const citation = z.string().min(1);
-/** Working days to report or review by; the `businessCalendar` fact spans 21 days, enough for 10 and holidays. */
-const workingDays = z.number().int().min(1).max(10);
+/** Working days to report or review by; the `businessCalendar` fact spans three weeks: 7 and the longest holiday. */
+const workingDays = z.number().int().min(1).max(7);
 const date = z.iso.date();
 /**
  * How many recent movements a rule may count: the `amlActivity` fact lists a customer's movements of
- * the last 24 hours, at most 30 of them.
+ * the last 24 hours, at most 20 of them.
  */
-const movements = z.number().int().min(2).max(30);
+const movements = z.number().int().min(2).max(20);
 
 const distinct = <T extends z.ZodType>(item: T, key: (value: z.infer<T>) => string, what: string) =>
   z.array(item).superRefine((values, ctx) => {

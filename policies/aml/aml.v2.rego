@@ -6,7 +6,7 @@
 # and transaction type, for the acting customer and a transfer's receiver; the acting customer's own
 # movements in the movement's currency of the last 24 hours, per side, and how long the business
 # day has run) and input.facts.businessCalendar
-# (today's weekday, and today and the days after it with the instants they end).
+# (today's weekday, and today and the days after it as the instants they begin).
 # Data: the `data:` section of aml.v2.yaml (thresholds, counted types, windows, the calendar).
 # Sources: ../shared/reference/regulations.md section 3.
 #
@@ -181,12 +181,15 @@ just_under(value, range) if {
 
 # ---------------------------------------------------------------------------------------------
 # Deadlines: the end of the n-th working day after the business day (weekends and public holidays
-# are not working days, weekend days made working days are), from the data's calendar.
+# are not working days, weekend days made working days are), from the data's calendar. The
+# calendar fact lists each day as the instant it begins ("2026-11-30T00:00:00+08:00"): a day's date
+# is its first ten characters, and it ends when the next one begins.
 
-working_days_after := [day |
+working_days_after := [ends |
 	some i, day in input.facts.businessCalendar.days
 	i > 0
-	working(day.date, weekday(i))
+	working(substring(day, 0, 10), weekday(i))
+	ends := input.facts.businessCalendar.days[i + 1]
 ]
 
 # the ISO weekday (1 Monday … 7 Sunday) of the calendar's i-th day
@@ -202,7 +205,7 @@ working(date, weekday) if {
 }
 
 # The deadline's instant, or null when the calendar fact does not reach that far.
-due_at(n) := working_days_after[n - 1].end if {
+due_at(n) := working_days_after[n - 1] if {
 	count(working_days_after) >= n
 } else := null
 

@@ -4,19 +4,21 @@ package fingate.aml_test
 
 import data.fingate.aml.decision
 
-# Sunday 2026-11-29 10:00 in Beijing: the working days after it are Mon 30 Nov … Fri 4 Dec
+# Sunday 2026-11-29 10:00 in Beijing: the working days after it are Mon 30 Nov … Fri 4 Dec, Mon 7 Dec;
+# the calendar reaches Tue 8 Dec
 now := "2026-11-29T02:00:00.000Z"
 
 calendar := {"weekday": 7, "days": [
-	{"date": "2026-11-29", "end": "2026-11-29T16:00:00.000Z"},
-	{"date": "2026-11-30", "end": "2026-11-30T16:00:00.000Z"},
-	{"date": "2026-12-01", "end": "2026-12-01T16:00:00.000Z"},
-	{"date": "2026-12-02", "end": "2026-12-02T16:00:00.000Z"},
-	{"date": "2026-12-03", "end": "2026-12-03T16:00:00.000Z"},
-	{"date": "2026-12-04", "end": "2026-12-04T16:00:00.000Z"},
-	{"date": "2026-12-05", "end": "2026-12-05T16:00:00.000Z"},
-	{"date": "2026-12-06", "end": "2026-12-06T16:00:00.000Z"},
-	{"date": "2026-12-07", "end": "2026-12-07T16:00:00.000Z"},
+	"2026-11-29T00:00:00+08:00",
+	"2026-11-30T00:00:00+08:00",
+	"2026-12-01T00:00:00+08:00",
+	"2026-12-02T00:00:00+08:00",
+	"2026-12-03T00:00:00+08:00",
+	"2026-12-04T00:00:00+08:00",
+	"2026-12-05T00:00:00+08:00",
+	"2026-12-06T00:00:00+08:00",
+	"2026-12-07T00:00:00+08:00",
+	"2026-12-08T00:00:00+08:00",
 ]}
 
 movement(action, amount, activity) := {
@@ -85,18 +87,18 @@ test_a_redemption_counts_on_the_incoming_side if {
 
 test_the_deadline_is_the_end_of_the_fifth_working_day_after_the_business_day if {
 	result := decision with input as movement("account.transfer", "500000.00", quiet)
-	alerts(result)[0].dueAt == "2026-12-04T16:00:00.000Z"
+	alerts(result)[0].dueAt == "2026-12-05T00:00:00+08:00"
 }
 
 test_a_holiday_moves_the_deadline if {
 	result := decision with input as movement("account.transfer", "500000.00", quiet)
 		with data.calendar.holidays as ["2026-12-01"]
-	alerts(result)[0].dueAt == "2026-12-07T16:00:00.000Z"
+	alerts(result)[0].dueAt == "2026-12-08T00:00:00+08:00"
 }
 
 test_a_deadline_beyond_the_calendar_is_null if {
 	result := decision with input as movement("account.transfer", "500000.00", quiet)
-		with data.largeValue.reportWorkingDays as 20
+		with data.largeValue.reportWorkingDays as 7
 	alerts(result)[0].dueAt == null
 }
 
@@ -160,4 +162,12 @@ test_amounts_beyond_32_bits_are_compared_and_written_exactly if {
 	today := {"OUTGOING": {"TRANSFER": {"total": "9999999999999999.99", "count": 1}}}
 	cumulative := decision with input as movement("account.transfer", "0.01", activity(today, {}, null))
 	contains(alerts(cumulative)[0].reason, "当日出账累计CNY 10000000000000000.00（本笔CNY 0.01）")
+}
+
+test_a_weekend_day_made_a_working_day_counts if {
+	# Saturday 5 December worked (调休): the fifth working day is then Saturday itself
+	result := decision with input as movement("account.transfer", "500000.00", quiet)
+		with data.calendar.workingWeekends as ["2026-12-05"]
+		with data.calendar.holidays as ["2026-12-04"]
+	alerts(result)[0].dueAt == "2026-12-06T00:00:00+08:00"
 }

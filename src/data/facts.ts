@@ -81,18 +81,20 @@ async function businessDayOf(_tx: Sql, { now, timeZone }: FactSubject): Promise<
 }
 
 /**
- * The business day and the days after it (`days[0]` is today), each with the instant it ends in
- * FINGATE_TIME_ZONE, and today's ISO weekday (1 Monday … 7 Sunday; day i's is today's + i): what a
- * policy needs to put a deadline "n working days after" a day, while which days are working days
- * stays its own data. Kept small: every Rego module's input carries every fact.
+ * The business day and the days after it, each as the instant it begins in FINGATE_TIME_ZONE,
+ * written as local midnight with the zone's offset then ("2026-11-30T00:00:00+08:00": its first ten
+ * characters are its date; the next day's is when it ends), and today's ISO weekday (1 Monday … 7
+ * Sunday; day i's is today's + i). What a policy needs to put a deadline "n working days after" a
+ * day, while which days are working days stays its own data. Kept small: every Rego module's input
+ * carries every fact.
  */
 export interface BusinessCalendarFact {
   weekday: number;
-  days: { date: string; end: string }[];
+  days: string[];
 }
 
-/** How far ahead the calendar reaches: 10 working days and the longest run of public holidays. */
-const CALENDAR_DAYS = 21;
+/** How far ahead the calendar reaches: 7 working days and the longest run of public holidays. */
+const CALENDAR_DAYS = 22;
 const calendars = new Map<string, BusinessCalendarFact>();
 
 async function businessCalendar(_tx: Sql, { now, timeZone }: FactSubject): Promise<BusinessCalendarFact> {
@@ -101,10 +103,11 @@ async function businessCalendar(_tx: Sql, { now, timeZone }: FactSubject): Promi
   const key = `${timeZone} ${today}`;
   let calendar = calendars.get(key);
   if (!calendar) {
-    const days: BusinessCalendarFact['days'] = [];
+    const days: string[] = [];
     for (let instant = now; days.length < CALENDAR_DAYS; ) {
-      const { end } = businessDay(instant, timeZone);
-      days.push({ date: businessDate(instant, timeZone), end: end.toISOString() });
+      const { start, end } = businessDay(instant, timeZone);
+      const date = businessDate(instant, timeZone);
+      days.push(`${date}T00:00:00${utcOffset(Date.parse(`${date}T00:00:00Z`) - start.getTime())}`);
       instant = end;
     }
     calendars.clear();
@@ -112,6 +115,12 @@ async function businessCalendar(_tx: Sql, { now, timeZone }: FactSubject): Promi
     calendars.set(key, calendar);
   }
   return calendar;
+}
+
+/** An offset from UTC in milliseconds as ISO 8601 writes it: "+08:00", "-03:30". */
+function utcOffset(ms: number): string {
+  const minutes = Math.round(Math.abs(ms) / 60_000);
+  return `${ms < 0 ? '-' : '+'}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
 /** A side of a customer's money: what comes into their accounts, or goes out of them. */
@@ -148,7 +157,7 @@ export interface RecentMovement {
 }
 
 /** The most recent movements `amlActivity` lists (plugins/aml.ts lets no rule count more). */
-const RECENT = 30;
+const RECENT = 20;
 
 async function amlActivity(tx: Sql, { keys, now, timeZone }: FactSubject): Promise<AmlActivityFact | null> {
   if (!keys.account) return null;
