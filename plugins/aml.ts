@@ -8,7 +8,7 @@
 
 import { z } from 'zod';
 import type { PolicyModule } from '../src/policy/types.ts';
-import { ACTION_PATTERN } from '../src/policy/vocabulary.ts';
+import { ACTION_PATTERN, AML_WINDOWS_MINUTES } from '../src/policy/vocabulary.ts';
 
 /** An amount: a decimal string with exactly two places, never a float (the Rego compares integer cents). */
 const amount = z.string().regex(/^(0|[1-9]\d{0,15})\.\d{2}$/, 'must be a decimal string with two places, e.g. "500000.00"');
@@ -24,11 +24,6 @@ const citation = z.string().min(1);
 /** Working days to report or review by; the `businessCalendar` fact spans three weeks: 7 and the longest holiday. */
 const workingDays = z.number().int().min(1).max(7);
 const date = z.iso.date();
-/**
- * How many recent movements a rule may count: the `amlActivity` fact lists a customer's movements of
- * the last 24 hours, at most 20 of them.
- */
-const movements = z.number().int().min(2).max(20);
 
 const distinct = <T extends z.ZodType>(item: T, key: (value: z.infer<T>) => string, what: string) =>
   z.array(item).superRefine((values, ctx) => {
@@ -75,21 +70,23 @@ const data = z.strictObject({
     reportWorkingDays: workingDays,
     rules: distinct(largeValueRule, (r) => r.code, 'code').min(1),
   }),
-  /** N movements of one customer within M minutes. */
+  /**
+   * N of one customer's own movements (purchases, redemptions, transfers sent: the ones this module
+   * decides, so each step of the count is seen) within M minutes.
+   */
   highFrequency: z.strictObject({
     rule: ruleId,
-    movements,
-    withinMinutes: z.number().int().min(1).max(1440),
-    /** The customer's own movements that count (ones the module decides, so each step of the count is seen). */
-    countedTypes: z.array(transactionType).min(1),
+    movements: z.number().int().min(2).max(10_000),
+    /** The `amlActivity` fact counts over these windows only. */
+    withinMinutes: z.number().refine((m) => (AML_WINDOWS_MINUTES as readonly number[]).includes(m), `must be one of ${AML_WINDOWS_MINUTES.join(', ')}`),
     reviewWorkingDays: workingDays,
     regulation: citation,
   }),
-  /** Several movements of one business day just under a threshold, per side and currency. */
+  /** Several of one customer's own movements of one business day just under a threshold, per side and currency. */
   structuring: z.strictObject({
     rule: ruleId,
-    movements,
-    countedTypes: z.array(transactionType).min(1),
+    /** The `amlActivity` fact lists at most 20 of today's amounts per side. */
+    movements: z.number().int().min(2).max(20),
     /** Per currency: an amount at or above `from` and below `below` is "just under". */
     ranges: z.record(currency, range).refine((r) => Object.keys(r).length > 0, 'needs at least one currency'),
     reviewWorkingDays: workingDays,

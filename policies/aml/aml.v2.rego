@@ -3,9 +3,9 @@
 #
 # Input: the movement the gate sends (plugins/aml.ts): input.action, input.args.input.amount (a
 # canonical decimal string), input.facts.amlActivity (the business day's totals per customer, side
-# and transaction type, for the acting customer and a transfer's receiver; the acting customer's own
-# movements in the movement's currency of the last 24 hours, per side, and how long the business
-# day has run) and input.facts.businessCalendar
+# and transaction type, for the acting customer and a transfer's receiver; how many of the acting
+# customer's own movements fall within each window of minutes, and the amounts of their own movements
+# of the day in the movement's currency, per side) and input.facts.businessCalendar
 # (today's weekday, and today and the days after it as the instants they begin).
 # Data: the `data:` section of aml.v2.yaml (thresholds, counted types, windows, the calendar).
 # Sources: ../shared/reference/regulations.md section 3.
@@ -126,14 +126,8 @@ large_value_reason(rule, leg, "CUMULATIVE", total, threshold) := concat("", [
 
 high_frequency_alerts := [alert |
 	leg := legs[0]
-	leg.type in data.highFrequency.countedTypes
 	rule := data.highFrequency
-	earlier := count([r |
-		some side in ["INCOMING", "OUTGOING"]
-		some r in object.get(activity.customer.recent, side, [])
-		r.type in rule.countedTypes
-		r.secondsAgo < rule.withinMinutes * 60
-	])
+	earlier := activity.customer.own.within[format_int(rule.withinMinutes, 10)]
 	earlier + 1 == rule.movements
 	alert := {
 		"kind": "HIGH_FREQUENCY",
@@ -153,14 +147,11 @@ high_frequency_alerts := [alert |
 structuring_alerts := [alert |
 	leg := legs[0]
 	rule := data.structuring
-	leg.type in rule.countedTypes
 	range := rule.ranges[currency]
 	just_under(amount, range)
-	earlier := count([r |
-		some r in object.get(activity.customer.recent, leg.side, [])
-		r.secondsAgo < activity.secondsIntoDay
-		r.type in rule.countedTypes
-		just_under(cents(r.amount), range)
+	earlier := count([a |
+		some a in object.get(activity.customer.own.todayAmounts, leg.side, [])
+		just_under(cents(a), range)
 	])
 	earlier + 1 == rule.movements
 	alert := {

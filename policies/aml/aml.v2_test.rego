@@ -31,14 +31,17 @@ movement(action, amount, activity) := {
 	"now": now,
 }
 
-# 10:00 in Beijing: the business day has run 36,000 seconds
-activity(today, recent, receiver) := {"currency": "CNY", "secondsIntoDay": 36000, "customer": {"id": "1", "today": today, "recent": recent}, "receiver": receiver}
+activity(today, own, receiver) := {"currency": "CNY", "customer": {"id": "1", "today": today, "own": own}, "receiver": receiver}
 
-quiet := activity({}, {}, null)
+# how many of the customer's own movements are younger than each window, and today's amounts per side
+own(within_an_hour, today_amounts) := {
+	"within": {"5": 0, "10": 0, "15": 0, "30": 0, "60": within_an_hour, "120": within_an_hour, "240": within_an_hour, "1440": within_an_hour},
+	"todayAmounts": today_amounts,
+}
 
-transfer_to(receiver_today) := activity({}, {}, {"id": "2", "today": receiver_today})
+quiet := activity({}, own(0, {}), null)
 
-recent_row(type, amount, seconds_ago) := {"type": type, "amount": amount, "secondsAgo": seconds_ago}
+transfer_to(receiver_today) := activity({}, own(0, {}), {"id": "2", "today": receiver_today})
 
 alerts(result) := [a | some a in object.get(result.obligations, "alerts", [])]
 
@@ -72,15 +75,15 @@ test_the_receivers_incoming_side_is_totalled_apart if {
 test_sides_are_never_netted if {
 	# ¥300,000 went out earlier and ¥300,000 came in: neither side has reached ¥500,000 with this ¥100,000
 	today := {"OUTGOING": {"PURCHASE": {"total": "300000.00", "count": 1}}, "INCOMING": {"REDEMPTION": {"total": "300000.00", "count": 1}}}
-	result := decision with input as movement("product.purchase", "100000.00", activity(today, [], null))
+	result := decision with input as movement("product.purchase", "100000.00", activity(today, own(0, {}), null))
 	rules(result) == []
-	reached := decision with input as movement("product.purchase", "200000.00", activity(today, [], null))
+	reached := decision with input as movement("product.purchase", "200000.00", activity(today, own(0, {}), null))
 	rules(reached) == ["0503:OUTGOING"]
 }
 
 test_a_redemption_counts_on_the_incoming_side if {
 	today := {"INCOMING": {"TRANSFER": {"total": "499999.99", "count": 2}}, "OUTGOING": {"TRANSFER": {"total": "900000.00", "count": 2}}}
-	result := decision with input as movement("product.redeem", "0.01", activity(today, [], null))
+	result := decision with input as movement("product.redeem", "0.01", activity(today, own(0, {}), null))
 	rules(result) == ["0503:INCOMING"]
 	contains(alerts(result)[0].reason, "当日入账累计CNY 500000.00")
 }
@@ -103,45 +106,45 @@ test_a_deadline_beyond_the_calendar_is_null if {
 }
 
 test_the_tenth_movement_within_an_hour_is_high_frequency if {
-	# nine earlier ones, on both sides
-	outgoing := [recent_row("TRANSFER", "10.00", 60 * i) | some i in numbers.range(1, 6)]
-	incoming := [recent_row("REDEMPTION", "10.00", 60 * i) | some i in numbers.range(7, 9)]
-	result := decision with input as movement("account.transfer", "10.00", activity({}, {"OUTGOING": outgoing, "INCOMING": incoming}, null))
+	result := decision with input as movement("account.transfer", "10.00", activity({}, own(9, {}), null))
 	rules(result) == ["AML-HF-01:OUTGOING"]
 	alerts(result)[0].kind == "HIGH_FREQUENCY"
 }
 
 test_movements_older_than_the_window_do_not_count if {
-	recent := {"OUTGOING": [recent_row("TRANSFER", "10.00", 3600 + i) | some i in numbers.range(1, 9)]}
-	result := decision with input as movement("account.transfer", "10.00", activity({}, recent, null))
+	# nine within the day, none within the hour
+	nine_today := {"within": {"5": 0, "10": 0, "15": 0, "30": 0, "60": 0, "120": 0, "240": 9, "1440": 9}, "todayAmounts": {}}
+	result := decision with input as movement("account.transfer", "10.00", activity({}, nine_today, null))
 	rules(result) == []
 }
 
 test_the_eleventh_raises_no_second_high_frequency_alert if {
-	recent := {"OUTGOING": [recent_row("TRANSFER", "10.00", 60 * i) | some i in numbers.range(1, 10)]}
-	result := decision with input as movement("account.transfer", "10.00", activity({}, recent, null))
+	result := decision with input as movement("account.transfer", "10.00", activity({}, own(10, {}), null))
 	rules(result) == []
 }
 
+test_the_window_is_the_datas if {
+	result := decision with input as movement("account.transfer", "10.00", activity({}, own(0, {}), null))
+		with data.highFrequency.withinMinutes as 1440
+		with data.highFrequency.movements as 1
+	rules(result) == ["AML-HF-01:OUTGOING"]
+}
+
 test_the_third_movement_just_under_the_threshold_in_a_day_is_suspicious if {
-	recent := {"OUTGOING": [recent_row("PURCHASE", "450000.00", 300), recent_row("TRANSFER", "480000.00", 600)]}
 	today := {"OUTGOING": {"TRANSFER": {"total": "480000.00", "count": 1}, "PURCHASE": {"total": "450000.00", "count": 1}}}
-	result := decision with input as movement("account.transfer", "499999.99", activity(today, recent, null))
+	result := decision with input as movement("account.transfer", "499999.99", activity(today, own(2, {"OUTGOING": ["450000.00", "480000.00"]}), null))
 	kinds := {a.kind | some a in alerts(result)}
 	kinds == {"LARGE_VALUE", "SUSPICIOUS"}
 	"AML-ST-01:OUTGOING" in rules(result)
 }
 
 test_structuring_counts_one_side_only if {
-	recent := {"INCOMING": [recent_row("REDEMPTION", "480000.00", 600)], "OUTGOING": [recent_row("TRANSFER", "450000.00", 300)]}
-	result := decision with input as movement("account.transfer", "499999.99", activity({}, recent, null))
+	result := decision with input as movement("account.transfer", "499999.99", activity({}, own(2, {"INCOMING": ["480000.00"], "OUTGOING": ["450000.00"]}), null))
 	not "AML-ST-01:OUTGOING" in rules(result)
 }
 
-test_structuring_counts_today_only if {
-	# the earlier one was 11 hours ago, before the business day began
-	recent := {"OUTGOING": [recent_row("TRANSFER", "450000.00", 300), recent_row("TRANSFER", "480000.00", 39600)]}
-	result := decision with input as movement("account.transfer", "499999.99", activity({}, recent, null))
+test_structuring_counts_amounts_in_the_band_only if {
+	result := decision with input as movement("account.transfer", "499999.99", activity({}, own(2, {"OUTGOING": ["449999.99", "500000.00", "460000.00"]}), null))
 	not "AML-ST-01:OUTGOING" in rules(result)
 }
 
@@ -160,7 +163,7 @@ test_amounts_beyond_32_bits_are_compared_and_written_exactly if {
 	result := decision with input as movement("account.transfer", "9999999999999999.99", quiet)
 	contains(alerts(result)[0].reason, "单笔CNY 9999999999999999.99")
 	today := {"OUTGOING": {"TRANSFER": {"total": "9999999999999999.99", "count": 1}}}
-	cumulative := decision with input as movement("account.transfer", "0.01", activity(today, {}, null))
+	cumulative := decision with input as movement("account.transfer", "0.01", activity(today, own(0, {}), null))
 	contains(alerts(cumulative)[0].reason, "当日出账累计CNY 10000000000000000.00（本笔CNY 0.01）")
 }
 

@@ -7,6 +7,7 @@ import { businessDate, businessDay } from '../clock.ts';
 import type { Sql } from '../db/database.ts';
 import type { FactSubject } from '../policy/permit.ts';
 import type { FactProvider } from '../policy/request-policy.ts';
+import { AML_WINDOWS_MINUTES } from '../policy/vocabulary.ts';
 import { permitted } from './query.ts';
 import { systemPermit } from './system.ts';
 
@@ -131,40 +132,41 @@ export type SideTotals = Partial<Record<Side, Record<string, { total: string; co
 
 /**
  * What AML rules decide a movement with, in the acting account's currency (`keys.account`, and
- * `keys.toAccount` for a transfer's receiver): for the acting customer and the receiving customer,
- * the business day's transactions per side and type (a transfer is outgoing for its sender and
- * incoming for its receiver; deposits and redemptions are incoming, purchases outgoing; reversals
- * are corrections and not listed); and the acting customer's own movements in that currency of the
- * last 24 hours, the newest RECENT of them, grouped by side, each with its age (a movement is of
- * today when it is younger than `secondsIntoDay`). Read under the movement's locks on both
- * customers, so no concurrent movement of either is missing. Kept small: every Rego module's input
- * carries every fact.
+ * `keys.toAccount` for a transfer's receiver):
+ * - `today`, for the acting customer and the receiving customer: the business day's transactions
+ *   per side and type (a transfer is outgoing for its sender and incoming for its receiver;
+ *   deposits and redemptions are incoming, purchases outgoing; reversals are corrections and not
+ *   listed);
+ * - `own`, for the acting customer: their own movements (the purchases, redemptions and transfers
+ *   they made, in any currency) counted over the last AML_WINDOWS_MINUTES, and the amounts of
+ *   today's in this currency per side, newest first, at most OWN_AMOUNTS.
+ * Read under the movement's locks on both customers, so no concurrent movement of either is
+ * missing. Kept small: every Rego module's input carries every fact.
  */
 export interface AmlActivityFact {
   currency: string;
-  /** How long the business day has run. */
-  secondsIntoDay: number;
-  customer: { id: string; today: SideTotals; recent: Partial<Record<Side, RecentMovement[]>> };
+  customer: { id: string; today: SideTotals; own: OwnMovements };
   /** The customer whose account a transfer credits; null for other movements or an account that cannot receive it. */
   receiver: { id: string; today: SideTotals } | null;
 }
 
-/** One of the acting customer's own movements (booked to them), one transaction each. */
-export interface RecentMovement {
-  type: string;
-  amount: string;
-  secondsAgo: number;
+/** The acting customer's own movements: how many within each window, and today's amounts per side. */
+export interface OwnMovements {
+  /** Minutes (as a string key, e.g. "60") → how many of their movements are younger. */
+  within: Record<string, number>;
+  todayAmounts: Partial<Record<Side, string[]>>;
 }
 
-/** The most recent movements `amlActivity` lists (plugins/aml.ts lets no rule count more). */
-const RECENT = 20;
+/** The most of today's own amounts listed per side (plugins/aml.ts lets no rule count more). */
+const OWN_AMOUNTS = 20;
 
 async function amlActivity(tx: Sql, { keys, now, timeZone }: FactSubject): Promise<AmlActivityFact | null> {
   if (!keys.account) return null;
   const { start, end } = businessDay(now, timeZone);
-  const since = new Date(now.getTime() - 86_400_000);
+  const since = new Date(now.getTime() - Math.max(...AML_WINDOWS_MINUTES) * 60_000);
   const sideOfOwn = tx.unsafe(SIDE_OF_OWN);
-  const [row] = await tx<{ customerId: string; currency: string; receiverId: string | null; totals: TotalRow[]; recent: AmlActivityFact['customer']['recent'] }[]>`
+  const within = tx.unsafe(AML_WINDOWS_MINUTES.map((m) => `'${m}', count(*) filter (where age < ${m * 60})`).join(', '));
+  const [row] = await tx<{ customerId: string; currency: string; receiverId: string | null; totals: TotalRow[]; own: OwnMovements }[]>`
     with acting as (
       select a.customer_id, a.currency from accounts a where a.id = ${keys.account} and a.kind = 'CUSTOMER' and ${permitted(tx, accounts)}
     ), receiving as (
@@ -183,24 +185,21 @@ async function amlActivity(tx: Sql, { keys, now, timeZone }: FactSubject): Promi
        where t.receiving_customer_id = any(array(select customer_id from acting union select customer_id from receiving))
          and t.created_at >= ${start} and t.created_at < ${end}
          and t.currency = (select currency from acting) and t.status <> 'REJECTED'
-    ), recent as (
-      -- newest first along the (customer, created_at) index: only the rows it keeps are read
-      select ${sideOfOwn} as side, t.type, t.amount, t.created_at
+    ), own as (
+      select ${sideOfOwn} as side, t.amount, t.currency, t.created_at, extract(epoch from (${now}::timestamptz - t.created_at)) as age
         from transactions t
        where t.customer_id = (select customer_id from acting) and t.created_at > ${since}
-         and t.currency = (select currency from acting) and t.type <> 'REVERSAL' and t.status <> 'REJECTED'
-       order by t.created_at desc
-       limit ${RECENT}
+         and t.type in ('PURCHASE', 'REDEMPTION', 'TRANSFER') and t.status <> 'REJECTED'
     )
     select acting.customer_id::text as customer_id, acting.currency, (select customer_id::text from receiving) as receiver_id,
            (select coalesce(json_agg(json_build_object('party', party::text, 'side', side, 'type', type, 'total', total::text, 'count', n)), '[]')
               from (select party, side, type, sum(amount) as total, count(*)::int as n from today group by party, side, type) g) as totals,
-           (select coalesce(json_object_agg(side, movements), '{}')
-              from (select side, json_agg(json_build_object(
-                                 'type', type, 'amount', amount::text,
-                                 'secondsAgo', floor(extract(epoch from (${now}::timestamptz - created_at)))::int)
-                               order by created_at desc) as movements
-                      from recent group by side) s) as recent
+           json_build_object(
+             'within', (select json_build_object(${within}) from own),
+             'todayAmounts', (select coalesce(json_object_agg(side, amounts), '{}')
+                                from (select side, (array_agg(amount::text order by created_at desc))[1:${OWN_AMOUNTS}] as amounts
+                                        from own where created_at >= ${start} and currency = acting.currency group by side) s)
+           ) as own
       from acting`.execute();
   if (!row) return null;
   const totalsOf = (party: string): SideTotals => {
@@ -210,8 +209,7 @@ async function amlActivity(tx: Sql, { keys, now, timeZone }: FactSubject): Promi
   };
   return {
     currency: row.currency,
-    secondsIntoDay: Math.floor((now.getTime() - start.getTime()) / 1000),
-    customer: { id: row.customerId, today: totalsOf(row.customerId), recent: row.recent },
+    customer: { id: row.customerId, today: totalsOf(row.customerId), own: row.own },
     receiver: row.receiverId === null ? null : { id: row.receiverId, today: totalsOf(row.receiverId) },
   };
 }

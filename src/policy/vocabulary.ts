@@ -23,3 +23,9 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** The review statuses of a risk alert (risk_alerts.status, the RiskAlertStatus enum): OPEN → UNDER_REVIEW → CLOSED or REPORTED. */
 export const ALERT_STATUSES = ['OPEN', 'UNDER_REVIEW', 'CLOSED', 'REPORTED'] as const;
+
+/**
+ * The windows over which the `amlActivity` fact counts a customer's own movements, in minutes: an
+ * AML rule of "N movements in M minutes" picks M among them.
+ */
+export const AML_WINDOWS_MINUTES = [5, 10, 15, 30, 60, 120, 240, 1440] as const;
