@@ -4,8 +4,10 @@
 import { accessPolicy } from './access.ts';
 import { amlPolicy } from './aml.ts';
 import { coolingOffPolicy } from './cooling-off.ts';
+import { disclosurePolicy } from './disclosure.ts';
+import { licensingPolicy } from './licensing.ts';
 import { privacyPolicy } from './privacy.ts';
 import { riskQuestionnairePolicy } from './risk-questionnaire.ts';
 import { suitabilityPolicy } from './suitability.ts';
 
-export default [accessPolicy, privacyPolicy, suitabilityPolicy, amlPolicy, riskQuestionnairePolicy, coolingOffPolicy];
+export default [accessPolicy, privacyPolicy, suitabilityPolicy, amlPolicy, riskQuestionnairePolicy, licensingPolicy, disclosurePolicy, coolingOffPolicy];

@@ -11,6 +11,8 @@ import { CODE_PATTERN } from '../src/policy/vocabulary.ts';
 
 const name = z.string().regex(/^[a-z][a-zA-Z0-9-]*$/);
 
+const reason = z.strictObject({ code: z.string().regex(CODE_PATTERN), message: z.string().min(1), regulation: z.string().min(1).nullable().default(null) });
+
 const rule = z.strictObject({
   roles: z.array(z.string().min(1)).min(1),
   /** The rule applies only under these declared purposes. */
@@ -21,15 +23,25 @@ const rule = z.strictObject({
   hide: z.array(name).min(1).optional(),
   /** Categories whose fields come back masked: category → a mask named in `masks`. */
   mask: z.record(name, name).optional(),
-  reason: z.strictObject({ code: z.string().regex(CODE_PATTERN), message: z.string().min(1), regulation: z.string().min(1).nullable().default(null) }).optional(),
+  reason: reason.optional(),
 });
 
 const body = z.strictObject({
-  /** The purposes each role may declare (`x-access-purpose`); any other counts as none. */
+  /** The purposes each role may declare (`x-access-purpose`). */
   purposes: z.record(z.string().min(1), z.array(name)),
+  /**
+   * A purpose the caller's roles may not declare: `refuse` it (the request is BAD_USER_INPUT naming
+   * the header), or `ignore` it (the request is read as if it declared none).
+   */
+  undeclarablePurpose: z.enum(['refuse', 'ignore']).default('ignore'),
   /** Named masks: keep the first and last characters, star the rest (JR/T 0171 附录A). */
   masks: z.record(name, maskSchema),
   rules: z.array(rule).min(1),
+  /**
+   * Fields that would undo a mask shown beside them: when a field of category `whenMasked` is
+   * masked, these categories are hidden too (a birth date restores digits 7–14 of an identity number).
+   */
+  linked: z.array(z.strictObject({ whenMasked: name, hide: z.array(name).min(1), reason: reason.optional() })).default([]),
 });
 
 type PrivacyBody = z.infer<typeof body>;
@@ -51,6 +63,7 @@ function compilePrivacy(file: PolicyFile<PrivacyBody>, { catalogue }: { catalogu
   const decisions = new Map<string, ModuleDecision>();
   return {
     decide(request) {
+      if (request.action === DECLARE_PURPOSE) return declare(file.body, request);
       // writes are decided by other modules; privacy minimizes what reads show
       if (request.resource) return ABSTAIN;
       const key = `${request.principal.roles.join(',')}|${request.purpose ?? ''}|${request.action}`;
@@ -62,6 +75,28 @@ function compilePrivacy(file: PolicyFile<PrivacyBody>, { catalogue }: { catalogu
 }
 
 const ABSTAIN: ModuleDecision = { effect: 'abstain', reasons: [], obligations: {} };
+
+/** The action the gate decides once per request that declares a purpose of access. */
+const DECLARE_PURPOSE = 'purpose.declare';
+
+/** May the caller declare this purpose? Only the purposes the file lists for one of their roles. */
+function declare(body: PrivacyBody, request: PolicyRequest): ModuleDecision {
+  const allowed = [...new Set(request.principal.roles.flatMap((role) => body.purposes[role] ?? []))];
+  if (body.undeclarablePurpose === 'ignore' || (request.purpose !== null && allowed.includes(request.purpose))) {
+    return { effect: 'allow', reasons: [], obligations: {} };
+  }
+  return {
+    effect: 'deny',
+    reasons: [
+      {
+        code: 'PURPOSE_NOT_DECLARABLE',
+        message: `roles [${request.principal.roles.join(', ')}] may not declare the purpose "${request.purpose}"; they may declare: ${allowed.join(', ') || 'none'}`,
+        regulation: '《个人信息保护法》第6条',
+      },
+    ],
+    obligations: {},
+  };
+}
 
 function decide(body: PrivacyBody, catalogue: Catalogue, request: PolicyRequest): ModuleDecision {
   const type = Object.hasOwn(catalogue.actions, request.action) ? catalogue.actions[request.action] : undefined;
@@ -89,6 +124,14 @@ function decide(body: PrivacyBody, catalogue: Catalogue, request: PolicyRequest)
     }
     if (applied && r.reason) reasons.push(r.reason);
   }
+  // a mask is no mask when a field beside it gives the masked part away
+  const masked = new Set(Object.keys(mask).filter((field) => !hide.has(field)).map((field) => fields[field]));
+  for (const link of body.linked) {
+    if (!masked.has(link.whenMasked)) continue;
+    const linked = Object.entries(fields).filter(([, category]) => link.hide.includes(category));
+    for (const [field] of linked) hide.add(field);
+    if (linked.length && link.reason) reasons.push(link.reason);
+  }
   // a hidden field is not also masked
   for (const field of hide) delete mask[field];
   if (hide.size === 0 && Object.keys(mask).length === 0) return ABSTAIN;
@@ -99,6 +142,11 @@ function decide(body: PrivacyBody, catalogue: Catalogue, request: PolicyRequest)
 function check(body: PrivacyBody, catalogue: Catalogue): void {
   const categories = new Set(Object.values(catalogue.personal).flatMap((fields) => Object.values(fields ?? {})));
   const purposes = new Set(Object.values(body.purposes).flat());
+  body.linked.forEach((link, i) => {
+    for (const category of [link.whenMasked, ...link.hide]) {
+      if (!categories.has(category)) fail(['linked', i], `no field of the schema is of the personal category "${category}"`);
+    }
+  });
   body.rules.forEach((r, i) => {
     for (const category of [...(r.hide ?? []), ...Object.keys(r.mask ?? {})]) {
       if (!categories.has(category)) fail(['rules', i], `no field of the schema is of the personal category "${category}" (known: ${[...categories].join(', ')})`);

@@ -1,5 +1,5 @@
 import { loadAccountsOf, loadAccount } from '../src/data/accounts.ts';
-import { listCustomers, loadCustomer, loadRiskAssessments, loadRiskProfile } from '../src/data/customers.ts';
+import { ageBand, listCustomers, loadCustomer, loadRiskAssessments, loadRiskProfile } from '../src/data/customers.ts';
 import { loadAcknowledgements } from '../src/data/disclosures.ts';
 import { customerTransactions } from '../src/data/transactions.ts';
 import { keyOf, toGlobalId } from '../src/ids.ts';
@@ -27,6 +27,12 @@ CustomerRef.implement({
     phone: t.exposeString('phone', { nullable: true, personal: 'phone' }),
     email: t.exposeString('email', { nullable: true, personal: 'email' }),
     birthDate: t.field({ type: 'Date', nullable: true, personal: 'birthDate', resolve: (c) => c.birthDate }),
+    ageBand: t.string({
+      nullable: true,
+      personal: 'ageBand',
+      description: 'The age as a band ("30-39"): shown where the birth date is withheld, so no field undoes the identity number\'s mask',
+      resolve: (c, _args, { now, timeZone }) => ageBand(c.birthDate, now, timeZone),
+    }),
     investorType: t.field({ type: InvestorType, resolve: (c) => c.investorType }),
     riskProfile: t.field({
       type: RiskProfileRef,
@@ -55,10 +61,10 @@ RiskProfileRef.implement({
   resource: 'RiskProfile',
   records: { load: ({ sql }, permit, keys) => loadRiskAssessments(sql, permit, keys) },
   fields: (t) => ({
-    tolerance: t.field({ type: RiskTolerance, resolve: (r) => r.tolerance }),
-    assessedAt: t.field({ type: 'DateTime', resolve: (r) => r.assessedAt }),
-    expiresAt: t.field({ type: 'DateTime', resolve: (r) => r.expiresAt }),
-    expired: t.boolean({ resolve: (r, _args, { now }) => r.expiresAt <= now }),
+    tolerance: t.field({ type: RiskTolerance, nullable: true, personal: 'riskProfile', resolve: (r) => r.tolerance }),
+    assessedAt: t.field({ type: 'DateTime', nullable: true, personal: 'riskProfile', resolve: (r) => r.assessedAt }),
+    expiresAt: t.field({ type: 'DateTime', nullable: true, personal: 'riskProfile', resolve: (r) => r.expiresAt }),
+    expired: t.boolean({ nullable: true, personal: 'riskProfile', resolve: (r, _args, { now }) => r.expiresAt <= now }),
   }),
 });
 
@@ -69,7 +75,7 @@ AccountRef.implement({
   fields: (t) => ({
     id: t.id({ action: 'public', resolve: (a) => toGlobalId('Account', a.id) }),
     currency: t.exposeString('currency'),
-    balance: t.field({ type: 'Decimal', resolve: (a) => a.balance }),
+    balance: t.field({ type: 'Decimal', nullable: true, personal: 'balance', resolve: (a) => a.balance }),
     cardNumber: t.exposeString('cardNumber', { nullable: true, personal: 'cardNumber', description: 'Bank card number: masked by default' }),
   }),
 });
@@ -118,11 +124,13 @@ builder.mutationField('submitRiskAssessment', (t) =>
     resource: 'Customer',
     description: "Scores the caller's answers to the active risk questionnaire and stores the new profile",
     args: { input: t.arg({ type: RiskAssessmentInput, required: true }) },
-    resolve: (_root, { input, ...args }, { sql, principal, now, policyData }) =>
+    resolve: (_root, { input, ...args }, { sql, principal, now, policyData, policy }) =>
       submitRiskAssessment(sql, permitOf(args), {
         customerKey: principal.customerId,
         answers: input.answers,
         questionnaire: policyData.riskQuestionnaire,
+        // the version the questionnaire above came from: the request's version set has exactly one
+        questionnaireVersion: policy.versions.policies.find((p) => p.id.startsWith('risk-questionnaire@'))!,
         now,
       }),
   }),

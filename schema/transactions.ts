@@ -42,7 +42,7 @@ TransactionRef.implement({
     id: t.id({ action: 'public', resolve: (x) => toGlobalId('Transaction', x.id) }),
     type: t.field({ type: TransactionType, resolve: (x) => x.type as never }),
     status: t.field({ type: TransactionStatus, resolve: (x) => x.status as never }),
-    amount: t.field({ type: 'Decimal', resolve: (x) => x.amount }),
+    amount: t.field({ type: 'Decimal', nullable: true, personal: 'transactionAmount', resolve: (x) => x.amount }),
     currency: t.exposeString('currency'),
     customer: t.field({
       type: CustomerRef,

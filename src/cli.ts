@@ -7,16 +7,21 @@ import { openDatabase, type Database, type Sql } from './db/database.ts';
 import { migrate, MigrationError } from './db/migrate.ts';
 import { StartupError } from './errors.ts';
 import { catalogue, createGateway } from './gateway.ts';
+import { createTransport } from './http/transport.ts';
 import { toGlobalId } from './ids.ts';
 import { completeDuePurchases } from './money/cooling-off.ts';
 import { pruneExpiredKeys } from './money/idempotency.ts';
+import { createLogger, logErrorsTo } from './observability/log.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { serveMetrics } from './observability/metrics-server.ts';
+import { startTracing } from './observability/tracing.ts';
 import { PolicyBuildError } from './policy/build.ts';
 import { configuredModules, policyCommand } from './policy/commands.ts';
 import { startPolicyRuntime } from './policy/runtime.ts';
 import { createShadowLog } from './policy/shadow-log.ts';
 import { ROLES } from './policy/principal.ts';
 import { seed } from './seed/seed.ts';
-import { listen } from './server.ts';
+import { bind } from './server.ts';
 
 const USAGE = `usage: fingate <command> [options]
 
@@ -75,10 +80,16 @@ async function start(args: string[]): Promise<void> {
   const config = loadConfig(process.env, { memory: values.memory });
   const authenticate = await createAuthenticator(config.jwt);
   const modules = await configuredModules(config);
-  // resources close in reverse order, also when start-up fails half-way (a port in use)
-  const closers: (() => Promise<void>)[] = [];
+  const transport = await createTransport(config);
+  // start-up lines stay human-readable (they carry the demo tokens); what happens while serving is JSON
+  const logger = createLogger({ level: config.observability.logLevel });
+  // the port first: a port in use stops the start before a database is opened, migrated or seeded
+  const server = await bind(config);
+  // resources close in reverse order, also when start-up fails half-way (a missing database)
+  const closers: (() => Promise<void>)[] = [() => server.close()];
   try {
-    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, memory: config.memory, max: config.poolMax });
+    // the gateway owns its embedded database: another process holding the data directory is refused
+    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, memory: config.memory, max: config.poolMax, exclusive: true });
     closers.unshift(() => db.close());
     const applied = await migrate(db.sql);
     if (applied.length) log(`migrated: ${applied.join(', ')}`);
@@ -86,27 +97,43 @@ async function start(args: string[]): Promise<void> {
       log(`seeding ${config.demoCustomers} demo customers into the embedded database…`);
       await seed(db.sql, { customers: config.demoCustomers, seed: 'demo', onProgress: progress });
     }
-    const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules, catalogue, log });
+    const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules, catalogue, log: (message) => logger.info(message) });
     closers.unshift(() => policies.close());
-    const shadowLog = createShadowLog(db.sql);
+    const shadowLog = createShadowLog(db.sql, { log: (message) => logger.error(message) });
     closers.unshift(() => shadowLog.close());
     // idempotency keys are kept 7 days, then pruned (hourly; any instance may do it)
-    const pruning = setInterval(() => void pruneExpiredKeys(db.sql).catch((error) => log(`pruning idempotency keys failed: ${error}`)), 3_600_000).unref();
+    const pruning = setInterval(() => void pruneExpiredKeys(db.sql).catch((error) => logger.error({ err: error }, 'pruning idempotency keys failed')), 3_600_000).unref();
     closers.unshift(async () => clearInterval(pruning));
     // purchases whose cooling-off period is over complete within a minute (any instance; each once)
     const completing = setInterval(() => void completeDuePurchases(db.sql, new Date()).catch((error) => log(`completing cooling-off purchases failed: ${error}`)), 60_000).unref();
     closers.unshift(async () => clearInterval(completing));
     // demo tokens are signed with the documented development secret only: a real secret's tokens never go to a log
     const tokens = config.jwt.devSecret && !config.production ? await demoTokens(db.sql, config) : [];
+    let metrics: Metrics | undefined;
+    if (config.observability.metrics) {
+      metrics = createMetrics({ poolMax: db.embedded ? 1 : config.poolMax });
+      const metricsServer = await serveMetrics(metrics, config.observability.metrics);
+      closers.unshift(() => metricsServer.close());
+      log(`metrics at ${metricsServer.url}`);
+    }
+    const tracing = config.observability.tracing ? await startTracing() : undefined;
+    if (tracing) closers.unshift(() => tracing.close());
     const gateway = createGateway({
       sql: db.sql,
       authenticate,
       policies,
       observers: [shadowLog],
       timeZone: config.timeZone,
-      graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}` }) },
+      graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}`, 'x-access-purpose': 'risk-control' }) },
+      transport,
+      limits: config.limits,
+      logger,
+      logError: logErrorsTo(logger),
+      metrics,
+      tracing,
     });
-    const server = await listen(gateway, config);
+    if (tracing) log('tracing: exporting spans over OTLP/HTTP');
+    server.serve(gateway);
     log(`fingate serving ${server.url} (${db.embedded ? (config.memory ? 'embedded, in memory' : `embedded, data in ${config.dataDir}`) : 'PostgreSQL'})`);
     if (config.jwt.devSecret) log('using the documented development JWT secret; set GATEWAY_JWT_SECRET for anything real');
     for (const { role, who, token } of tokens) log(`\n${role}${who ? ` (${who})` : ''}:\n  Authorization: Bearer ${token}`);
@@ -138,6 +165,7 @@ async function seedCommand(args: string[]): Promise<void> {
   const started = performance.now();
   const summary = await withDatabase(config, async (db) => {
     await migrate(db.sql);
+    if (await hasCustomers(db.sql)) throw new StartupError('the database already has customers; demo data goes only into an empty database');
     return seed(db.sql, { customers, seed: values.seed, onProgress: progress });
   });
   log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(summary)}`);

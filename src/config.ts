@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StartupError } from './errors.ts';
+import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 
 /** The gateway's settings, read once from the environment (see the README's Configuration table). */
 export interface Config {
@@ -26,7 +27,40 @@ export interface Config {
   policiesDir: string;
   /** Files whose default export lists the policy modules to run (FINGATE_PLUGINS, comma-separated). @default the project's plugins/index.ts */
   plugins: string[];
+  http: HttpConfig;
+  /** The cost and time budgets of one request. */
+  limits: Limits;
+  observability: ObservabilityConfig;
 }
+
+/** Who may introspect the schema: nobody, any role but `customer`, or every authenticated caller. */
+export type IntrospectionMode = 'off' | 'staff' | 'on';
+
+/** What the HTTP surface accepts beyond plain authenticated GraphQL (see src/http/). */
+export interface HttpConfig {
+  /** @default "on", and "off" in production */
+  introspection: IntrospectionMode;
+  /**
+   * Browser origins allowed to call with credentials: exact origins, or `scheme://host:*` for any
+   * port. @default loopback origins on any port, and none in production
+   */
+  corsOrigins: string[];
+  /** A JSON file mapping operation hash to document; in production only these are served. */
+  persistedOperationsFile: string | undefined;
+}
+
+/** Metrics, logs and traces (see the README's Operations section). */
+export interface ObservabilityConfig {
+  /** Where Prometheus scrapes `/metrics` (`FINGATE_METRICS_PORT`, `FINGATE_METRICS_HOST`, default loopback), a listener of its own; unset: no metrics. */
+  metrics: { port: number; host: string } | undefined;
+  /** The least severe JSON log line written. @default "info" */
+  logLevel: LogLevel;
+  /** Export OpenTelemetry traces over OTLP/HTTP; on when an OTLP endpoint is configured. */
+  tracing: boolean;
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** How bearer tokens are verified (see ../shared/contract/AUTH.md). */
 export interface JwtConfig {
@@ -38,7 +72,11 @@ export interface JwtConfig {
   jwksFile: string | undefined;
   issuer: string | undefined;
   audience: string | undefined;
+  /** The longest lifetime (`exp - iat`, or `exp - now` without `iat`) accepted, in seconds. @default 86400 (24 h) */
+  maxLifetime?: number;
 }
+
+export const DEFAULT_JWT_MAX_LIFETIME = 86_400;
 
 /** The documented development secret. Refused when NODE_ENV=production. */
 export const DEV_JWT_SECRET = 'fingate-development-secret-never-use-in-production';
@@ -77,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: { memory
       jwksFile,
       issuer: env.GATEWAY_JWT_ISSUER || undefined,
       audience: env.GATEWAY_JWT_AUDIENCE || undefined,
+      maxLifetime: integer(env, 'GATEWAY_JWT_MAX_LIFETIME', DEFAULT_JWT_MAX_LIFETIME, 60, 31_536_000),
     },
     timeZone,
     demoCustomers: integer(env, 'FINGATE_DEMO_CUSTOMERS', 1000, 1, 10_000_000),
@@ -85,7 +124,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: { memory
     plugins: env.FINGATE_PLUGINS
       ? env.FINGATE_PLUGINS.split(',').map((file) => resolve(file.trim())).filter(Boolean)
       : [fileURLToPath(new URL('../plugins/index.ts', import.meta.url))],
+    http: {
+      introspection: oneOf(env, 'FINGATE_INTROSPECTION', ['off', 'staff', 'on'], production ? 'off' : 'on'),
+      corsOrigins: origins(env.FINGATE_CORS_ORIGINS ?? (production ? '' : DEV_CORS_ORIGINS)),
+      persistedOperationsFile: env.FINGATE_PERSISTED_OPERATIONS ? resolve(env.FINGATE_PERSISTED_OPERATIONS) : undefined,
+    },
+    limits: {
+      maxCost: integer(env, 'FINGATE_MAX_COST', DEFAULT_LIMITS.maxCost, 1, Number.MAX_SAFE_INTEGER),
+      requestTimeoutMs: integer(env, 'FINGATE_REQUEST_TIMEOUT_MS', DEFAULT_LIMITS.requestTimeoutMs, 1, 3_600_000),
+    },
+    observability: {
+      metrics: env.FINGATE_METRICS_PORT ? { port: integer(env, 'FINGATE_METRICS_PORT', 0, 0, 65535), host: env.FINGATE_METRICS_HOST || '127.0.0.1' } : undefined,
+      logLevel: oneOf(env, 'FINGATE_LOG_LEVEL', LOG_LEVELS, 'info'),
+      tracing: oneOf(env, 'FINGATE_TRACING', ['on', 'off'], env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'on' : 'off') === 'on',
+    },
   };
+}
+
+/** Outside production, front ends served from this machine (a dev server on any port) may call. */
+const DEV_CORS_ORIGINS = 'http://localhost:*,http://127.0.0.1:*';
+
+/** A comma-separated list of origins; `*` is refused: an arbitrary origin never gets credentials. */
+function origins(raw: string): string[] {
+  const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of list) {
+    if (!/^https?:\/\/([a-z0-9.-]+|\[[0-9a-f:]+\])(:(\d{1,5}|\*))?$/i.test(origin)) {
+      throw new StartupError(`FINGATE_CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com or http://localhost:*`);
+    }
+  }
+  return list.map((o) => o.toLowerCase());
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new StartupError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

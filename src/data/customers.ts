@@ -1,4 +1,5 @@
 import type { Fragment } from 'postgres';
+import { businessDate } from '../clock.ts';
 import type { Sql } from '../db/database.ts';
 import type { Permit } from '../policy/permit.ts';
 import type { Loaders } from './loaders.ts';
@@ -25,6 +26,18 @@ export interface RiskAssessmentRow {
   score: number;
   assessedAt: Date;
   expiresAt: Date;
+}
+
+/** The age bands `ageBand` answers with; the last is open-ended. */
+const AGE_BANDS = [0, 18, 30, 40, 50, 60, 70] as const;
+
+/** A customer's age on the business day of `now`, as a band such as "30-39" (or "70+"). */
+export function ageBand(birthDate: string, now: Date, timeZone: string): string {
+  const today = businessDate(now, timeZone);
+  const age = Number(today.slice(0, 4)) - Number(birthDate.slice(0, 4)) - (today.slice(5) < birthDate.slice(5) ? 1 : 0);
+  const i = AGE_BANDS.findLastIndex((lower) => age >= lower);
+  const next = AGE_BANDS[i + 1];
+  return next === undefined ? `${AGE_BANDS[i]}+` : `${AGE_BANDS[i]}-${next - 1}`;
 }
 
 export interface CustomerFilter {

@@ -250,7 +250,7 @@ function runOpa(opa: string, args: string[], cwd: string): Promise<OpaRun> {
     execFile(opa, args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = (error as NodeJS.ErrnoException | null)?.code;
       if (code === 'ENOENT' || code === 'EACCES') {
-        reject(new Error(`the OPA CLI was not found at "${opa}": set OPA to an opa binary, e.g. OPA=$(../shared/scripts/opa.sh), which installs the pinned version`));
+        reject(new Error(`the OPA CLI was not found at "${opa}": set OPA to an opa v1.22.3 binary (the version that built the committed wasm), e.g. after go install github.com/open-policy-agent/opa@v1.22.3, OPA=$(go env GOPATH)/bin/opa`));
         return;
       }
       resolve({ ok: error === null, stdout, stderr });

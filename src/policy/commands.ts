@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
 import { factProviders } from '../data/facts.ts';
-import { openDatabase, type Database } from '../db/database.ts';
+import { openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { StartupError } from '../errors.ts';
 import { buildRegoPolicies, runOpaTests } from './build.ts';
@@ -191,13 +191,8 @@ const operator = () => `cli:${process.env.USER ?? 'unknown'}`;
 
 async function withRuntime(run: (runtime: PolicyRuntime) => Promise<void>): Promise<number> {
   const config = loadConfig();
-  let db: Database;
-  try {
-    db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, max: 2 });
-  } catch (error) {
-    // PGlite's files belong to one process: a running embedded gateway holds them
-    throw config.databaseUrl ? error : new StartupError(`${(error as Error).message} (is the embedded gateway running? use the activatePolicy mutation instead)`);
-  }
+  // embedded: through the process holding the data directory (a running gateway), if there is one
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, max: 2 });
   try {
     await migrate(db.sql);
     const runtime = await startPolicyRuntime({ db, dir: policiesDir(), modules: await configuredModules(config), catalogue: await schemaCatalogue(), watch: false, log: () => {} });

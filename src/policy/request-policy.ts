@@ -16,6 +16,9 @@ import type { Catalogue, Decision, DecisionRecord, DecisionStream, PolicyRequest
 // from here and nowhere else (besides the system path, src/data/system.ts).
 const issue = takeIssuer('gate');
 
+/** The request header that declares the purpose of access. */
+export const PURPOSE_HEADER = 'x-access-purpose';
+
 /**
  * The policy decisions of one request, made under one version set and cached for the request:
  * the gate is its only caller.
@@ -23,6 +26,11 @@ const issue = takeIssuer('gate');
 export interface RequestPolicy {
   /** A permit for `action` over `resource` rows, decided once per request. Throws `POLICY_DENIED`. */
   permit(action: string, resource: ResourceType): Permit;
+  /**
+   * Decides, once, whether the caller may declare the request's purpose of access; a purpose they
+   * may not declare is BAD_USER_INPUT naming the header. Nothing to decide without one.
+   */
+  checkPurpose(): void;
   /** Hidden and masked fields of a type read under `action`; `null` when none apply. Throws when the read is denied. */
   fieldEffects(typeName: string, action: string, resource: ResourceType): FieldEffects | null;
   /** The resource type whose rows an action covers (from the catalogue); throws for an unknown action. */
@@ -53,6 +61,8 @@ export interface PolicyReport {
   versions: readonly string[];
   hidden: string[];
   masked: string[];
+  /** Why fields were hidden or masked: the reasons of the verdicts whose obligations applied. */
+  reasons: { policy: string; code: string; message: string; regulation: string | null }[];
 }
 
 /** Loads one named fact about a write's record, on its transaction (src/data/facts.ts provides them). */
@@ -90,7 +100,7 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
   const typeLevel = new Map<string, Kept>();
   const permits = new Map<string, Permit | Error>();
   const effects = new Map<string, FieldEffects | null>();
-  const report: PolicyReport = { versions: versions.ids, hidden: [], masked: [] };
+  const report: PolicyReport = { versions: versions.ids, hidden: [], masked: [], reasons: [] };
 
   function decideAndKeep(request: PolicyRequest, isTypeLevel: boolean): Kept {
     const decision = versions.decide(request);
@@ -184,6 +194,16 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
 
   return {
     versions,
+    checkPurpose() {
+      if (purpose === null) return;
+      const { decision } = decideAndKeep({ principal, purpose, action: 'purpose.declare', now }, true);
+      if (decision.allow) return;
+      const verdict = denyingVerdict(decision);
+      throw clientError('BAD_USER_INPUT', verdict?.reasons[0]?.message ?? `the purpose "${purpose}" cannot be declared`, {
+        field: PURPOSE_HEADER,
+        decision: { policy: verdict?.policy ?? null, reasons: verdict?.reasons ?? [] },
+      });
+    },
     permit(action, resource) {
       let permit = permits.get(action);
       if (!permit) {
@@ -242,14 +262,28 @@ function fieldEffectsOf(decision: Decision, action: string, report: PolicyReport
   const hide = new Set(decision.obligations.hide ?? []);
   const mask = new Map(Object.entries(decision.obligations.mask ?? {}));
   if (hide.size === 0 && mask.size === 0) return null;
+  let explained = false;
+  // the reasons of the verdicts that attached field obligations, said once per response
+  const explain = () => {
+    if (explained) return;
+    explained = true;
+    for (const verdict of decision.verdicts) {
+      if (verdict.effect !== 'abstain') continue;
+      for (const reason of verdict.reasons) {
+        if (!report.reasons.some((r) => r.policy === verdict.policy && r.code === reason.code)) report.reasons.push({ policy: verdict.policy, ...reason });
+      }
+    }
+  };
   return {
     apply(fieldName, path, resolve) {
       if (hide.has(fieldName)) {
+        explain();
         report.hidden.push(pathOf(path));
         return null;
       }
       const how = mask.get(fieldName);
       if (!how) return resolve();
+      explain();
       report.masked.push(pathOf(path));
       const value = resolve();
       return value instanceof Promise ? value.then((v) => applyMask(v, how)) : applyMask(value, how);

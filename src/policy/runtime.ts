@@ -83,7 +83,7 @@ export interface RuntimeOptions {
 /**
  * Loads the policy files, bootstraps a new database's activations, and keeps both current: file
  * changes are reloaded (invalid ones reported, the last good version kept), and activations made
- * by any instance arrive through LISTEN/NOTIFY (in-process when the database is embedded).
+ * by any instance arrive through LISTEN/NOTIFY (polled for when the database is embedded).
  */
 export async function startPolicyRuntime({ db, dir, modules, catalogue, watch = true, log = (m) => console.error(m) }: RuntimeOptions): Promise<PolicyRuntime> {
   let activations = await readActivations(db.sql);
@@ -109,8 +109,10 @@ export async function startPolicyRuntime({ db, dir, modules, catalogue, watch = 
   await refresh();
 
   const onNotify = () => void refresh().catch((e) => log(`policy: refresh failed: ${e}`));
-  // onlisten also runs after a reconnect: re-read what may have been activated meanwhile
-  const unlisten = db.embedded ? undefined : (await db.sql.listen(POLICY_CHANNEL, onNotify, onNotify)).unlisten;
+  const unlisten = db.embedded
+    ? pollActivations(db, () => activations, onNotify, log)
+    : // onlisten also runs after a reconnect: re-read what may have been activated meanwhile
+      (await db.sql.listen(POLICY_CHANNEL, onNotify, onNotify)).unlisten;
   const unwatch = watch
     ? store.watch(() => {
         cache = undefined;
@@ -171,6 +173,26 @@ export async function startPolicyRuntime({ db, dir, modules, catalogue, watch = 
       await unlisten?.();
     },
   };
+}
+
+/**
+ * The embedded database is one backend shared by every client of its socket: a notification would
+ * reach whichever client is talking, not the one listening. Instead, look twice a second for an
+ * activation made through another process (the CLI).
+ */
+function pollActivations(db: Database, known: () => readonly Activation[], onNew: () => void, log: (message: string) => void): () => Promise<void> {
+  let polling = false;
+  const timer = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    db.sql<{ id: string | null }[]>`select max(id)::text as id from policy_activations`
+      .then(([row]) => {
+        if (row?.id && !known().some((a) => a.id === row.id)) onNew();
+      })
+      .catch((e) => log(`policy: looking for new activations failed: ${e}`))
+      .finally(() => (polling = false));
+  }, 500).unref();
+  return async () => clearInterval(timer);
 }
 
 function versionSet(store: PolicyStore, activations: readonly Activation[], modules: readonly PolicyModule[], now: Date): VersionSet {

@@ -133,11 +133,15 @@ describe('large-value transactions (0503: ¥500,000.00, single or the same day o
   });
 
   it("counts today's deposits and a redemption on the redeemer's incoming side", async () => {
-    // a deposit product: no suitability regime, no disclosure needed to buy it
+    // a deposit product: no suitability regime
     const [product] = await gw.db.sql<{ id: string }[]>`
       select id from products where status = 'ONLINE' and category = 'DEPOSIT' and min_amount <= 100 order by id limit 1`;
     const who = await customer('499000.00');
     await deposit(gw.db.sql, who.id, who.accounts[0]!, '999.99');
+    const disclosures = await gw.db.sql<{ id: string }[]>`select id from disclosures where product_id = ${product!.id} and published_at <= now()`;
+    for (const d of disclosures) {
+      await gw.request(`mutation($id: ID!) { acknowledgeDisclosure(input: { disclosureId: $id }) { acknowledgedAt } }`, { token: who.token, variables: { id: toGlobalId('Disclosure', d.id) } });
+    }
     const input = { productId: toGlobalId('Product', product!.id), accountId: toGlobalId('Account', who.accounts[0]!), idempotencyKey: randomUUID() };
     const bought = await gw.request(PURCHASE, { token: who.token, variables: { input: { ...input, amount: '100.00' } } });
     expect(bought.errors).toBeUndefined();

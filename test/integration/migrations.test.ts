@@ -1,10 +1,10 @@
-import { cp, mkdtemp, appendFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { migrate, migrationsApplied, migrationsDir, MigrationError, readMigrations } from '../../src/db/migrate.ts';
 import { freshDatabase } from '../support/database.ts';
+import { temporaryDir } from '../support/temp.ts';
 
 let db: Database & { drop(): Promise<void> };
 beforeAll(async () => {
@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => db?.drop());
 
 async function copyOfMigrations(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'fingate-migrations-'));
+  const dir = await temporaryDir('fingate-migrations');
   await cp(migrationsDir, dir, { recursive: true });
   return dir;
 }

@@ -1,9 +1,14 @@
 import { createAuthenticator, mintToken, type TokenClaims } from '../../src/auth.ts';
-import { DEV_JWT_SECRET } from '../../src/config.ts';
+import { DEV_JWT_SECRET, type JwtConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
-import { catalogue, createGateway } from '../../src/gateway.ts';
+import { catalogue, createGateway, type GatewayOptions as CreateGatewayOptions } from '../../src/gateway.ts';
 import { toGlobalId } from '../../src/ids.ts';
 import { configuredModules } from '../../src/policy/commands.ts';
+import type { Limits } from '../../src/limits.ts';
+import type { Logger } from '../../src/observability/log.ts';
+import type { Metrics } from '../../src/observability/metrics.ts';
+import { listenToStatements } from '../../src/observability/statements.ts';
+import type { Tracing } from '../../src/observability/tracing.ts';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.ts';
 import type { PolicyModule } from '../../src/policy/types.ts';
 import { createShadowLog, type ShadowLog } from '../../src/policy/shadow-log.ts';
@@ -39,15 +44,47 @@ export interface GatewayOptions {
   watch?: boolean;
   /** Policy modules besides the configured ones (e.g. a test observer). */
   modules?: readonly PolicyModule[];
+  /** Token rules other than the defaults (e.g. `maxLifetime`). */
+  jwt?: Partial<JwtConfig>;
+  /** The clock tokens are judged by. @default the system clock */
+  now?: () => Date;
+  /** Introspection, CORS and persisted operations. @default the gateway's */
+  transport?: CreateGatewayOptions['transport'];
+  /** Serve GraphiQL. @default false */
+  graphiql?: CreateGatewayOptions['graphiql'];
+  /** Budgets other than the defaults. */
+  limits?: Limits;
+  /** Called with the text of every SQL statement sent once the gateway is up. */
+  onStatement?: (text: string) => void;
+  /** Where unexpected errors go. @default nowhere */
+  logError?: (error: unknown, requestId: string) => void;
+  metrics?: Metrics;
+  logger?: Logger;
+  tracing?: Tracing;
 }
 
-export async function startGateway({ customers = 40, seedName = 'test', policiesDir = loadConfig({}).policiesDir, watch = false, modules = [] }: GatewayOptions = {}): Promise<TestGateway> {
+export async function startGateway({
+  customers = 40,
+  seedName = 'test',
+  policiesDir = loadConfig({}).policiesDir,
+  watch = false,
+  modules = [],
+  jwt,
+  now,
+  transport,
+  graphiql,
+  onStatement,
+  logError = process.env.DEBUG_GATEWAY ? console.error : () => {},
+  ...parts
+}: GatewayOptions = {}): Promise<TestGateway> {
   const db = await freshDatabase();
   if (customers > 0) await seed(db.sql, { customers, seed: seedName });
   const all = [...(await configuredModules(loadConfig({}))), ...modules];
   const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: all, catalogue, watch, log: () => {} });
   const shadowLog = createShadowLog(db.sql, { log: () => {} });
-  const gateway = createGateway({ sql: db.sql, authenticate: await createAuthenticator(JWT), policies, observers: [shadowLog], logError: process.env.DEBUG_GATEWAY ? console.error : () => {} });
+  const authenticate = await createAuthenticator({ ...JWT, ...jwt }, now ? { now } : {});
+  const gateway = createGateway({ sql: db.sql, authenticate, policies, observers: [shadowLog], logError, transport, graphiql, ...parts });
+  if (onStatement) listenToStatements(db.sql, { statement: (_connection, text) => onStatement(text) });
   const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
   const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
   return {

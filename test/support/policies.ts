@@ -1,29 +1,29 @@
-import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
+import { temporaryDir } from './temp.ts';
 
 /** A private copy of the project's policies folder, for tests that add or break versions. */
 export async function copyOfPolicies(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'fingate-policies-'));
+  const dir = await temporaryDir('fingate-policies');
   await cp(loadConfig({}).policiesDir, dir, { recursive: true });
   return dir;
 }
 
 /**
- * Writes access.v3.yaml: access@2 plus a rule suspending advisors' access to customer records,
+ * Writes access.v4.yaml: access@3 plus a rule suspending advisors' access to customer records,
  * the kind of change a compliance team ships as a new version.
  */
-export async function writeAccessV3(dir: string): Promise<void> {
-  const v2 = await readFile(join(dir, 'access', 'access.v2.yaml'), 'utf8');
-  const v3 = `${v2.replace('version: 2', 'version: 3')}
+export async function writeAccessV4(dir: string): Promise<void> {
+  const v3 = await readFile(join(dir, 'access', 'access.v3.yaml'), 'utf8');
+  const v4 = `${v3.replace('version: 3', 'version: 4')}
   - effect: deny
     roles: [advisor]
     actions: [customer.read]
     subject: Customer
     reason: { code: ADVISOR_ACCESS_SUSPENDED, message: Advisors may not browse customer records while the access review runs, regulation: "《个人信息保护法》第51条" }
 `;
-  await writeFile(join(dir, 'access', 'access.v3.yaml'), v3);
+  await writeFile(join(dir, 'access', 'access.v4.yaml'), v4);
 }
 
 /**

@@ -1,5 +1,6 @@
 // The gateway as a separate process, the way operators run it (`fingate start`), over its own
-// database on the PostgreSQL server in DATABASE_URL: for tests that kill it, and for benchmarks.
+// database on the PostgreSQL server in DATABASE_URL or an embedded one in a data directory: for
+// tests that kill it or run CLI commands beside it, and for benchmarks.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -86,4 +87,34 @@ export async function startGatewayProcess(databaseUrl: string, { nodeArgs = [], 
       await exited;
     },
   };
+}
+
+/**
+ * `fingate start` on the embedded database in `dataDir`, whatever DATABASE_URL the tests run with;
+ * a new directory is seeded with 20 demo customers.
+ */
+export function startEmbeddedGatewayProcess(dataDir: string, { env = {} }: { env?: Record<string, string> } = {}): Promise<GatewayProcess> {
+  // an empty DATABASE_URL counts as unset
+  return startGatewayProcess('', { env: { FINGATE_DATA_DIR: dataDir, FINGATE_DEMO_CUSTOMERS: '20', ...env } });
+}
+
+/** What a finished `fingate` command left. */
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one `fingate` command to completion on the embedded database in `dataDir`. */
+export function runEmbeddedCommand(dataDir: string, args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: '', PORT: '0', GATEWAY_JWT_SECRET: '', FINGATE_DATA_DIR: dataDir, FINGATE_DEMO_CUSTOMERS: '20', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }

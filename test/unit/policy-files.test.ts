@@ -1,5 +1,4 @@
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import SchemaBuilder from '@pothos/core';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import GatePlugin from '../../src/policy/gate.ts';
 import { jsonSchemaFile, policyFileJsonSchema } from '../../src/policy/json-schema.ts';
 import { loadPolicyStore, policyFiles } from '../../src/policy/store.ts';
 import { catalogue, modules as configured, modulesByName as modules } from '../support/modules.ts';
+import { temporaryDir } from '../support/temp.ts';
 
 const dir = loadConfig({}).policiesDir;
 const store = await loadPolicyStore(dir, configured, catalogue);
@@ -35,7 +35,7 @@ describe('the example cases beside the policies (fingate policy test)', async ()
 
 /** Writes a broken copy of access.v1.yaml into a fresh policies folder and loads it. */
 async function loadBroken(edit: (text: string) => string, name = 'access.v1.yaml'): Promise<PolicyFileError> {
-  const root = await mkdtemp(join(tmpdir(), 'fingate-policy-'));
+  const root = await temporaryDir('fingate-policy');
   await cp(dir, root, { recursive: true });
   const original = await readFile(join(dir, 'access', 'access.v1.yaml'), 'utf8');
   await writeFile(join(root, 'access', name), edit(original));

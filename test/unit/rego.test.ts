@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { suitabilityPolicy, type SuitabilityBody } from '../../plugins/suitability.ts';
 import { buildRegoPolicies, compileRego, runOpaTests } from '../../src/policy/build.ts';
 import { loadPolicyFile, PolicyFileError, type LoadedPolicy } from '../../src/policy/file.ts';
@@ -11,6 +11,7 @@ import { compileWith } from '../../src/policy/engines.ts';
 import { loadRegoPolicy, parseRegoDecision } from '../../src/policy/rego.ts';
 import type { ModuleDecision, PolicyFile, PolicyModule, PolicyRequest } from '../../src/policy/types.ts';
 import { catalogue } from '../support/modules.ts';
+import { temporaryDir } from '../support/temp.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const policies = join(root, 'policies');
@@ -27,7 +28,7 @@ const opa = ((candidate) => {
     return null;
   }
 })(process.env.OPA ?? 'opa');
-const needsOpa = opa ? '' : ' (skipped: no OPA CLI; run with OPA=$(../shared/scripts/opa.sh))';
+const needsOpa = opa ? '' : ' (skipped: no OPA CLI; set OPA to an opa v1.22.3 binary)';
 
 const NOW = new Date('2026-11-29T02:00:00.000Z');
 const validProfile = (tolerance: string, more: object = {}) => ({
@@ -53,14 +54,9 @@ const summary = (decision: ModuleDecision) => ({
   alerts: decision.obligations.alerts?.map((a) => a.kind) ?? [],
 });
 
-const temps: string[] = [];
-afterEach(async () => {
-  await Promise.all(temps.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-});
 /** A copy of policies/suitability in a temp policies folder, to tamper with. */
 async function copyOfSuitability(): Promise<{ dir: string; folder: string; file: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'fingate-rego-'));
-  temps.push(dir);
+  const dir = await temporaryDir('fingate-rego');
   const folder = join(dir, 'suitability');
   await cp(join(policies, 'suitability'), folder, { recursive: true });
   return { dir, folder, file: join(folder, 'suitability.v1.yaml') };
@@ -216,7 +212,7 @@ describe('a Rego entrypoint that misbehaves', async () => {
 
 describe('building Rego policies', () => {
   it('says how to get OPA when the CLI is missing', async () => {
-    await expect(buildRegoPolicies({ dir: policies, opa: join(tmpdir(), 'no-such-opa'), check: true })).rejects.toThrow(/OPA=\$\(\.\.\/shared\/scripts\/opa\.sh\)/);
+    await expect(buildRegoPolicies({ dir: policies, opa: join(tmpdir(), 'no-such-opa'), check: true })).rejects.toThrow(/go install github\.com\/open-policy-agent\/opa@v\d/);
   });
 
   it.skipIf(!opa)(`reports the committed wasm as fresh in check mode${needsOpa}`, async () => {

@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lockDataDir } from '../../src/db/data-dir-lock.ts';
+import { StartupError } from '../../src/errors.ts';
+
+describe('the lock on an embedded data directory', () => {
+  let dir: string;
+  const lockFile = () => join(dir, 'lock');
+  const writeLock = (holder: object) => writeFile(lockFile(), `${JSON.stringify(holder)}\n`);
+  /** The pid of a process that has exited. */
+  const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fingate-lock-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is held by one opener at a time; the second learns the holder, and may take it once released', async () => {
+    const first = await lockDataDir(dir);
+    expect(first.lock).toBeDefined();
+    expect((await lockDataDir(dir)).holder).toMatchObject({ pid: process.pid, host: hostname() });
+    await first.lock!.release();
+    const again = await lockDataDir(dir);
+    expect(again.lock).toBeDefined();
+    await again.lock!.release();
+    // nothing is left behind: no lock, no drafts
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('is taken over from a process that is gone', async () => {
+    await writeLock({ pid: deadPid(), host: hostname() });
+    const attempt = await lockDataDir(dir);
+    expect(attempt.lock).toBeDefined();
+    expect(JSON.parse(await readFile(lockFile(), 'utf8'))).toMatchObject({ pid: process.pid });
+    await attempt.lock!.release();
+  });
+
+  it.skipIf(process.platform !== 'linux')('is taken over when its pid now belongs to a process that started later (Linux)', async () => {
+    await writeLock({ pid: process.pid, host: hostname(), started: '1' });
+    const attempt = await lockDataDir(dir);
+    expect(attempt.lock).toBeDefined();
+    await attempt.lock!.release();
+  });
+
+  it.skipIf(process.platform !== 'linux')('is taken over when the machine restarted since it was taken (Linux)', async () => {
+    await writeLock({ pid: process.pid, host: hostname(), boot: 'an-earlier-boot' });
+    const attempt = await lockDataDir(dir);
+    expect(attempt.lock).toBeDefined();
+    await attempt.lock!.release();
+  });
+
+  it('is never taken from a process on another host, whose liveness cannot be seen from here', async () => {
+    await writeLock({ pid: deadPid(), host: `not-${hostname()}` });
+    expect((await lockDataDir(dir)).holder).toMatchObject({ host: `not-${hostname()}` });
+  });
+
+  it('refuses a lock file it cannot read as one, rather than guess', async () => {
+    await writeFile(lockFile(), 'garbage');
+    await expect(lockDataDir(dir)).rejects.toBeInstanceOf(StartupError);
+  });
+
+  it('is not removed by a former holder once another process has taken it over', async () => {
+    const first = await lockDataDir(dir);
+    const successor = { pid: process.pid + 1, host: hostname() };
+    await writeLock(successor); // as if this process had been presumed gone and replaced
+    await first.lock!.release();
+    expect(JSON.parse(await readFile(lockFile(), 'utf8'))).toEqual(successor);
+  });
+});
