@@ -39,7 +39,7 @@ describe.skipIf(!realServer)('two gateway instances on one PostgreSQL (needs DAT
     compliance = await mintToken(DEV_JWT_SECRET, { sub: 'officer', roles: ['compliance'] });
     advisor = await mintToken(DEV_JWT_SECRET, { sub: 'adv', roles: ['advisor'], institutionId: toGlobalId('Institution', 1) });
     await writeAccessV4(dir);
-    const loaded = (g: GatewayProcess) => async () => (await post(g, compliance, '{ policies { name version } }')).data?.policies.some((p: any) => p.name === 'access' && p.version === '3');
+    const loaded = (g: GatewayProcess) => async () => (await post(g, compliance, '{ policies { name version } }')).data?.policies.some((p: any) => p.name === 'access' && p.version === '4');
     expect(await until(loaded(a))).toBe(true);
     expect(await until(loaded(b))).toBe(true);
   }, 120_000);
