@@ -9,7 +9,8 @@ import { toGlobalId } from '../../src/ids.ts';
 import { completeDuePurchases } from '../../src/money/cooling-off.ts';
 import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
 import { balanceOf, expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
-import { copyOfPolicies, writeMoneyAccess } from '../support/policies.ts';
+import { agePeriod } from '../support/cooling-off.ts';
+import { copyOfPolicies, writeAccessRules } from '../support/policies.ts';
 
 let gw: TestGateway;
 let privateWmp: Product;
@@ -24,10 +25,8 @@ interface Product {
 
 beforeAll(async () => {
   const dir = await copyOfPolicies();
-  await writeMoneyAccess(dir);
+  await writeAccessRules(dir, 'access.rules-money.md');
   gw = await startGateway({ customers: 10, policiesDir: dir });
-  // the seed's 私募 products, offered privately
-  await gw.db.sql`update products set offering = 'PRIVATE' where name like '%私募%'`;
   const product = async (category: string, offering: string) => {
     const [row] = await gw.db.sql<Product[]>`
       select p.id, p.min_amount, a.id as collection from products p join accounts a on a.product_id = p.id
@@ -56,10 +55,18 @@ interface Investor {
 const codeOf = (response: GraphQLResponse) => response.errors?.[0]?.extensions.code;
 const reasonOf = (response: GraphQLResponse) => response.errors?.[0]?.extensions.decision?.reasons?.[0]?.code;
 
-/** A C5 customer holding `balance`, who has read the products' disclosures. */
+/**
+ * A C5 customer holding `balance`, confirmed a qualified investor (private products are sold to no
+ * one else: the suitability policy's concern, a fixture here), who has read the products' disclosures.
+ */
 async function investor(balance: string): Promise<Investor> {
   const id = await newCustomer(gw.db.sql);
   const account = await openAccount(gw.db.sql, id, balance);
+  const [suitability] = gw.policies.at(new Date()).policies.filter((p) => p.id.startsWith('suitability@'));
+  await gw.db.sql`
+    insert into qualified_investor_confirmations (customer_id, basis, amount, evidence, confirmed_by, confirmed_at, expires_at, policy, policy_sha256)
+    values (${id}, 'FINANCIAL_ASSETS', 3000000, 'asset certificate (test fixture)', 'advisor-1', now() - interval '1 day', now() + interval '300 days',
+            ${suitability!.id}, ${suitability!.sha256})`;
   const token = await gw.token({ roles: ['customer'], customerId: toGlobalId('Customer', id), sub: `customer-${id}` });
   expect((await gw.request(ASSESS, { token, variables: { input: { answers: Array(10).fill(4) } } })).errors).toBeUndefined();
   const disclosures = await gw.db.sql<{ id: string }[]>`
@@ -88,18 +95,8 @@ async function advisor(): Promise<string> {
   return gw.token({ roles: ['advisor'], institutionId: toGlobalId('Institution', institution!.id), sub: 'advisor-1' });
 }
 
-/**
- * Time travel for the test: the purchase's cooling-off period moved `hours` into the past (the
- * database refuses any change to a period, so its guard is lifted for the one statement).
- */
-async function age(transactionId: string, hours: number): Promise<void> {
-  await gw.db.sql.begin(async (tx) => {
-    await tx`alter table cooling_off_periods disable trigger cooling_off_periods_guard`;
-    await tx`update cooling_off_periods set starts_at = starts_at - ${hours} * interval '1 hour', ends_at = ends_at - ${hours} * interval '1 hour'
-              where transaction_id = ${key(transactionId)}`;
-    await tx`alter table cooling_off_periods enable trigger cooling_off_periods_guard`;
-  });
-}
+/** Time travel: the purchase's cooling-off period moved `hours` into the past. */
+const age = (transactionId: string, hours: number) => agePeriod(gw.db.sql, key(transactionId), hours);
 
 const positionOf = async (who: Investor, product: Product) => {
   const [row] = await gw.db.sql<{ amount: string }[]>`select amount from positions where customer_id = ${who.id} and product_id = ${product.id}`;

@@ -8,14 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/ids.ts';
 import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
 import { newCustomer, openAccount } from '../support/ledger.ts';
-import { copyOfPolicies, writeMoneyAccess } from '../support/policies.ts';
+import { copyOfPolicies, writeAccessRules } from '../support/policies.ts';
 
 let gw: TestGateway;
 let compliance: string;
 
 beforeAll(async () => {
   const dir = await copyOfPolicies();
-  await writeMoneyAccess(dir);
+  await writeAccessRules(dir, 'access.rules-money.md');
   gw = await startGateway({ customers: 10, policiesDir: dir });
   compliance = await gw.token({ roles: ['compliance'], sub: 'officer-1' });
 });

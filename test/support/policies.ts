@@ -27,15 +27,14 @@ export async function writeAccessV4(dir: string): Promise<void> {
 }
 
 /**
- * Writes the next access version of `dir`: its newest one plus the rules the money modules need
- * (the YAML block of policies/access/access.rules-money.md, which the integrator merges into one
- * access version). Returns the new version's number.
+ * Writes the next access version of `dir`: its newest one plus the rules of a notes file beside it
+ * (the first YAML block of e.g. policies/access/access.v4-suitability.patch.md, which the integrator
+ * merges into one access version). Returns the new version's number.
  */
-export async function writeMoneyAccess(dir: string): Promise<number> {
+export async function writeAccessRules(dir: string, notes: string): Promise<number> {
   const folder = join(dir, 'access');
   const newest = Math.max(...(await readdir(folder)).map((name) => Number(/^access\.v(\d+)\.yaml$/.exec(name)?.[1] ?? 0)));
-  const notes = await readFile(join(folder, 'access.rules-money.md'), 'utf8');
-  const rules = /```yaml\n([\s\S]*?)```/.exec(notes)![1]!;
+  const rules = /```yaml\n([\s\S]*?)```/.exec(await readFile(join(folder, notes), 'utf8'))![1]!;
   const base = await readFile(join(folder, `access.v${newest}.yaml`), 'utf8');
   const next = newest + 1;
   await writeFile(join(folder, `access.v${next}.yaml`), `${base.replace(`version: ${newest}`, `version: ${next}`).trimEnd()}\n${rules}`);
