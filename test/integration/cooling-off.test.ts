@@ -96,7 +96,7 @@ async function advisor(): Promise<string> {
 }
 
 /** Time travel: the purchase's cooling-off period moved `hours` into the past. */
-const age = (transactionId: string, hours: number) => agePeriod(gw.db.sql, key(transactionId), hours);
+const age = (transactionId: string, hours: number) => agePeriod(gw, key(transactionId), hours);
 
 const positionOf = async (who: Investor, product: Product) => {
   const [row] = await gw.db.sql<{ amount: string }[]>`select amount from positions where customer_id = ${who.id} and product_id = ${product.id}`;
@@ -190,9 +190,9 @@ describe('after the period', () => {
     expect(codeOf(late)).toBe('POLICY_DENIED');
     expect(reasonOf(late)).toBe('COOLING_OFF_ENDED');
     // two instances sweeping at once complete it once
-    const swept = await Promise.all([completeDuePurchases(gw.db.sql, new Date()), completeDuePurchases(gw.db.sql, new Date())]);
+    const swept = await Promise.all([completeDuePurchases(gw.app, new Date()), completeDuePurchases(gw.app, new Date())]);
     expect(swept.reduce((a, b) => a + b, 0)).toBe(1);
-    expect(await completeDuePurchases(gw.db.sql, new Date())).toBe(0);
+    expect(await completeDuePurchases(gw.app, new Date())).toBe(0);
     expect((await gw.request(TRANSACTION, { token: who.token, variables: { id: bought.id } })).data.transaction.status).toBe('COMPLETED');
     expect(await positionOf(who, privateWmp)).toBe(privateWmp.minAmount);
   });
@@ -200,7 +200,7 @@ describe('after the period', () => {
   it('leaves a purchase whose period is still running to the sweep of a later day', async () => {
     const who = await investor('2000000.00');
     const bought = await buy(who, privateWmp);
-    await completeDuePurchases(gw.db.sql, new Date());
+    await completeDuePurchases(gw.app, new Date());
     expect((await gw.request(TRANSACTION, { token: who.token, variables: { id: bought.id } })).data.transaction.status).toBe('PENDING');
   });
 
@@ -212,7 +212,7 @@ describe('after the period', () => {
     expect(reasonOf(early)).toBe('RETURN_CALL_DURING_COOLING_OFF');
     await age(bought.id, 25);
     // over, but not called: the sweep leaves it, and the customer may still withdraw
-    await completeDuePurchases(gw.db.sql, new Date());
+    await completeDuePurchases(gw.app, new Date());
     expect((await gw.request(TRANSACTION, { token: who.token, variables: { id: bought.id } })).data.transaction.status).toBe('PENDING');
     const called = await gw.request(RETURN_CALL, { token: staff, variables: { input: { transactionId: bought.id } } });
     expect(called.errors).toBeUndefined();

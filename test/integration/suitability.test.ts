@@ -343,7 +343,7 @@ describe('private products (私募条例 第18条、第20条; S13)', () => {
     const bought = await buy(who, privateWmp);
     expect(outcome(bought)).toBe('bought');
     // the customer holds it once its cooling-off period is over (cooling-off@1)
-    await waitOutCoolingOff(gw.db.sql, keyOf(bought.data.purchaseProduct.id, 'Transaction'));
+    await waitOutCoolingOff(gw, keyOf(bought.data.purchaseProduct.id, 'Transaction'));
     await new Promise((resolve) => setTimeout(resolve, 2100));
     expect(await sees(who, privateWmp)).toEqual([true, true, true]);
     expect(outcome(await buy(who, privateWmp))).toBe('QUALIFIED_INVESTOR_REQUIRED');
