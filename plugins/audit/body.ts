@@ -36,6 +36,11 @@ export const auditBody = z
       actions: z.array(action),
       recordAllowed: z.boolean(),
     }),
+    /**
+     * Decisions about the request itself rather than any record (the declared purpose, which every
+     * record carries anyway): allowed ones go unrecorded; a refused one ends the request before it runs.
+     */
+    requestChecks: z.array(z.string().min(1)).default([]),
     /** Attribute names whose values never go into a record (at any depth of a decision's input). */
     neverRecord: z.array(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/)).min(1),
   })

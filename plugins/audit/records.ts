@@ -22,7 +22,7 @@ function rulesOf(body: AuditBody): Rules {
   let rules = prepared.get(body);
   if (!rules) {
     const kinds = new Map(Object.entries(body.kinds).flatMap(([name, k]) => k.actions.map((a) => [a, name] as const)));
-    const unrecorded = new Set(body.nonPersonalReads.recordAllowed ? [] : body.nonPersonalReads.actions);
+    const unrecorded = new Set([...body.requestChecks, ...(body.nonPersonalReads.recordAllowed ? [] : body.nonPersonalReads.actions)]);
     rules = {
       kindOf: (action) => kinds.get(action) ?? body.defaultKind,
       retainUntil(kind, at) {

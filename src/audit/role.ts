@@ -28,28 +28,23 @@ export interface ApplicationClient {
 }
 
 /**
- * Connects as the application role. On a server, a new client whose sessions assume the role at
- * login (the `role` startup parameter: the login must be a member of it). Embedded, PGlite is one
- * session for the whole process, so it assumes the role from now on, for every later statement.
- * Then checks what the role may do to the trail (see `checkAppendOnly`).
+ * Connects as the application role: a new client whose sessions assume the role at login (the
+ * `role` startup parameter: the login must be a member of it). Embedded, the database's loopback
+ * server (src/db/pglite-server.ts) gives the one shared session each client's role in its turn,
+ * and one connection is all PGlite serves at once. Then checks what the role may do to the trail
+ * (see `checkAppendOnly`).
  */
 export async function connectAsApplication(owner: Database, { url = owner.url, role = APPLICATION_ROLE, max = 10, production = false, log = (m) => console.error(m) }: ApplicationOptions = {}): Promise<ApplicationClient> {
-  let client: ApplicationClient;
-  if (owner.embedded) {
-    await owner.sql`select set_config('role', ${role}, false)`;
-    client = { sql: owner.sql, close: async () => {} };
-  } else {
-    const target = new URL(url);
-    target.searchParams.set('role', role);
-    const sql = createClient(target.toString(), { max });
-    try {
-      await sql`select 1`;
-    } catch (error) {
-      await sql.end({ timeout: 0 }).catch(() => {});
-      throw new StartupError(`cannot connect as the application role ${role}: ${(error as Error).message} (the login must be a member of ${role}; see 0006_application_role.sql)`);
-    }
-    client = { sql, close: () => sql.end({ timeout: 5 }) };
+  const target = new URL(url);
+  target.searchParams.set('role', role);
+  const sql = createClient(target.toString(), { max: owner.embedded ? 1 : max });
+  try {
+    await sql`select 1`;
+  } catch (error) {
+    await sql.end({ timeout: 0 }).catch(() => {});
+    throw new StartupError(`cannot connect as the application role ${role}: ${(error as Error).message} (the login must be a member of ${role}; see 0006_application_role.sql)`);
   }
+  const client: ApplicationClient = { sql, close: () => sql.end({ timeout: 5 }) };
   try {
     await checkAppendOnly(client.sql, { production: production && !owner.embedded, embedded: owner.embedded, log });
   } catch (error) {

@@ -26,7 +26,7 @@ export type { GraphQLResponse, RequestOptions };
 /** A gateway listening on a loopback port, over its own seeded database. */
 export interface TestGateway {
   url: string;
-  /** The database as its owner: fixtures (embedded: one session, which runs as the application role). */
+  /** The database as its owner: fixtures. */
   db: Database;
   /** The gateway's own client, running as the application role. */
   app: Sql;
@@ -117,14 +117,7 @@ export async function startGateway({
     signer,
     signingKey,
     seal: () => sealer.sealNow(),
-    // embedded, the one session runs as the application role: step out of it for one transaction
-    asOwner: <T>(work: (sql: Sql) => Promise<T>): Promise<T> => {
-      if (!db.embedded) return work(db.sql);
-      return db.sql.begin(async (tx) => {
-        await tx`set local role postgres`;
-        return work(tx as unknown as Sql);
-      }) as Promise<T>;
-    },
+    asOwner: <T>(work: (sql: Sql) => Promise<T>): Promise<T> => work(db.sql),
     token,
     customerToken: (key) => token({ sub: `customer-${key}`, roles: ['customer'], customerId: toGlobalId('Customer', key) }),
     request: (query, options) => postGraphQL(server.url, query, options),
