@@ -133,7 +133,7 @@ async function start(args: string[]): Promise<void> {
     const pruning = setInterval(() => void pruneExpiredKeys(app.sql).catch((error) => logger.error({ err: error }, 'pruning idempotency keys failed')), 3_600_000).unref();
     closers.unshift(async () => clearInterval(pruning));
     // purchases whose cooling-off period is over complete within a minute (any instance; each once)
-    const completing = setInterval(() => void completeDuePurchases(db.sql, new Date()).catch((error) => log(`completing cooling-off purchases failed: ${error}`)), 60_000).unref();
+    const completing = setInterval(() => void completeDuePurchases(app.sql, new Date()).catch((error) => logger.error({ err: error }, 'completing cooling-off purchases failed')), 60_000).unref();
     closers.unshift(async () => clearInterval(completing));
     // demo tokens are signed with the documented development secret only: a real secret's tokens never go to a log
     const tokens = config.jwt.devSecret && !config.production ? await demoTokens(app.sql, config) : [];
