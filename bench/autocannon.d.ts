@@ -30,6 +30,8 @@ declare module 'autocannon' {
     workers?: number;
     timeout?: number;
     title?: string;
+    /** Requests in turn; `setupRequest` is a file whose export rewrites each one (workers mode takes a path). */
+    requests?: { setupRequest?: string }[];
   }
 
   export interface Result {

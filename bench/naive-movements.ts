@@ -20,7 +20,7 @@ export async function transfer(ctx: MovementContext, input: TransferInput): Prom
   const cents = toCents(input.amount);
   if (cents <= 0n) throw badInput('input.amount', 'must be greater than 0');
   const rows = await ctx.sql<{ id: string; kind: string; customerId: string | null; currency: string; balance: string; permitted: boolean }[]>`
-    select a.id, a.kind, a.customer_id, a.currency, a.balance, coalesce(${permitted(ctx.sql, ctx.accounts)}, false) as permitted
+    select a.id, a.kind, a.customer_id, a.currency, a.balance, coalesce(${permitted(ctx.sql, ctx.permit)}, false) as permitted
       from accounts a where a.id = any(${[input.fromAccountKey, input.toAccountKey]}::bigint[])`;
   const from = rows.find((a) => a.id === input.fromAccountKey && a.permitted && a.kind === 'CUSTOMER');
   const to = rows.find((a) => a.id === input.toAccountKey && a.kind === 'CUSTOMER');

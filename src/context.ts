@@ -1,6 +1,6 @@
 import type { Sql } from './db/database.ts';
 import type { Loaders } from './data/loaders.ts';
-import type { AmlRules } from './money/aml.ts';
+import type { CoolingOffData } from './money/cooling-off.ts';
 import type { Questionnaire } from './money/risk-assessment.ts';
 import type { GateContext } from './policy/gate.ts';
 import type { Principal } from './policy/principal.ts';
@@ -23,8 +23,9 @@ export interface GatewayContext extends GateContext {
   policyData: PolicyData;
 }
 
-/** Compliance data that services apply, from `engine: data` policy files. */
+/** Compliance data that services apply, from the policy files in force. */
 export interface PolicyData {
-  aml: AmlRules;
+  /** The cooling-off terms purchases open their periods with. */
+  coolingOff: CoolingOffData;
   riskQuestionnaire: Questionnaire;
 }

@@ -14,7 +14,7 @@ import { isClientError, statusOf } from './errors.ts';
 import { renderOfflineGraphiQL, useGraphiQLAssets } from './http/graphiql.ts';
 import { useTransport, type TransportOptions } from './http/transport.ts';
 import { DEFAULT_LIMITS, useQueryLimits, type Limits } from './limits.ts';
-import type { AmlRules } from './money/aml.ts';
+import type { CoolingOffData } from './money/cooling-off.ts';
 import type { Questionnaire } from './money/risk-assessment.ts';
 import type { Logger } from './observability/log.ts';
 import type { Metrics } from './observability/metrics.ts';
@@ -111,8 +111,8 @@ export function createGateway({
         audit: { publicKey: auditKey },
         policy,
         policyData: {
-          get aml() {
-            return versions.data<AmlRules>('aml');
+          get coolingOff() {
+            return versions.data<CoolingOffData>('cooling-off');
           },
           get riskQuestionnaire() {
             return versions.data<Questionnaire>('risk-questionnaire');

@@ -23,8 +23,33 @@ export interface RiskAlertRow {
   customerId: string;
   transactionId: string | null;
   rule: string | null;
+  /** The side of the customer's day it is about (INCOMING, OUTGOING), for AML alerts. */
+  side: string | null;
   reason: string;
+  /** When it must be reported (or reviewed) by. */
+  dueAt: Date | null;
   createdAt: Date;
+}
+
+/** One step of a risk alert's review (risk_alert_reviews: append-only). */
+export interface RiskAlertReviewRow {
+  id: string;
+  alertId: string;
+  fromStatus: string;
+  toStatus: string;
+  reviewer: string;
+  reason: string;
+  reviewedAt: Date;
+}
+
+/** A purchase's cooling-off period; `id` is the purchase's. */
+export interface CoolingOffRow {
+  id: string;
+  productClass: string;
+  startsAt: Date;
+  endsAt: Date;
+  returnCallRequired: boolean;
+  returnCallAt: Date | null;
 }
 
 export interface TransactionFilter {
@@ -39,6 +64,8 @@ export interface RiskAlertFilter {
   kind?: string | null | undefined;
   status?: string | null | undefined;
   customerId?: string | undefined;
+  /** Due strictly before this instant (alerts without a deadline never match). */
+  dueBefore?: Date | null | undefined;
 }
 
 export function loadTransaction(sql: Sql, loaders: Loaders, permit: Permit, key: string): Promise<TransactionRow | null> {
@@ -103,7 +130,35 @@ export function listRiskAlerts(sql: Sql, permit: Permit, args: PageArgs, filter:
   if (filter.kind) where.push(sql`r.kind = ${filter.kind}`);
   if (filter.status) where.push(sql`r.status = ${filter.status}`);
   if (filter.customerId) where.push(sql`r.customer_id = ${filter.customerId}`);
+  if (filter.dueBefore) where.push(sql`r.due_at < ${filter.dueBefore}`);
   return list<RiskAlertRow>(sql, permit, args, { where, order: 'desc' });
+}
+
+/** The review history of an alert, oldest first, batched across alerts; under the permit for its alert. */
+export function loadReviewsOf(sql: Sql, loaders: Loaders, permit: Permit, alertId: string): Promise<RiskAlertReviewRow[]> {
+  return loaders
+    .get(permit, 'reviewsOf', async (keys: readonly string[]) => {
+      const rows = await sql<RiskAlertReviewRow[]>`
+        select v.* from risk_alert_reviews v join risk_alerts r on r.id = v.alert_id
+         where v.alert_id = any(${keys as string[]}::bigint[]) and ${permitted(sql, permit, 'RiskAlert')}
+         order by v.id`;
+      return groupBy(keys, rows, (row) => row.alertId);
+    })
+    .load(alertId);
+}
+
+/** A purchase's cooling-off period (null: none), batched across transactions; under the permit for the transaction. */
+export function loadCoolingOffOf(sql: Sql, loaders: Loaders, permit: Permit, transactionId: string): Promise<CoolingOffRow | null> {
+  return loaders
+    .get(permit, 'coolingOffOf', async (keys: readonly string[]) => {
+      const rows = await sql<CoolingOffRow[]>`
+        select c.transaction_id as id, c.product_class, c.starts_at, c.ends_at, c.return_call_required, c.return_call_at
+          from cooling_off_periods c join transactions t on t.id = c.transaction_id
+         where c.transaction_id = any(${keys as string[]}::bigint[]) and ${permitted(sql, permit, 'Transaction')}`;
+      const found = new Map(rows.map((row) => [row.id, row]));
+      return keys.map((key) => found.get(key) ?? null);
+    })
+    .load(transactionId);
 }
 
 export function loadAlertsOf(sql: Sql, loaders: Loaders, permit: Permit, transactionId: string): Promise<RiskAlertRow[]> {

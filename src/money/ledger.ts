@@ -1,8 +1,11 @@
 // The ledger's write side. Every money movement is one `transactions` row and its postings, written
 // in one statement: the database's statement trigger (migration 0001) refuses postings that do not
-// sum to zero and applies them to the balances, which change no other way. Accounts are locked in
-// id order before anything is written, so A→B and B→A running together cannot deadlock, and the
-// balance checked is the balance debited.
+// sum to zero and applies them to the balances, which change no other way.
+// Lock order, the one every write that moves money or positions follows, so none can deadlock
+// another: first the customers it touches, in one statement in id order (a transfer: its sender
+// and its receiver); then the accounts, in one statement in id order; then the ledger transaction
+// it changes, if any (cancelling or completing a pending purchase). The balance checked is the
+// balance debited, and a customer's same-day AML totals and positions cannot move under a check.
 
 import type { Fragment } from 'postgres';
 import type { Sql, Tx } from '../db/database.ts';
@@ -37,9 +40,14 @@ export interface Posting {
 /** A transaction to write: what it is, and postings that sum to zero. */
 export interface NewTransaction {
   type: 'PURCHASE' | 'REDEMPTION' | 'TRANSFER' | 'REVERSAL';
+  /** PENDING: the money has moved, what it buys has not (a purchase in its cooling-off period). @default "COMPLETED" */
+  status?: 'COMPLETED' | 'PENDING';
   cents: bigint;
   currency: string;
+  /** The customer it is booked to: the buyer, the redeemer, the sender of a transfer. */
   customerId: string;
+  /** The customer whose account a transfer credits. */
+  receivingCustomerId?: string | null;
   productId: string | null;
   reversesId?: string | null;
   createdAt: Date;
@@ -47,16 +55,30 @@ export interface NewTransaction {
 }
 
 /**
- * Locks the customer a movement acts for — the owner of `accountKey` if it is a customer account
- * the permit covers — and returns its key, or `null` (not found and not permitted look the same).
- * Taken before any account lock, and one per transaction, it serializes one customer's movements
- * (their same-day AML total and their positions) without breaking the accounts' lock order.
+ * Locks the customers a movement touches, in id order, and returns the acting one's key: the owner of
+ * `accountKey` if it is a customer account the permit covers, else `null` (not found and not
+ * permitted look the same). A transfer names its destination too (`receivingAccountKey`): its owner's
+ * incoming side changes as much as the sender's outgoing one. The first lock of every movement.
  */
-export async function lockActingCustomer(tx: Tx, permit: Permit, accountKey: string): Promise<string | null> {
+export async function lockCustomers(tx: Tx, permit: Permit, accountKey: string, receivingAccountKey?: string): Promise<string | null> {
+  const acting = tx`(select a.customer_id from accounts a
+                      where a.id = ${accountKey} and a.kind = 'CUSTOMER' and ${permitted(fragments(tx), permit, 'Account')})`;
+  const rows = await tx<{ id: string; acting: boolean }[]>`
+    select c.id, c.id = ${acting} as acting from customers c
+     where c.id in (${acting}, (select a.customer_id from accounts a where a.id = ${receivingAccountKey ?? null} and a.kind = 'CUSTOMER'))
+     order by c.id
+       for no key update`.execute();
+  return rows.find((row) => row.acting)?.id ?? null;
+}
+
+/**
+ * Locks the customer a transaction is booked to, if the permit covers the transaction, and returns
+ * its key (else `null`): the first lock of a write that changes one of their transactions.
+ */
+export async function lockCustomerOfTransaction(tx: Tx, permit: Permit, transactionKey: string): Promise<string | null> {
   const [row] = await tx<{ id: string }[]>`
     select c.id from customers c
-     where c.id = (select a.customer_id from accounts a
-                    where a.id = ${accountKey} and a.kind = 'CUSTOMER' and ${permitted(fragments(tx), permit, 'Account')})
+     where c.id = (select t.customer_id from transactions t where t.id = ${transactionKey} and ${permitted(fragments(tx), permit, 'Transaction')})
        for no key update`.execute();
   return row?.id ?? null;
 }
@@ -82,7 +104,7 @@ export function covers(account: LockedAccount, cents: bigint): boolean {
 }
 
 /**
- * Writes a COMPLETED transaction and its postings in one statement and returns the transaction.
+ * Writes a transaction (COMPLETED unless the entry says PENDING) and its postings in one statement and returns the transaction.
  * The accounts must be locked already; the database refuses postings that do not balance. The
  * statement is sent at once, so a caller may pipeline COMMIT behind it.
  * `alongside` are further data-modifying statements that belong to the same movement (its
@@ -95,9 +117,9 @@ export async function postTransaction(tx: Tx, entry: NewTransaction, alongside: 
   const amounts = entry.postings.map((p) => formatCents(p.cents));
   const [row] = await tx<TransactionRow[]>`
     with t as (
-      insert into transactions (type, status, amount, currency, customer_id, product_id, reverses_id, created_at)
-      values (${entry.type}, 'COMPLETED', ${formatCents(entry.cents)}, ${entry.currency}, ${entry.customerId},
-              ${entry.productId}, ${entry.reversesId ?? null}, ${entry.createdAt})
+      insert into transactions (type, status, amount, currency, customer_id, receiving_customer_id, product_id, reverses_id, created_at)
+      values (${entry.type}, ${entry.status ?? 'COMPLETED'}, ${formatCents(entry.cents)}, ${entry.currency}, ${entry.customerId},
+              ${entry.receivingCustomerId ?? null}, ${entry.productId}, ${entry.reversesId ?? null}, ${entry.createdAt})
       returning *
     ), postings as (
       insert into postings (transaction_id, account_id, amount)
@@ -146,8 +168,7 @@ export async function reverseTransaction(sql: Sql, accounts: Permit, transaction
     if (current!.status !== 'COMPLETED' || original.type === 'REVERSAL') {
       throw clientError('BAD_USER_INPUT', 'Only a completed transaction can be reversed', { field: 'id' });
     }
-    const postings = legs.map((l) => ({ accountId: l.accountId, cents: -toCents(l.amount) }));
-    for (const p of postings) {
+    for (const p of reversalOf(original, legs, now).postings) {
       if (p.cents < 0n && !covers(locked.find((a) => a.id === p.accountId)!, -p.cents)) throw clientError('INSUFFICIENT_FUNDS');
     }
     const alongside: Fragment[] = [];
@@ -162,19 +183,20 @@ export async function reverseTransaction(sql: Sql, accounts: Permit, transaction
       alongside.push(positionChange(tx, original.customerId, original.productId, delta));
     }
     await tx`update transactions set status = 'REVERSED' where id = ${original.id}`;
-    return postTransaction(
-      tx,
-      {
-        type: 'REVERSAL',
-        cents: toCents(original.amount),
-        currency: original.currency,
-        customerId: original.customerId,
-        productId: null,
-        reversesId: original.id,
-        createdAt: now,
-        postings,
-      },
-      alongside,
-    );
+    return postTransaction(tx, reversalOf(original, legs, now), alongside);
   });
+}
+
+/** The transaction that undoes `original`: the same amount on the opposite postings, booked to the same customer. */
+export function reversalOf(original: TransactionRow, legs: readonly { accountId: string; amount: string }[], createdAt: Date): NewTransaction {
+  return {
+    type: 'REVERSAL',
+    cents: toCents(original.amount),
+    currency: original.currency,
+    customerId: original.customerId,
+    productId: null,
+    reversesId: original.id,
+    createdAt,
+    postings: legs.map((l) => ({ accountId: l.accountId, cents: -toCents(l.amount) })),
+  };
 }

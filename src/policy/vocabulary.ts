@@ -20,3 +20,12 @@ export const RISK_LEVELS = ['R1', 'R2', 'R3', 'R4', 'R5'] as const;
 /** The kinds of risk alert a decision may oblige a write to raise (risk_alerts.kind, the RiskAlertKind enum). */
 export const ALERT_KINDS = ['LARGE_VALUE', 'SUSPICIOUS', 'HIGH_FREQUENCY', 'SUITABILITY_OVERRIDE'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** The review statuses of a risk alert (risk_alerts.status, the RiskAlertStatus enum): OPEN → UNDER_REVIEW → CLOSED or REPORTED. */
+export const ALERT_STATUSES = ['OPEN', 'UNDER_REVIEW', 'CLOSED', 'REPORTED'] as const;
+
+/**
+ * The windows over which the `amlActivity` fact counts a customer's own movements, in minutes: an
+ * AML rule of "N movements in M minutes" picks M among them.
+ */
+export const AML_WINDOWS_MINUTES = [5, 10, 15, 30, 60, 120, 240, 1440] as const;

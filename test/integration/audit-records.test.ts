@@ -194,7 +194,7 @@ describe('every mutation leaves its record, written in its own transaction', () 
       decision: 'ALLOW',
       inTransaction: true,
       failed: false,
-      reasons: ['OWN_ACCOUNT'],
+      reasons: ['OWN_ACCOUNT', 'AML_SCREENED'],
     });
     expect(years(decided)).toBeCloseTo(10, 1);
     expect(decided.detail.input).toMatchObject({

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/ids.ts';
 import { reverseTransaction } from '../../src/money/ledger.ts';
@@ -350,10 +350,10 @@ describe('purchase and redemption', () => {
     return who;
   }
 
-  const buy = (who: { token: string; accounts: string[] }, amount: string, productKey = online.id, idempotencyKey = randomUUID(), confirmRiskMismatch?: boolean) =>
+  const buy = (who: { token: string; accounts: string[] }, amount: string, productKey = online.id, idempotencyKey = randomUUID(), confirmRiskMismatch?: boolean, confirmedWarningSha256?: string) =>
     gw.request(PURCHASE, {
       token: who.token,
-      variables: { input: { productId: product(productKey), accountId: account(who.accounts[0]!), amount, idempotencyKey, confirmRiskMismatch } },
+      variables: { input: { productId: product(productKey), accountId: account(who.accounts[0]!), amount, idempotencyKey, confirmRiskMismatch, confirmedWarningSha256 } },
     });
   const sell = (who: { token: string; accounts: string[] }, amount: string, productKey = online.id, idempotencyKey = randomUUID()) =>
     gw.request(REDEEM, { token: who.token, variables: { input: { productId: product(productKey), accountId: account(who.accounts[0]!), amount, idempotencyKey } } });
@@ -434,44 +434,84 @@ describe('purchase and redemption', () => {
     expect(alerts.data.transaction.riskAlerts).toEqual([{ kind: 'SUITABILITY_OVERRIDE', status: 'OPEN' }]);
   });
 
+  describe('the special written risk warning a customer confirms (适当性办法 第19条)', () => {
+    const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+    let fund: { id: string; minAmount: string };
+
+    beforeAll(async () => {
+      const [found] = await gw.db.sql<{ id: string; minAmount: string }[]>`
+        select id, min_amount from products
+         where status = 'ONLINE' and category = 'FUND' and offering = 'PUBLIC' and risk_level in ('R3', 'R4', 'R5') and min_amount <= 10000
+         order by min_amount, id limit 1`;
+      fund = found!;
+    });
+
+    /** A C2 customer (up to R2) and the warning the fund's purchase asks them to confirm. */
+    async function warned(): Promise<{ who: Awaited<ReturnType<typeof investor>>; warning: { code: string; message: string; ref?: string } }> {
+      const who = await investor('100000.00', [2, 2, 2, 2, 2, 1, 1, 1, 1, 1], fund.id);
+      const refused = await buy(who, fund.minAmount, fund.id);
+      expect(codeOf(refused)).toBe('POLICY_DENIED');
+      const warning = refused.errors![0]!.extensions.decision.confirm.find((c: { code: string }) => c.code === 'CONFIRM_RISK_MISMATCH');
+      expect(warning).toBeDefined();
+      return { who, warning };
+    }
+
+    const confirmations = (transactionId: string) =>
+      gw.db.sql`select code, policy, policy_sha256, warning, warning_sha256, warning_ref, echoed from purchase_confirmations
+                 where transaction_id = ${Buffer.from(transactionId, 'base64url').toString().split(':')[1]!}`;
+
+    it('records with the purchase the text confirmed, its sha256 and the suitability version that asked for it', async () => {
+      const { who, warning } = await warned();
+      const response = await buy(who, fund.minAmount, fund.id, randomUUID(), true);
+      expect(response.errors).toBeUndefined();
+      const [suitability] = gw.policies.at(new Date()).policies.filter((p) => p.id.startsWith('suitability@'));
+      expect(await confirmations(response.data.purchaseProduct.id)).toEqual([
+        {
+          code: 'CONFIRM_RISK_MISMATCH',
+          policy: suitability!.id,
+          policySha256: suitability!.sha256,
+          warning: warning.message,
+          warningSha256: sha256(warning.message),
+          // the warning's version id, where the suitability version names its texts
+          warningRef: warning.ref ?? null,
+          echoed: false,
+        },
+      ]);
+    });
+
+    it('records that the client echoed the sha256 of the text it showed', async () => {
+      const { who, warning } = await warned();
+      const response = await buy(who, fund.minAmount, fund.id, randomUUID(), true, sha256(warning.message).toUpperCase());
+      expect(response.errors).toBeUndefined();
+      expect(await confirmations(response.data.purchaseProduct.id)).toMatchObject([{ warningSha256: sha256(warning.message), echoed: true }]);
+    });
+
+    it('refuses a confirmation of another text with the warning in force, and moves nothing', async () => {
+      const { who, warning } = await warned();
+      const stale = await buy(who, fund.minAmount, fund.id, randomUUID(), true, sha256(`${warning.message} (an older text)`));
+      expect(codeOf(stale)).toBe('POLICY_DENIED');
+      expect(stale.errors![0]!.extensions.decision.confirm).toEqual([warning]);
+      expect(await balanceOf(gw.db.sql, who.accounts[0]!)).toBe('100000.00');
+    });
+
+    it('refuses an echo that is not a sha256 naming input.confirmedWarningSha256', async () => {
+      const { who } = await warned();
+      const response = await buy(who, fund.minAmount, fund.id, randomUUID(), true, 'not-a-digest');
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.confirmedWarningSha256' });
+    });
+
+    it('records nothing when nothing needed confirming', async () => {
+      const who = await investor('100000.00');
+      const response = await buy(who, online.minAmount, online.id, randomUUID(), true);
+      expect(response.errors).toBeUndefined();
+      expect(await confirmations(response.data.purchaseProduct.id)).toEqual([]);
+    });
+  });
+
   it('answers INSUFFICIENT_FUNDS for a purchase the balance does not cover', async () => {
     const who = await investor('1.00');
     expect(codeOf(await buy(who, online.minAmount))).toBe('INSUFFICIENT_FUNDS');
     expect(await positionOf(who.id)).toBeNull();
-  });
-});
-
-describe('large-value alerts (PBOC Order 〔2016〕No.3 Art.5, code 0503)', () => {
-  const ALERTS = `query($id: ID!) { transaction(id: $id) { riskAlerts { kind status rule reason } } }`;
-  const alertsOf = async (transactionId: string) => (await gw.request(ALERTS, { token: staff, variables: { id: transactionId } })).data.transaction.riskAlerts;
-
-  it('raises a LARGE_VALUE alert for a transfer of exactly ¥500,000.00, with the transaction', async () => {
-    const alice = await customer('600000.00');
-    const bob = await customer('0');
-    const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '500000.00');
-    expect(response.errors).toBeUndefined();
-    expect(await alertsOf(response.data.transfer.id)).toMatchObject([{ kind: 'LARGE_VALUE', status: 'OPEN', rule: '0503' }]);
-  });
-
-  it('raises none for ¥499,999.99', async () => {
-    const alice = await customer('600000.00');
-    const bob = await customer('0');
-    const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '499999.99');
-    expect(await alertsOf(response.data.transfer.id)).toEqual([]);
-  });
-
-  it("raises one when the same day's transfers add up to ¥500,000.00, and none before", async () => {
-    const alice = await customer('300000.00', '300000.00');
-    const bob = await customer('0');
-    const first = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '300000.00');
-    const second = await transfer(alice.token, alice.accounts[1]!, bob.accounts[0]!, '199999.99');
-    const third = await transfer(alice.token, alice.accounts[1]!, bob.accounts[0]!, '0.01');
-    expect(await alertsOf(first.data.transfer.id)).toEqual([]);
-    expect(await alertsOf(second.data.transfer.id)).toEqual([]);
-    expect(await alertsOf(third.data.transfer.id)).toMatchObject([{ kind: 'LARGE_VALUE', rule: '0503' }]);
-    // the receiving customer's day is not the sender's
-    const [{ n }] = await gw.db.sql<[{ n: number }]>`select count(*)::int as n from risk_alerts where customer_id = ${bob.id}`;
-    expect(n).toBe(0);
   });
 });
 

@@ -5,6 +5,7 @@ import { keyOf, toGlobalId } from '../../src/ids.ts';
 import type { DecisionStream, PolicyModule } from '../../src/policy/types.ts';
 import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
 import { newInstitution, newProduct as insertProduct, publishDisclosure } from '../support/catalogue.ts';
+import { waitOutCoolingOff } from '../support/cooling-off.ts';
 import { expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
 import { copyOfPolicies, writeAccessRules } from '../support/policies.ts';
 
@@ -339,7 +340,10 @@ describe('private products (私募条例 第18条、第20条; S13)', () => {
     await gw.db.sql`
       insert into qualified_investor_confirmations (customer_id, basis, amount, evidence, confirmed_by, confirmed_at, expires_at, policy, policy_sha256)
       values (${who.id}, 'FINANCIAL_ASSETS', 5000000, 'asset certificate', 'advisor-1', now(), now() + interval '2 seconds', 'suitability@2', ${'0'.repeat(64)})`;
-    expect(outcome(await buy(who, privateWmp))).toBe('bought');
+    const bought = await buy(who, privateWmp);
+    expect(outcome(bought)).toBe('bought');
+    // the customer holds it once its cooling-off period is over (cooling-off@1)
+    await waitOutCoolingOff(gw, keyOf(bought.data.purchaseProduct.id, 'Transaction'));
     await new Promise((resolve) => setTimeout(resolve, 2100));
     expect(await sees(who, privateWmp)).toEqual([true, true, true]);
     expect(outcome(await buy(who, privateWmp))).toBe('QUALIFIED_INVESTOR_REQUIRED');

@@ -36,6 +36,12 @@ const INVARIANTS: Record<string, string> = {
     select t.id from transactions t left join transactions r on r.reverses_id = t.id
      where t.status = 'REVERSED' or r.id is not null
      group by t.id, t.status having count(r.id) <> 1 or t.status <> 'REVERSED'`,
+  'every PENDING transaction is a purchase in its cooling-off period': `
+    select t.id from transactions t left join cooling_off_periods c on c.transaction_id = t.id
+     where t.status = 'PENDING' and (t.type <> 'PURCHASE' or c.transaction_id is null)`,
+  'a purchase that needs a return call completes only after one': `
+    select c.transaction_id from cooling_off_periods c join transactions t on t.id = c.transaction_id
+     where t.status = 'COMPLETED' and c.return_call_required and c.return_call_at is null`,
   'every idempotency key has its result': `
     select principal_id, key from idempotency_keys where transaction_id is null`,
   'no transaction is the result of two keys': `
