@@ -30,6 +30,15 @@ declare module 'autocannon' {
     workers?: number;
     timeout?: number;
     title?: string;
+    /** Requests sent in turn; `setupRequest` may rewrite each before it goes, `onResponse` sees each answer. */
+    requests?: {
+      method?: 'GET' | 'POST';
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: (request: any, context: object) => object;
+      onResponse?: (status: number, body: string, context: object, headers: Record<string, string>) => void;
+    }[];
   }
 
   export interface Result {
