@@ -10,6 +10,10 @@ import { catalogue, createGateway } from './gateway.ts';
 import { createTransport } from './http/transport.ts';
 import { toGlobalId } from './ids.ts';
 import { pruneExpiredKeys } from './money/idempotency.ts';
+import { createLogger, logErrorsTo } from './observability/log.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { serveMetrics } from './observability/metrics-server.ts';
+import { startTracing } from './observability/tracing.ts';
 import { PolicyBuildError } from './policy/build.ts';
 import { configuredModules, policyCommand } from './policy/commands.ts';
 import { startPolicyRuntime } from './policy/runtime.ts';
@@ -76,6 +80,8 @@ async function start(args: string[]): Promise<void> {
   const authenticate = await createAuthenticator(config.jwt);
   const modules = await configuredModules(config);
   const transport = await createTransport(config);
+  // start-up lines stay human-readable (they carry the demo tokens); what happens while serving is JSON
+  const logger = createLogger({ level: config.observability.logLevel });
   // the port first: a port in use stops the start before a database is opened, migrated or seeded
   const server = await bind(config);
   // resources close in reverse order, also when start-up fails half-way (a missing database)
@@ -90,15 +96,24 @@ async function start(args: string[]): Promise<void> {
       log(`seeding ${config.demoCustomers} demo customers into the embedded database…`);
       await seed(db.sql, { customers: config.demoCustomers, seed: 'demo', onProgress: progress });
     }
-    const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules, catalogue, log });
+    const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules, catalogue, log: (message) => logger.info(message) });
     closers.unshift(() => policies.close());
-    const shadowLog = createShadowLog(db.sql);
+    const shadowLog = createShadowLog(db.sql, { log: (message) => logger.error(message) });
     closers.unshift(() => shadowLog.close());
     // idempotency keys are kept 7 days, then pruned (hourly; any instance may do it)
-    const pruning = setInterval(() => void pruneExpiredKeys(db.sql).catch((error) => log(`pruning idempotency keys failed: ${error}`)), 3_600_000).unref();
+    const pruning = setInterval(() => void pruneExpiredKeys(db.sql).catch((error) => logger.error({ err: error }, 'pruning idempotency keys failed')), 3_600_000).unref();
     closers.unshift(async () => clearInterval(pruning));
     // demo tokens are signed with the documented development secret only: a real secret's tokens never go to a log
     const tokens = config.jwt.devSecret && !config.production ? await demoTokens(db.sql, config) : [];
+    let metrics: Metrics | undefined;
+    if (config.observability.metrics) {
+      metrics = createMetrics({ poolMax: db.embedded ? 1 : config.poolMax });
+      const metricsServer = await serveMetrics(metrics, config.observability.metrics);
+      closers.unshift(() => metricsServer.close());
+      log(`metrics at ${metricsServer.url}`);
+    }
+    const tracing = config.observability.tracing ? await startTracing() : undefined;
+    if (tracing) closers.unshift(() => tracing.close());
     const gateway = createGateway({
       sql: db.sql,
       authenticate,
@@ -107,7 +122,13 @@ async function start(args: string[]): Promise<void> {
       timeZone: config.timeZone,
       graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}`, 'x-access-purpose': 'risk-control' }) },
       transport,
+      limits: config.limits,
+      logger,
+      logError: logErrorsTo(logger),
+      metrics,
+      tracing,
     });
+    if (tracing) log('tracing: exporting spans over OTLP/HTTP');
     server.serve(gateway);
     log(`fingate serving ${server.url} (${db.embedded ? (config.memory ? 'embedded, in memory' : `embedded, data in ${config.dataDir}`) : 'PostgreSQL'})`);
     if (config.jwt.devSecret) log('using the documented development JWT secret; set GATEWAY_JWT_SECRET for anything real');

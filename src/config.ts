@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StartupError } from './errors.ts';
+import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 
 /** The gateway's settings, read once from the environment (see the README's Configuration table). */
 export interface Config {
@@ -27,6 +28,9 @@ export interface Config {
   /** Files whose default export lists the policy modules to run (FINGATE_PLUGINS, comma-separated). @default the project's plugins/index.ts */
   plugins: string[];
   http: HttpConfig;
+  /** The cost and time budgets of one request. */
+  limits: Limits;
+  observability: ObservabilityConfig;
 }
 
 /** Who may introspect the schema: nobody, any role but `customer`, or every authenticated caller. */
@@ -44,6 +48,19 @@ export interface HttpConfig {
   /** A JSON file mapping operation hash to document; in production only these are served. */
   persistedOperationsFile: string | undefined;
 }
+
+/** Metrics, logs and traces (see the README's Operations section). */
+export interface ObservabilityConfig {
+  /** Where Prometheus scrapes `/metrics` (`FINGATE_METRICS_PORT`, `FINGATE_METRICS_HOST`, default loopback), a listener of its own; unset: no metrics. */
+  metrics: { port: number; host: string } | undefined;
+  /** The least severe JSON log line written. @default "info" */
+  logLevel: LogLevel;
+  /** Export OpenTelemetry traces over OTLP/HTTP; on when an OTLP endpoint is configured. */
+  tracing: boolean;
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** How bearer tokens are verified (see ../shared/contract/AUTH.md). */
 export interface JwtConfig {
@@ -112,6 +129,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: { memory
       corsOrigins: origins(env.FINGATE_CORS_ORIGINS ?? (production ? '' : DEV_CORS_ORIGINS)),
       persistedOperationsFile: env.FINGATE_PERSISTED_OPERATIONS ? resolve(env.FINGATE_PERSISTED_OPERATIONS) : undefined,
     },
+    limits: {
+      maxCost: integer(env, 'FINGATE_MAX_COST', DEFAULT_LIMITS.maxCost, 1, Number.MAX_SAFE_INTEGER),
+      requestTimeoutMs: integer(env, 'FINGATE_REQUEST_TIMEOUT_MS', DEFAULT_LIMITS.requestTimeoutMs, 1, 3_600_000),
+    },
+    observability: {
+      metrics: env.FINGATE_METRICS_PORT ? { port: integer(env, 'FINGATE_METRICS_PORT', 0, 0, 65535), host: env.FINGATE_METRICS_HOST || '127.0.0.1' } : undefined,
+      logLevel: oneOf(env, 'FINGATE_LOG_LEVEL', LOG_LEVELS, 'info'),
+      tracing: oneOf(env, 'FINGATE_TRACING', ['on', 'off'], env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'on' : 'off') === 'on',
+    },
   };
 }
 
@@ -132,7 +158,7 @@ function origins(raw: string): string[] {
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!values.includes(raw as T)) throw new StartupError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  if (!(values as readonly string[]).includes(raw)) throw new StartupError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
   return raw as T;
 }
 

@@ -15,6 +15,7 @@ export const codes = {
   PRODUCT_NOT_AVAILABLE: { status: 200, message: 'The product is not open for dealing' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable; retry' },
   INTERNAL_SERVER_ERROR: { status: 500, message: 'Unexpected error.' },
+  REQUEST_TIMEOUT: { status: 503, message: 'The request ran out of time; ask for less or retry' },
 } as const;
 
 /** A stable error code from the registry. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { schema } from '../schema/index.ts';
@@ -11,9 +10,15 @@ import { migrationsApplied } from './db/migrate.ts';
 import { isClientError, statusOf } from './errors.ts';
 import { renderOfflineGraphiQL, useGraphiQLAssets } from './http/graphiql.ts';
 import { useTransport, type TransportOptions } from './http/transport.ts';
-import { useQueryLimits } from './limits.ts';
+import { DEFAULT_LIMITS, useQueryLimits, type Limits } from './limits.ts';
 import type { AmlRules } from './money/aml.ts';
 import type { Questionnaire } from './money/risk-assessment.ts';
+import type { Logger } from './observability/log.ts';
+import type { Metrics } from './observability/metrics.ts';
+import { requestId } from './observability/request-id.ts';
+import { useRequestTelemetry } from './observability/requests.ts';
+import { listenToStatements } from './observability/statements.ts';
+import { useTracing, type Tracing } from './observability/tracing.ts';
 import { useDecisionStream } from './policy/decision-stream.ts';
 import { catalogueOf } from './policy/gate.ts';
 import { createRequestPolicy, PURPOSE_HEADER } from './policy/request-policy.ts';
@@ -32,12 +37,20 @@ export interface GatewayOptions {
   timeZone?: string;
   /** Serve GraphiQL at /graphql for browsers (off in production). */
   graphiql?: { headers?: string } | false;
-  /** Where unexpected errors go; their details never reach clients. @default console.error */
-  logError?: (error: unknown) => void;
+  /** Where unexpected errors go, with the id of the request they broke; their details never reach clients. @default console.error */
+  logError?: (error: unknown, requestId: string) => void;
   /** Batch relation loads (DataLoader); off only to measure what batching saves. @default true */
   batchLoads?: boolean;
   /** Introspection, CORS and persisted operations. @default introspection on, no CORS origin, no persisted operations */
   transport?: TransportOptions;
+  /** The cost and time budgets of one request. @default DEFAULT_LIMITS */
+  limits?: Limits;
+  /** Count requests, latencies, error codes, SQL statements and pool use (served by serveMetrics). */
+  metrics?: Metrics;
+  /** Write one JSON line per GraphQL request. */
+  logger?: Logger;
+  /** Export a span per request. */
+  tracing?: Tracing;
 }
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
@@ -55,7 +68,12 @@ export function createGateway({
   logError = console.error,
   batchLoads = true,
   transport = { introspection: 'on', corsOrigins: [] },
+  limits = DEFAULT_LIMITS,
+  metrics,
+  logger,
+  tracing,
 }: GatewayOptions): Gateway {
+  if (metrics) listenToStatements(sql, { statement: metrics.statement, closed: metrics.connectionClosed });
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -72,8 +90,7 @@ export function createGateway({
       const purpose = request.headers.get(PURPOSE_HEADER);
       // one version set per request: every decision of this request is made under it
       const versions = policies.at(now);
-      const requestId = request.headers.get('x-request-id') ?? randomUUID();
-      const policy = createRequestPolicy({ versions, principal, purpose, now, requestId, facts: factProviders, actions: catalogue.actions, timeZone });
+      const policy = createRequestPolicy({ versions, principal, purpose, now, requestId: requestId(request), facts: factProviders, actions: catalogue.actions, timeZone });
       policy.checkPurpose();
       return {
         sql,
@@ -104,18 +121,21 @@ export function createGateway({
         }
         // parse and validation errors carry no original error
         if (isClientError(original) || (error instanceof GraphQLError && !error.originalError)) return error as Error;
-        logError(original);
+        // kept as originalError (never serialized) for useRequestTelemetry to log with the request's id
         return new GraphQLError(message, {
           ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+          originalError: original instanceof Error ? original : new Error(String(original)),
           extensions: { code: 'INTERNAL_SERVER_ERROR' },
         });
       },
     },
     plugins: [
+      useRequestTelemetry({ logError, metrics, logger }),
+      ...(tracing ? [useTracing(tracing)] : []),
       ...useTransport(transport),
       ...(graphiql ? [useGraphiQLAssets()] : []),
-      ...useQueryLimits(),
-      useDecisionStream({ observers, logError }),
+      ...useQueryLimits(limits),
+      useDecisionStream({ observers: metrics ? [...observers, countDecisions(metrics)] : observers, logError }),
       useRegistryStatus(),
       useReadinessCheck({
         endpoint: '/readyz',
@@ -123,6 +143,15 @@ export function createGateway({
       }),
     ],
   });
+}
+
+/** Counts every verdict of every decision by `module@version` and effect (off the request path: an observer). */
+function countDecisions(metrics: Metrics): Observer {
+  return {
+    request(stream) {
+      for (const decision of stream.decisions) for (const verdict of decision.verdicts) metrics.decision(verdict.policy, verdict.effect);
+    },
+  };
 }
 
 /** Answers a request refused before execution with its error code's HTTP status (src/errors.ts). */

@@ -12,7 +12,10 @@ import type { DecisionStream, Observer } from './types.ts';
  * an observer had to record is sent unrecorded. Also tells the client, in `extensions.policy`,
  * which versions decided and which fields were hidden or masked.
  */
-export function useDecisionStream({ observers = [], logError = console.error }: { observers?: readonly Observer[]; logError?: (error: unknown) => void } = {}): Plugin {
+export function useDecisionStream({
+  observers = [],
+  logError = console.error,
+}: { observers?: readonly Observer[]; logError?: (error: unknown, requestId: string) => void } = {}): Plugin {
   return {
     onExecute: ({ args }) => ({
       async onExecuteDone({ result, setResult }) {
@@ -22,7 +25,7 @@ export function useDecisionStream({ observers = [], logError = console.error }: 
         try {
           await deliver(stream, policy.versions.observers, observers);
         } catch (error) {
-          logError(error);
+          logError(error, stream.requestId);
           setResult({ errors: [new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] });
           return;
         }

@@ -4,6 +4,11 @@ import type { Database } from '../../src/db/database.ts';
 import { catalogue, createGateway, type GatewayOptions as CreateGatewayOptions } from '../../src/gateway.ts';
 import { toGlobalId } from '../../src/ids.ts';
 import { configuredModules } from '../../src/policy/commands.ts';
+import type { Limits } from '../../src/limits.ts';
+import type { Logger } from '../../src/observability/log.ts';
+import type { Metrics } from '../../src/observability/metrics.ts';
+import { listenToStatements } from '../../src/observability/statements.ts';
+import type { Tracing } from '../../src/observability/tracing.ts';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.ts';
 import type { PolicyModule } from '../../src/policy/types.ts';
 import { createShadowLog, type ShadowLog } from '../../src/policy/shadow-log.ts';
@@ -47,6 +52,15 @@ export interface GatewayOptions {
   transport?: CreateGatewayOptions['transport'];
   /** Serve GraphiQL. @default false */
   graphiql?: CreateGatewayOptions['graphiql'];
+  /** Budgets other than the defaults. */
+  limits?: Limits;
+  /** Called with the text of every SQL statement sent once the gateway is up. */
+  onStatement?: (text: string) => void;
+  /** Where unexpected errors go. @default nowhere */
+  logError?: (error: unknown, requestId: string) => void;
+  metrics?: Metrics;
+  logger?: Logger;
+  tracing?: Tracing;
 }
 
 export async function startGateway({
@@ -59,6 +73,9 @@ export async function startGateway({
   now,
   transport,
   graphiql,
+  onStatement,
+  logError = process.env.DEBUG_GATEWAY ? console.error : () => {},
+  ...parts
 }: GatewayOptions = {}): Promise<TestGateway> {
   const db = await freshDatabase();
   if (customers > 0) await seed(db.sql, { customers, seed: seedName });
@@ -66,8 +83,8 @@ export async function startGateway({
   const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: all, catalogue, watch, log: () => {} });
   const shadowLog = createShadowLog(db.sql, { log: () => {} });
   const authenticate = await createAuthenticator({ ...JWT, ...jwt }, now ? { now } : {});
-  const logError = process.env.DEBUG_GATEWAY ? console.error : () => {};
-  const gateway = createGateway({ sql: db.sql, authenticate, policies, observers: [shadowLog], logError, transport, graphiql });
+  const gateway = createGateway({ sql: db.sql, authenticate, policies, observers: [shadowLog], logError, transport, graphiql, ...parts });
+  if (onStatement) listenToStatements(db.sql, { statement: (_connection, text) => onStatement(text) });
   const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
   const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
   return {

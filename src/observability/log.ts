@@ -1,0 +1,40 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { LogLevel } from '../config.ts';
+
+export type { Logger };
+
+export interface LoggerOptions {
+  /** @default "info" */
+  level?: LogLevel;
+  /** Where the JSON lines go. @default stdout */
+  destination?: DestinationStream;
+}
+
+/**
+ * The gateway's structured log: one JSON object per line, ISO timestamps, `requestId` on every line
+ * about a request. Errors are logged through `err`, whose serializer copies only what names the
+ * failure: never the parameters, row values or `detail` a database error may carry (personal data).
+ */
+export function createLogger({ level = 'info', destination }: LoggerOptions = {}): Logger {
+  const options = { level, base: { service: 'fingate' }, timestamp: pino.stdTimeFunctions.isoTime, serializers: { err: serializeError } };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/** The parts of an error an operator needs, and nothing a client sent or a row held. */
+export function serializeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const { code, severity, routine } = error as { code?: unknown; severity?: unknown; routine?: unknown };
+  return {
+    type: error.name,
+    message: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(typeof severity === 'string' ? { severity } : {}),
+    ...(typeof routine === 'string' ? { routine } : {}),
+    stack: error.stack,
+  };
+}
+
+/** The gateway's `logError`: one `error` line per unexpected error, with its request's id. */
+export function logErrorsTo(logger: Logger): (error: unknown, requestId: string) => void {
+  return (error, requestId) => logger.error({ err: error, requestId }, 'unexpected error');
+}
