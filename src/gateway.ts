@@ -9,6 +9,7 @@ import type { Sql } from './db/database.ts';
 import { migrationsApplied } from './db/migrate.ts';
 import { isClientError, statusOf } from './errors.ts';
 import { renderOfflineGraphiQL, useGraphiQLAssets } from './http/graphiql.ts';
+import { MAX_REQUEST_BODY } from './http/node-handler.ts';
 import { useTransport, type TransportOptions } from './http/transport.ts';
 import { DEFAULT_LIMITS, useQueryLimits, type Limits } from './limits.ts';
 import type { AmlRules } from './money/aml.ts';
@@ -82,7 +83,7 @@ export function createGateway({
     graphiql: graphiql ? { title: 'fingate', ...graphiql } : false,
     renderGraphiQL: renderOfflineGraphiQL,
     cors: false,
-    maxRequestBodySize: 100_000,
+    maxRequestBodySize: MAX_REQUEST_BODY,
     logging: false,
     context: async ({ request }): Promise<GatewayContext> => {
       const principal = await authenticate(request);
