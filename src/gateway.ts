@@ -1,7 +1,8 @@
 import { GraphQLError } from 'graphql';
-import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { schema } from '../schema/index.ts';
 import type { Authenticate } from './auth.ts';
+import { useCompiledExecution } from './compiled-execution.ts';
 import type { GatewayContext } from './context.ts';
 import { factProviders } from './data/facts.ts';
 import { createLoaders } from './data/loaders.ts';
@@ -136,12 +137,10 @@ export function createGateway({
       ...useTransport(transport),
       ...(graphiql ? [useGraphiQLAssets()] : []),
       ...useQueryLimits(limits),
+      useCompiledExecution(),
       useDecisionStream({ observers: metrics ? [...observers, countDecisions(metrics)] : observers, logError }),
       useRegistryStatus(),
-      useReadinessCheck({
-        endpoint: '/readyz',
-        check: async () => (await migrationsApplied(sql)) && policies.at(new Date()).missing.length === 0,
-      }),
+      useReadiness(async () => (await migrationsApplied(sql)) && policies.at(new Date()).missing.length === 0),
     ],
   });
 }
@@ -153,6 +152,38 @@ function countDecisions(metrics: Metrics): Observer {
       for (const decision of stream.decisions) for (const verdict of decision.verdicts) metrics.decision(verdict.policy, verdict.effect);
     },
   };
+}
+
+/**
+ * Answers /readyz: 200 once the migrations are applied and every module has an enforced version,
+ * else 503 (with the reason as text when the check fails). Yoga's useReadinessCheck answers the
+ * same, but parses every request's URL and runs a URLPattern over it to find out.
+ */
+function useReadiness(check: () => Promise<boolean>): Plugin {
+  return {
+    onRequest({ request, fetchAPI, endResponse }) {
+      if (!request.url.endsWith(READINESS_ENDPOINT) && pathOf(request.url) !== READINESS_ENDPOINT) return undefined;
+      return check().then(
+        (ready) => endResponse(new fetchAPI.Response(null, { status: ready ? 200 : 503 })),
+        (error: unknown) =>
+          endResponse(
+            error instanceof Error
+              ? new fetchAPI.Response(error.message, { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' } })
+              : new fetchAPI.Response(null, { status: 503 }),
+          ),
+      );
+    },
+  };
+}
+
+const READINESS_ENDPOINT = '/readyz';
+
+/** The path of an absolute URL, without its query. */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start < 0) return '/';
+  const query = url.indexOf('?', start);
+  return url.slice(start, query < 0 ? undefined : query);
 }
 
 /** Answers a request refused before execution with its error code's HTTP status (src/errors.ts). */

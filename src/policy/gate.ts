@@ -53,6 +53,8 @@ export function permitOf(args: object): Permit {
 /** What the gate needs from the request context. */
 export interface GateContext {
   policy: RequestPolicy;
+  /** Set when the request has a deadline: once it aborts, no field that returns records starts. */
+  signal?: AbortSignal;
 }
 
 const pluginName = 'gate';
@@ -191,7 +193,9 @@ function leafResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, typ
 
 function objectResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, field: ObjectField): GraphQLFieldResolver<unknown, C, object> {
   return (parent, args, context, info) => {
-    const policy = (context as GateContext).policy;
+    const { policy, signal } = context as GateContext;
+    // past the request's deadline nothing more is loaded (its answer has gone already)
+    if (signal?.aborted) throw signal.reason;
     let action = field.action as string;
     let resource = field.resource!;
     let read = field.read;
