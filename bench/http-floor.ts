@@ -336,11 +336,13 @@ function report(results: Map<string, Measurement[]>, statements: Record<string, 
         median(runs.map((r) => r.p50)),
         p99,
         median(runs.map((r) => r.cpuUs)).toFixed(0),
+        // what the throughput ratio would be where each request's CPU is what limits it
+        `${median(runs.map((r, i) => floor[i]!.cpuUs / r.cpuUs)).toFixed(2)}×`,
         statements[`${workload} ${name}`] ?? '-',
         verdict,
       ]);
     }
   }
   console.log(`\nmedians of ${ROUNDS} rounds`);
-  console.log(table(['workload', 'server', 'req/s', '/ floor', 'range', 'p50 ms', 'p99 ms', 'CPU µs/req', 'statements/req', 'target'], rows));
+  console.log(table(['workload', 'server', 'req/s', '/ floor', 'range', 'p50 ms', 'p99 ms', 'CPU µs/req', 'floor CPU / CPU', 'statements/req', 'target'], rows));
 }
