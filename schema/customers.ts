@@ -124,11 +124,13 @@ builder.mutationField('submitRiskAssessment', (t) =>
     resource: 'Customer',
     description: "Scores the caller's answers to the active risk questionnaire and stores the new profile",
     args: { input: t.arg({ type: RiskAssessmentInput, required: true }) },
-    resolve: (_root, { input, ...args }, { sql, principal, now, policyData }) =>
+    resolve: (_root, { input, ...args }, { sql, principal, now, policyData, policy }) =>
       submitRiskAssessment(sql, permitOf(args), {
         customerKey: principal.customerId,
         answers: input.answers,
         questionnaire: policyData.riskQuestionnaire,
+        // the version the questionnaire above came from: the request's version set has exactly one
+        questionnaireVersion: policy.versions.policies.find((p) => p.id.startsWith('risk-questionnaire@'))!,
         now,
       }),
   }),

@@ -26,6 +26,7 @@ DisclosureRef.implement({
     title: t.exposeString('title'),
     body: t.exposeString('body'),
     publishedAt: t.field({ type: 'DateTime', resolve: (d) => d.publishedAt }),
+    sha256: t.exposeString('contentSha256', { description: "sha256 (hex) of the body's UTF-8 bytes; a published disclosure never changes" }),
   }),
 });
 
@@ -39,6 +40,10 @@ AcknowledgementRef.implement({
       resolve: (a, args, { sql, loaders, now }) => existing(loadDisclosure(sql, loaders, permitOf(args), a.disclosureId, now), 'Disclosure'),
     }),
     acknowledgedAt: t.field({ type: 'DateTime', resolve: (a) => a.acknowledgedAt }),
+    contentSha256: t.exposeString('contentSha256', {
+      nullable: true,
+      description: 'sha256 of the content acknowledged (the disclosure’s sha256); null for acknowledgements recorded before contents were hashed, which no longer count',
+    }),
   }),
 });
 

@@ -1,6 +1,6 @@
 import { currentDisclosureOf, loadDisclosuresOf } from '../src/data/disclosures.ts';
 import { loadInstitution, loadLicences } from '../src/data/institutions.ts';
-import { listProducts, loadProduct } from '../src/data/products.ts';
+import { changeProductStatus, listProducts, loadProduct, loadStatusHistory, statusChangesByKey, type ProductStatusChangeRow } from '../src/data/products.ts';
 import { keyOf, toGlobalId } from '../src/ids.ts';
 import { permitOf } from '../src/policy/gate.ts';
 import { RISK_LEVELS } from '../src/policy/vocabulary.ts';
@@ -9,7 +9,17 @@ import { existing, NodeRef, pageArgs, registerNode } from './relay.ts';
 import { DisclosureRef, InstitutionRef, LicenseRef, ProductConnection, ProductRef } from './refs.ts';
 
 export const LicenseType = builder.enumType('LicenseType', {
-  values: ['PAYMENT', 'FUND_SALES', 'WEALTH_MANAGEMENT', 'ONLINE_MICROLENDING', 'INSURANCE_AGENCY', 'CONSUMER_FINANCE'] as const,
+  values: [
+    'PAYMENT',
+    'FUND_SALES',
+    'WEALTH_MANAGEMENT',
+    'ONLINE_MICROLENDING',
+    'INSURANCE_AGENCY',
+    'CONSUMER_FINANCE',
+    'BANKING',
+    'FUND_MANAGEMENT',
+    'INSURANCE_UNDERWRITING',
+  ] as const,
 });
 export const ProductRiskLevel = builder.enumType('ProductRiskLevel', {
   description: 'Product risk grades, R1 lowest',
@@ -19,8 +29,11 @@ export const ProductCategory = builder.enumType('ProductCategory', {
   values: ['DEPOSIT', 'WEALTH_MANAGEMENT', 'FUND', 'INSURANCE', 'LOAN', 'PAYMENT'] as const,
 });
 export const ProductStatus = builder.enumType('ProductStatus', {
+  description: 'The lifecycle: DRAFT → IN_REVIEW → ONLINE ⇄ SUSPENDED → TERMINATED (final); IN_REVIEW may go back to DRAFT',
   values: ['DRAFT', 'IN_REVIEW', 'ONLINE', 'SUSPENDED', 'TERMINATED'] as const,
 });
+
+const ProductStatusChangeRef = builder.objectRef<ProductStatusChangeRow>('ProductStatusChange');
 
 InstitutionRef.implement({
   action: 'institution.read',
@@ -77,6 +90,28 @@ ProductRef.implement({
       description: 'The newest published risk disclosure (or prospectus) a buyer must acknowledge',
       resolve: (p, args, { sql, loaders, now }) => currentDisclosureOf(sql, loaders, permitOf(args), p.id, now),
     }),
+    statusHistory: t.field({
+      type: [ProductStatusChangeRef],
+      description: 'Every lifecycle step taken through changeProductStatus, oldest first (staff)',
+      resolve: (p, args, { sql, loaders }) => loadStatusHistory(sql, loaders, permitOf(args), p.id),
+    }),
+  }),
+});
+
+ProductStatusChangeRef.implement({
+  action: 'productStatusChange.read',
+  resource: 'ProductStatusChange',
+  description: "One step of a product's lifecycle: from where to where, who took it, when",
+  records: { load: ({ sql }, permit, keys) => statusChangesByKey(sql, permit, keys) },
+  fields: (t) => ({
+    product: t.field({
+      type: ProductRef,
+      resolve: (c, args, { sql, loaders }) => existing(loadProduct(sql, loaders, permitOf(args), c.productId), 'Product'),
+    }),
+    from: t.field({ type: ProductStatus, resolve: (c) => c.fromStatus as never }),
+    to: t.field({ type: ProductStatus, resolve: (c) => c.toStatus as never }),
+    changedBy: t.exposeString('changedBy', { description: 'The token subject of the staff member who took the step' }),
+    changedAt: t.field({ type: 'DateTime', resolve: (c) => c.changedAt }),
   }),
 });
 
@@ -104,3 +139,28 @@ builder.queryFields((t) => ({
     resolve: (_root, args, { sql }) => listProducts(sql, permitOf(args), args),
   }),
 }));
+
+const ChangeProductStatusInput = builder.inputType('ChangeProductStatusInput', {
+  fields: (t) => ({
+    productId: t.id({ required: true }),
+    status: t.field({ type: ProductStatus, required: true, description: 'One step from the current status (see ProductStatus)' }),
+  }),
+});
+
+builder.mutationField('changeProductStatus', (t) =>
+  t.field({
+    type: ProductStatusChangeRef,
+    action: 'product.changeStatus',
+    resource: 'ProductStatusChange',
+    description:
+      "Moves a product one step along its lifecycle, recorded with who and when. Who may take which step is the access policy's; a move to ONLINE also needs licensing and a published risk disclosure",
+    args: { input: t.arg({ type: ChangeProductStatusInput, required: true }) },
+    resolve: (_root, { input, ...args }, { sql, principal, now }) =>
+      changeProductStatus(sql, permitOf(args), {
+        productKey: keyOf(input.productId, 'Product', 'input.productId'),
+        status: input.status,
+        changedBy: principal.id,
+        now,
+      }),
+  }),
+);

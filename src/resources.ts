@@ -60,6 +60,20 @@ export const resources = {
       category: 'p.category',
       riskLevel: 'p.risk_level',
       status: 'p.status',
+      // the customers with a position in it, current or fully redeemed (their own history names it)
+      holderIds: 'array(select ps.customer_id from positions ps where ps.product_id = p.id)',
+    },
+  },
+  ProductStatusChange: {
+    table: 'product_status_changes',
+    alias: 'sc',
+    columns: {
+      id: 'sc.id',
+      productId: 'sc.product_id',
+      distributorId: '(select distributor_id from products where id = sc.product_id)',
+      issuerId: '(select issuer_id from products where id = sc.product_id)',
+      fromStatus: 'sc.from_status',
+      toStatus: 'sc.to_status',
     },
   },
   Institution: { table: 'institutions', alias: 'i', columns: { id: 'i.id', kind: 'i.kind' } },

@@ -11,6 +11,8 @@ export interface DisclosureRow {
   title: string;
   body: string;
   publishedAt: Date;
+  /** sha256 (hex) of the body's UTF-8 bytes: what an acknowledgement of it records. */
+  contentSha256: string;
 }
 
 export interface AcknowledgementRow {
@@ -18,6 +20,8 @@ export interface AcknowledgementRow {
   customerId: string;
   disclosureId: string;
   acknowledgedAt: Date;
+  /** sha256 of the content acknowledged; null for acknowledgements recorded before contents were hashed. */
+  contentSha256: string | null;
 }
 
 /** A published disclosure by key: one scheduled for later does not exist yet, for anyone. */

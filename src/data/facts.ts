@@ -5,6 +5,7 @@
 
 import { businessDate, businessDay } from '../clock.ts';
 import type { Sql } from '../db/database.ts';
+import { toGlobalId } from '../ids.ts';
 import type { FactSubject } from '../policy/permit.ts';
 import type { FactProvider } from '../policy/request-policy.ts';
 import { permitted } from './query.ts';
@@ -33,6 +34,10 @@ export interface ProductFact {
 
 const customers = systemPermit('Customer', 'policy-facts');
 const products = systemPermit('Product', 'policy-facts');
+const institutions = systemPermit('Institution', 'policy-facts');
+const licences = systemPermit('Licence', 'policy-facts');
+const disclosures = systemPermit('Disclosure', 'policy-facts');
+const acknowledgements = systemPermit('Acknowledgement', 'policy-facts');
 
 async function customer(tx: Sql, { keys }: FactSubject): Promise<CustomerFact | null> {
   if (!keys.customer && !keys.account) return null;
@@ -54,10 +59,86 @@ async function customer(tx: Sql, { keys }: FactSubject): Promise<CustomerFact | 
 
 async function product(tx: Sql, { keys }: FactSubject): Promise<ProductFact | null> {
   if (!keys.product) return null;
+  // shared: a write dealing in the product holds its status until it commits (a suspension waits)
   const [row] = await tx<ProductFact[]>`
     select p.id, p.category, p.risk_level, p.status, p.currency, p.min_amount, p.issuer_id, p.distributor_id
-      from products p where p.id = ${keys.product} and ${permitted(tx, products)}`.execute();
+      from products p where p.id = ${keys.product} and ${permitted(tx, products)}
+       for share`.execute();
   return row ?? null;
+}
+
+/** An institution on one side of a product (`keys.product`) and every licence it holds, revoked and lapsed ones too. */
+export interface LicencesFact {
+  institution: { id: string; name: string; kind: string };
+  licences: {
+    id: string;
+    type: string;
+    number: string;
+    /** Calendar dates (`YYYY-MM-DD`); `validTo` null: open-ended. */
+    validFrom: string;
+    validTo: string | null;
+    /** GB/T 2260 codes; "000000" is nationwide. */
+    regions: string[];
+    revoked: boolean;
+  }[];
+}
+
+function licencesOf(side: 'distributor' | 'issuer') {
+  const column = side === 'distributor' ? 'distributor_id' : 'issuer_id';
+  return async (tx: Sql, { keys }: FactSubject): Promise<LicencesFact | null> => {
+    if (!keys.product) return null;
+    const [row] = await tx<{ id: string; name: string; kind: string; licences: LicencesFact['licences'] }[]>`
+      select i.id, i.name, i.kind, coalesce((
+               select json_agg(json_build_object('id', l.id::text, 'type', l.type, 'number', l.number, 'validFrom', l.valid_from,
+                                                 'validTo', l.valid_to, 'regions', l.regions, 'revoked', l.revoked) order by l.id)
+                 from licences l where l.institution_id = i.id and ${permitted(tx, licences)}), '[]') as licences
+        from institutions i
+       where i.id = (select ${tx(column)} from products where id = ${keys.product}) and ${permitted(tx, institutions)}`.execute();
+    if (!row) return null;
+    const { licences: held, ...institution } = row;
+    return { institution, licences: held };
+  };
+}
+
+/**
+ * The current version of each kind of the product's disclosures (`keys.product`): the newest
+ * published by now. Each carries the sha256 of its content and the acting customer's
+ * acknowledgement of that version (`keys.customer`, or the owner of `keys.account`), if any, with
+ * the sha256 of the content it acknowledged.
+ */
+export interface DisclosureFact {
+  id: string;
+  /** Its id as the API writes it, so a denial can name what to acknowledge. */
+  globalId: string;
+  kind: string;
+  version: number;
+  title: string;
+  sha256: string;
+  publishedAt: string;
+  acknowledgement: { at: string; sha256: string | null } | null;
+}
+
+async function currentDisclosures(tx: Sql, { keys, now }: FactSubject): Promise<DisclosureFact[] | null> {
+  if (!keys.product) return null;
+  const customer = keys.customer
+    ? tx`${keys.customer}::bigint`
+    : keys.account
+      ? tx`(select customer_id from accounts where id = ${keys.account})`
+      : tx`null::bigint`;
+  const rows = await tx<(Omit<DisclosureFact, 'globalId' | 'acknowledgement' | 'publishedAt'> & { publishedAt: Date; acknowledgedAt: Date | null; acknowledgedSha256: string | null })[]>`
+    select distinct on (d.kind) d.id, d.kind, d.version, d.title, d.content_sha256 as sha256, d.published_at,
+           k.acknowledged_at, k.content_sha256 as acknowledged_sha256
+      from disclosures d
+      left join disclosure_acknowledgements k
+        on k.disclosure_id = d.id and k.customer_id = ${customer} and k.content_sha256 is not null and ${permitted(tx, acknowledgements)}
+     where d.product_id = ${keys.product} and d.published_at <= ${now} and ${permitted(tx, disclosures)}
+     order by d.kind, d.version desc`.execute();
+  return rows.map(({ acknowledgedAt, acknowledgedSha256, publishedAt, ...d }) => ({
+    ...d,
+    globalId: toGlobalId('Disclosure', d.id),
+    publishedAt: publishedAt.toISOString(),
+    acknowledgement: acknowledgedAt ? { at: acknowledgedAt.toISOString(), sha256: acknowledgedSha256 } : null,
+  }));
 }
 
 /** The business day of the request (FINGATE_TIME_ZONE): its date and the instants it spans. */
@@ -77,4 +158,7 @@ export const factProviders: Readonly<Record<string, FactProvider>> = {
   customer: { load: customer },
   product: { load: product },
   businessDay: { load: businessDayOf },
+  distributorLicences: { load: licencesOf('distributor') },
+  issuerLicences: { load: licencesOf('issuer') },
+  currentDisclosures: { load: currentDisclosures },
 };

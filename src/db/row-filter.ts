@@ -5,7 +5,8 @@ import type { Sql } from './database.ts';
 /**
  * SQL expressions for a resource's attributes, e.g. `{ customerId: 'c.id' }`. Written in code
  * (never from policy files), so they may be spliced in as SQL text. Attributes named `id` or
- * `…Id` are bigint keys; the rest compare as text.
+ * `…Id` are bigint keys; attributes named `…Ids` are sets of them (a `bigint[]` expression, equal
+ * to any key it contains); the rest compare as text.
  */
 export type Columns = Readonly<Record<string, string>>;
 
@@ -23,6 +24,10 @@ export function toSql(sql: Sql, condition: Condition, columns: Columns): Fragmen
     case 'ne': {
       const [value] = comparable(condition.field, [condition.value]);
       const col = column(sql, columns, condition.field);
+      if (isKeySet(condition.field)) {
+        const contains = value === undefined ? sql`false` : sql`coalesce(${value}::bigint = any(${col}), false)`;
+        return condition.op === 'eq' ? contains : sql`(not ${contains})`;
+      }
       if (condition.op === 'eq') return value === undefined ? sql`false` : sql`(${col} is not distinct from ${value})`;
       return value === undefined ? sql`true` : sql`(${col} is distinct from ${value})`;
     }
@@ -30,6 +35,7 @@ export function toSql(sql: Sql, condition: Condition, columns: Columns): Fragmen
       const values = comparable(condition.field, condition.value);
       const col = column(sql, columns, condition.field);
       if (values.length === 0) return sql`false`;
+      if (isKeySet(condition.field)) return sql`coalesce(${col} && ${values}::bigint[], false)`;
       return isKey(condition.field)
         ? sql`coalesce(${col} = any(${values}::bigint[]), false)`
         : sql`coalesce(${col} = any(${values}::text[]), false)`;
@@ -46,11 +52,12 @@ export function toSql(sql: Sql, condition: Condition, columns: Columns): Fragmen
 }
 
 const isKey = (field: string) => field === 'id' || field.endsWith('Id');
+const isKeySet = (field: string) => field.endsWith('Ids');
 
-/** The values a column can equal: never NULL, and only integers for bigint keys. */
+/** The values a column can equal: never NULL, and only integers for bigint keys and their sets. */
 function comparable(field: string, values: readonly Scalar[]): string[] {
   const strings = values.filter((v) => v !== null).map(String);
-  return isKey(field) ? strings.filter((v) => /^(0|-?[1-9]\d{0,17})$/.test(v)) : strings;
+  return isKey(field) || isKeySet(field) ? strings.filter((v) => /^(0|-?[1-9]\d{0,17})$/.test(v)) : strings;
 }
 
 function column(sql: Sql, columns: Columns, field: string): Fragment {

@@ -1,8 +1,10 @@
 // Disclosure acknowledgements: the record that a customer confirmed having read one version of a
 // product's disclosure (the suitability and disclosure rules' evidence of 告知). Recorded once per
-// customer and disclosure; a repeated call returns the first record unchanged. One database
-// transaction: the customer is locked, the gate decides with the facts read under that lock, and
-// the decision stream's observers add their rows before it commits.
+// customer and disclosure; a repeated call returns the first record unchanged. The database writes
+// into it the sha256 of the disclosure's content (migration 0007), so the record says exactly what
+// was read; published disclosures never change, so that is what the customer was shown. One
+// database transaction: the customer is locked, the gate decides with the facts read under that
+// lock, and the decision stream's observers add their rows before it commits.
 
 import type { AcknowledgementRow } from '../data/disclosures.ts';
 import type { Sql } from '../db/database.ts';
@@ -30,17 +32,19 @@ export async function acknowledgeDisclosure(sql: Sql, permit: Permit, input: Ack
     const customer = await lockCustomer(tx as unknown as Sql, permit, customerKey);
     const facts = await permit.records!.facts(tx as unknown as Sql, { customer: customerKey, disclosure: input.disclosureKey });
     permit.records!.decide({ type: 'Customer', id: customer.id, attributes: { ...customer }, facts, args: { input: { disclosureId: input.disclosureKey } } });
+    // acknowledgements recorded before content was hashed (content_sha256 null) do not count: a
+    // repeat records one that does, beside them
     const [row] = await tx<AcknowledgementRow[]>`
       with inserted as (
         insert into disclosure_acknowledgements (customer_id, disclosure_id, acknowledged_at)
         select ${customerKey}, d.id, ${input.now} from disclosures d where d.id = ${input.disclosureKey} and d.published_at <= ${input.now}
-        on conflict (customer_id, disclosure_id) do nothing
-        returning id, customer_id, disclosure_id, acknowledged_at
+        on conflict (customer_id, disclosure_id) where content_sha256 is not null do nothing
+        returning id, customer_id, disclosure_id, acknowledged_at, content_sha256
       )
       select * from inserted
       union all
-      select id, customer_id, disclosure_id, acknowledged_at from disclosure_acknowledgements
-       where customer_id = ${customerKey} and disclosure_id = ${input.disclosureKey}`;
+      select id, customer_id, disclosure_id, acknowledged_at, content_sha256 from disclosure_acknowledgements
+       where customer_id = ${customerKey} and disclosure_id = ${input.disclosureKey} and content_sha256 is not null`;
     if (!row) throw clientError('NOT_FOUND', 'Disclosure not found', { field: 'input.disclosureId' });
     await permit.records!.observe(tx as unknown as Sql);
     return row;

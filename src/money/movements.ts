@@ -92,7 +92,7 @@ export function purchase(ctx: MovementContext, input: PurchaseInput): Promise<Tr
     policyInput: { productId: input.productKey, accountId: input.accountKey, amount: canonicalAmount(input.amount), confirmRiskMismatch: input.confirmRiskMismatch },
     read: (tx) => readProductMovement(tx, ctx, input.productKey, input.accountKey),
     decide: (customerId, { accounts }, facts) => {
-      const open = openForDealing(facts.product);
+      const open = openForDealing(facts.product, 'purchase');
       if (cents < toCents(open.minAmount)) throw badInput('input.amount', `is below the product's minimum of ${open.minAmount}`);
       const from = customerAccount(accounts, input.accountKey, 'input.accountId');
       const collection = collectionAccount(accounts, open.id);
@@ -107,9 +107,10 @@ export function purchase(ctx: MovementContext, input: PurchaseInput): Promise<Tr
 }
 
 /**
- * Sells back `amount` of an ONLINE product, at most what the customer holds in it: the money moves
- * from the product's collection account to a customer account the permit covers. Errors: as for
- * purchase (no minimum); redeeming more than the position is INSUFFICIENT_FUNDS (field input.amount).
+ * Sells back `amount` of a product that is ONLINE, SUSPENDED or TERMINATED (a product wound down
+ * never traps its holders' money), at most what the customer holds in it: the money moves from the
+ * product's collection account to a customer account the permit covers. Errors: as for purchase (no
+ * minimum); redeeming more than the position is INSUFFICIENT_FUNDS (field input.amount).
  */
 export function redeem(ctx: MovementContext, input: RedeemInput): Promise<TransactionRow> {
   const cents = positiveAmount(input.amount);
@@ -122,7 +123,7 @@ export function redeem(ctx: MovementContext, input: RedeemInput): Promise<Transa
     policyInput: { productId: input.productKey, accountId: input.accountKey, amount: canonicalAmount(input.amount) },
     read: (tx) => readProductMovement(tx, ctx, input.productKey, input.accountKey),
     decide: (customerId, { accounts, position }, facts) => {
-      const open = openForDealing(facts.product);
+      const open = openForDealing(facts.product, 'redemption');
       const to = customerAccount(accounts, input.accountKey, 'input.accountId');
       const collection = collectionAccount(accounts, open.id);
       if (to.currency !== open.currency) throw badInput('input.accountId', `is in ${to.currency}; the product is in ${open.currency}`);
@@ -334,11 +335,20 @@ async function readProductMovement(tx: Tx, ctx: MovementContext, productKey: str
   return { accounts, position: position?.amount ?? null };
 }
 
-/** The product if it exists and is ONLINE; NOT_FOUND or PRODUCT_NOT_AVAILABLE otherwise. */
-function openForDealing(product: ProductFact | null): ProductFact {
+/**
+ * The statuses in which a product is dealt in: bought only while ONLINE; redeemed also once sales
+ * are suspended or the product is wound down, so that its holders' money is never trapped.
+ */
+const OPEN_FOR: Readonly<Record<'purchase' | 'redemption', readonly string[]>> = {
+  purchase: ['ONLINE'],
+  redemption: ['ONLINE', 'SUSPENDED', 'TERMINATED'],
+};
+
+/** The product if it exists and is open for this kind of dealing; NOT_FOUND or PRODUCT_NOT_AVAILABLE otherwise. */
+function openForDealing(product: ProductFact | null, dealing: keyof typeof OPEN_FOR): ProductFact {
   if (!product) throw clientError('NOT_FOUND', 'Product not found', { field: 'input.productId' });
-  if (product.status !== 'ONLINE') {
-    throw clientError('PRODUCT_NOT_AVAILABLE', `The product is ${product.status}, not open for dealing`, { field: 'input.productId', status: product.status });
+  if (!OPEN_FOR[dealing].includes(product.status)) {
+    throw clientError('PRODUCT_NOT_AVAILABLE', `The product is ${product.status}, not open for ${dealing}`, { field: 'input.productId', status: product.status });
   }
   return product;
 }

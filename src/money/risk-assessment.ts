@@ -1,8 +1,9 @@
 // The investor risk assessment (风险承受能力评估): a customer answers the questionnaire in force
 // (policies/risk-questionnaire/), the answers are scored into a class C1–C5 — C1 and the lowest
 // category whatever the score when an answer says so (适当性办法; AMAC guideline Art. 29) — and the
-// assessment is stored with the date it expires (banks reassess after a year). Stored assessments
-// are never changed: a new one supersedes the old by being newer.
+// assessment is stored with the date it expires (banks reassess after a year) and the questionnaire
+// version that scored it. Stored assessments are never changed: a new one supersedes the old by
+// being newer.
 
 import type { RiskAssessmentRow } from '../data/customers.ts';
 import type { Sql } from '../db/database.ts';
@@ -68,6 +69,8 @@ export interface RiskAssessmentInput {
   customerKey: string | undefined;
   answers: readonly number[];
   questionnaire: Questionnaire;
+  /** The risk-questionnaire policy version the questionnaire is (`module@version` and the file's sha256), recorded with the assessment. */
+  questionnaireVersion: { id: string; sha256: string };
   now: Date;
 }
 
@@ -87,9 +90,9 @@ export async function submitRiskAssessment(sql: Sql, permit: Permit, input: Risk
     const facts = await permit.records!.facts(tx as unknown as Sql, { customer: customerKey });
     permit.records!.decide({ type: 'Customer', id: customer.id, attributes: { ...customer }, facts, args: { input: { answers: [...input.answers] } } });
     const [row] = await tx<RiskAssessmentRow[]>`
-      insert into risk_assessments (customer_id, tolerance, lowest_category, answers, score, assessed_at, expires_at)
+      insert into risk_assessments (customer_id, tolerance, lowest_category, answers, score, assessed_at, expires_at, questionnaire, questionnaire_sha256)
       values (${customerKey}, ${result.tolerance}, ${result.lowestCategory}, ${input.answers as number[]}::integer[], ${result.score},
-              ${input.now}, ${expiresAt(input.now, input.questionnaire)})
+              ${input.now}, ${expiresAt(input.now, input.questionnaire)}, ${input.questionnaireVersion.id}, ${input.questionnaireVersion.sha256})
       returning id, customer_id, tolerance, lowest_category, score, assessed_at, expires_at`;
     await permit.records!.observe(tx as unknown as Sql);
     return row!;

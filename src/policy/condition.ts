@@ -42,7 +42,8 @@ export function not(condition: Condition): Condition {
 
 /**
  * Whether a record satisfies the condition. Values compare as strings, because ids and money
- * arrive from PostgreSQL as strings while policy files may write them as numbers.
+ * arrive from PostgreSQL as strings while policy files may write them as numbers. An attribute
+ * holding a set of keys (`holderIds`) equals a value it contains, as in CASL's own matching.
  */
 export function matches(condition: Condition, attributes: Attributes): boolean {
   switch (condition.op) {
@@ -66,6 +67,7 @@ export function matches(condition: Condition, attributes: Attributes): boolean {
 }
 
 function same(actual: unknown, expected: Scalar): boolean {
+  if (Array.isArray(actual)) return actual.some((element) => same(element, expected));
   // SQL semantics: NULL equals nothing, so a missing attribute never grants access
   if (actual === null || actual === undefined || expected === null) return false;
   return String(actual) === String(expected);

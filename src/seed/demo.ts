@@ -25,7 +25,10 @@ export type LicenceType =
   | 'WEALTH_MANAGEMENT'
   | 'ONLINE_MICROLENDING'
   | 'INSURANCE_AGENCY'
-  | 'CONSUMER_FINANCE';
+  | 'CONSUMER_FINANCE'
+  | 'BANKING'
+  | 'FUND_MANAGEMENT'
+  | 'INSURANCE_UNDERWRITING';
 /** The `products.category` values. */
 export type ProductCategory = 'DEPOSIT' | 'WEALTH_MANAGEMENT' | 'FUND' | 'INSURANCE' | 'LOAN' | 'PAYMENT';
 /** Product risk levels, low to high. */
@@ -284,24 +287,37 @@ const LICENCES: Readonly<Record<InstitutionKey, readonly LicenceSpec[]>> = {
     { type: 'FUND_SALES', regions: [NATIONWIDE], age: 12 },
     { type: 'WEALTH_MANAGEMENT', regions: [NATIONWIDE], age: 6 },
     { type: 'INSURANCE_AGENCY', regions: [NATIONWIDE], age: 2, term: 3 },
+    { type: 'BANKING', regions: [NATIONWIDE], age: 20 },
   ],
   yunqi: [
     { type: 'FUND_SALES', regions: YUNQI_PROVINCES, age: 8 },
     { type: 'WEALTH_MANAGEMENT', regions: YUNQI_PROVINCES, age: 5 },
     { type: 'INSURANCE_AGENCY', regions: YUNQI_PROVINCES, age: 3.4, term: 3 },
+    { type: 'BANKING', regions: YUNQI_PROVINCES, age: 15 },
   ],
   chengjiang: [
     { type: 'INSURANCE_AGENCY', regions: CHENGJIANG_PROVINCES, age: 1, term: 3 },
     { type: 'FUND_SALES', regions: CHENGJIANG_PROVINCES, age: 6, revoked: true },
+    { type: 'BANKING', regions: CHENGJIANG_PROVINCES, age: 12 },
   ],
-  qinghe: [{ type: 'FUND_SALES', regions: [NATIONWIDE], age: 15 }],
-  yuanshan: [{ type: 'FUND_SALES', regions: [NATIONWIDE], age: 9 }],
+  qinghe: [
+    { type: 'FUND_SALES', regions: [NATIONWIDE], age: 15 },
+    { type: 'FUND_MANAGEMENT', regions: [NATIONWIDE], age: 15 },
+  ],
+  yuanshan: [
+    { type: 'FUND_SALES', regions: [NATIONWIDE], age: 9 },
+    { type: 'FUND_MANAGEMENT', regions: [NATIONWIDE], age: 9 },
+  ],
   dongyueWm: [{ type: 'WEALTH_MANAGEMENT', regions: [NATIONWIDE], age: 5 }],
   yunqiWm: [{ type: 'WEALTH_MANAGEMENT', regions: [NATIONWIDE], age: 4 }],
-  anhe: [{ type: 'INSURANCE_AGENCY', regions: [NATIONWIDE], age: 2, term: 3 }],
+  anhe: [
+    { type: 'INSURANCE_AGENCY', regions: [NATIONWIDE], age: 2, term: 3 },
+    { type: 'INSURANCE_UNDERWRITING', regions: [NATIONWIDE], age: 12 },
+  ],
   hongze: [
     { type: 'INSURANCE_AGENCY', regions: [NATIONWIDE], age: 3.2, term: 3 },
     { type: 'INSURANCE_AGENCY', regions: [NATIONWIDE], age: 0.15, term: 3 },
+    { type: 'INSURANCE_UNDERWRITING', regions: [NATIONWIDE], age: 10 },
   ],
   yinxing: [
     { type: 'PAYMENT', regions: [NATIONWIDE], age: 7, term: 5 },
@@ -526,6 +542,12 @@ function licenceNumber(type: LicenceType, serial: number, validFrom: string, rng
       return `WLXD-${year}-${tail}`;
     case 'CONSUMER_FINANCE':
       return `N0003H${digits(rng, 2)}${tail}`;
+    case 'BANKING':
+      return `B${digits(rng, 4)}H${tail}`;
+    case 'FUND_MANAGEMENT':
+      return `JJGL-${year}-${tail}`;
+    case 'INSURANCE_UNDERWRITING':
+      return `BXYW${year}${tail}`;
   }
 }
 

@@ -7,7 +7,9 @@ import { factProviders } from '../../src/data/facts.ts';
 import { toGlobalId } from '../../src/ids.ts';
 import { loadModules } from '../../src/policy/modules.ts';
 import type { DecisionStream, PolicyModule } from '../../src/policy/types.ts';
-import { startGateway, type TestGateway } from '../support/gateway.ts';
+import type postgres from 'postgres';
+import { newInstitution, newProduct } from '../support/catalogue.ts';
+import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
 import { newCustomer, openAccount } from '../support/ledger.ts';
 import { copyOfPolicies } from '../support/policies.ts';
 
@@ -94,7 +96,7 @@ describe('the decision stream', () => {
     // the declared purpose was decided once, as one the caller's role may declare
     expect(decisions['purpose.declare']).toMatchObject({ outcome: 'allow', input: { purpose: 'risk-control' } });
     for (const decision of Object.values(decisions)) expect(decision.outcome).toBe('allow');
-    expect(decisions['customer.read']!.verdicts.map((v) => v.policy)).toContain('access@2');
+    expect(decisions['customer.read']!.verdicts.map((v) => v.policy)).toContain('access@3');
     expect(observer.last()).toMatchObject({ principal: { roles: ['compliance'] }, purpose: 'risk-control', operationName: null });
   });
 
@@ -151,11 +153,11 @@ describe('the decision stream', () => {
 
 describe('relations are decided under their own read action', () => {
   beforeAll(async () => {
-    // access@3: advisors no longer read risk profiles; customers no longer read licences
-    const v2 = await readFile(join(dir, 'access', 'access.v2.yaml'), 'utf8');
+    // access@4: advisors no longer read risk profiles; customers no longer read licences
+    const v3 = await readFile(join(dir, 'access', 'access.v3.yaml'), 'utf8');
     await writeFile(
-      join(dir, 'access', 'access.v3.yaml'),
-      `${v2.replace('version: 2', 'version: 3')}
+      join(dir, 'access', 'access.v4.yaml'),
+      `${v3.replace('version: 3', 'version: 4')}
   - effect: deny
     roles: [advisor]
     actions: [riskProfile.read]
@@ -168,9 +170,9 @@ describe('relations are decided under their own read action', () => {
 `,
     );
     await gw.policies.store.reload();
-    await gw.policies.activate({ module: 'access', version: 3, mode: 'ENFORCE', by: 'test' });
+    await gw.policies.activate({ module: 'access', version: 4, mode: 'ENFORCE', by: 'test' });
   });
-  afterAll(() => gw.policies.activate({ module: 'access', version: 2, mode: 'ENFORCE', by: 'test' }));
+  afterAll(() => gw.policies.activate({ module: 'access', version: 3, mode: 'ENFORCE', by: 'test' }));
 
   it("denies a customer's risk profile to an advisor who may read the customer", async () => {
     const [row] = await gw.db.sql<{ id: string; institutionId: string }[]>`
@@ -181,7 +183,7 @@ describe('relations are decided under their own read action', () => {
       variables: { id: toGlobalId('Customer', row!.id) },
     });
     expect(response.data.customer).toEqual({ id: toGlobalId('Customer', row!.id), riskProfile: null });
-    expect(response.errors?.[0]).toMatchObject({ path: ['customer', 'riskProfile'], extensions: { code: 'POLICY_DENIED', decision: { policy: 'access@3' } } });
+    expect(response.errors?.[0]).toMatchObject({ path: ['customer', 'riskProfile'], extensions: { code: 'POLICY_DENIED', decision: { policy: 'access@4' } } });
   });
 
   it("denies an institution's licences to a customer who may read the institution", async () => {
@@ -195,38 +197,64 @@ describe('relations are decided under their own read action', () => {
 
 // PGlite serves one connection: holding it in a test transaction would stall the gateway itself
 describe.skipIf(!process.env.DATABASE_URL)('writes are decided under their locks (needs a PostgreSQL server)', () => {
-  it('decide with the facts as they are when the lock is granted, not as they were when the request arrived', async () => {
+  /** A C5 customer with ¥100,000, an R5 fund they may buy (licensed, its disclosure acknowledged), and their token. */
+  async function buyer() {
     const who = await newCustomer(gw.db.sql);
     const accountKey = await openAccount(gw.db.sql, who, '100000.00');
-    const assessed = new Date(Date.now() - 86_400_000);
     const expires = new Date(Date.now() + 300 * 86_400_000);
     await gw.db.sql`
       insert into risk_assessments (customer_id, tolerance, lowest_category, answers, score, assessed_at, expires_at)
-      values (${who}, 'C5', false, '{4,4,4,4,4,4,4,4,4,4}', 40, ${assessed}, ${expires})`;
-    const [fund] = await gw.db.sql<{ id: string; minAmount: string }[]>`
-      select id, min_amount from products where status = 'ONLINE' and category = 'FUND' and risk_level = 'R5' order by min_amount, id limit 1`;
-    const purchase = (token: string) =>
+      values (${who}, 'C5', false, '{4,4,4,4,4,4,4,4,4,4}', 40, ${new Date(Date.now() - 86_400_000)}, ${expires})`;
+    const bank = await newInstitution(gw.db.sql, 'BANK', [{ type: 'FUND_SALES' }]);
+    const manager = await newInstitution(gw.db.sql, 'FUND_MANAGER', [{ type: 'FUND_MANAGEMENT' }]);
+    const fund = await newProduct(gw.db.sql, { category: 'FUND', riskLevel: 'R5', issuerId: manager, distributorId: bank });
+    const token = await gw.customerToken(who);
+    const [disclosure] = await gw.db.sql<{ id: string }[]>`select id from disclosures where product_id = ${fund}`;
+    const ack = await gw.request(`mutation($input: AcknowledgeDisclosureInput!) { acknowledgeDisclosure(input: $input) { acknowledgedAt } }`, {
+      token,
+      variables: { input: { disclosureId: toGlobalId('Disclosure', disclosure!.id) } },
+    });
+    expect(ack.errors).toBeUndefined();
+    const purchase = () =>
       gw.request(`mutation($input: PurchaseInput!) { purchaseProduct(input: $input) { id } }`, {
         token,
-        variables: { input: { productId: toGlobalId('Product', fund!.id), accountId: toGlobalId('Account', accountKey), amount: fund!.minAmount, idempotencyKey: randomUUID() } },
+        variables: { input: { productId: toGlobalId('Product', fund), accountId: toGlobalId('Account', accountKey), amount: '1.00', idempotencyKey: randomUUID() } },
       });
-    const token = await gw.customerToken(who);
+    return { who, fund, purchase, expires };
+  }
 
-    // another transaction holds the customer and records a new, lowest-category assessment
+  /** Runs `change` in a transaction holding `lock`, sends a purchase meanwhile, commits, and answers the purchase. */
+  async function purchaseDuring(lock: string, change: (tx: postgres.ReservedSql) => Promise<unknown>, purchase: () => Promise<GraphQLResponse>) {
     const reserved = await gw.db.sql.reserve();
     try {
       await reserved`begin`;
-      await reserved`select id from customers where id = ${who} for update`;
-      await reserved`
-        insert into risk_assessments (customer_id, tolerance, lowest_category, answers, score, assessed_at, expires_at)
-        values (${who}, 'C1', true, '{0,0,0,0,0,0,0,0,0,0}', 0, now(), ${expires})`;
-      const pending = purchase(token);
+      await reserved.unsafe(lock);
+      await change(reserved);
+      const pending = purchase();
       await new Promise((resolve) => setTimeout(resolve, 300));
       await reserved`commit`;
-      const response = await pending;
-      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'POLICY_DENIED', decision: { policy: 'suitability@1' } });
+      return await pending;
     } finally {
       reserved.release();
     }
+  }
+
+  it('decide with the facts as they are when the lock is granted, not as they were when the request arrived', async () => {
+    const { who, purchase, expires } = await buyer();
+    expect((await purchase()).errors).toBeUndefined();
+    // another transaction holds the customer and records a new, lowest-category assessment
+    const response = await purchaseDuring(`select id from customers where id = ${Number(who)} for update`, (tx) => tx`
+      insert into risk_assessments (customer_id, tolerance, lowest_category, answers, score, assessed_at, expires_at)
+      values (${who}, 'C1', true, '{0,0,0,0,0,0,0,0,0,0}', 0, now(), ${expires})`, purchase);
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'POLICY_DENIED', decision: { policy: 'suitability@1', reasons: [{ code: 'LOWEST_CATEGORY_ABOVE_R1' }] } });
+  });
+
+  it('do not complete a purchase of a product suspended while it waited', async () => {
+    const { fund, purchase } = await buyer();
+    expect((await purchase()).errors).toBeUndefined();
+    const response = await purchaseDuring(`select id from products where id = ${Number(fund)} for update`, (tx) => tx`
+      insert into product_status_changes (product_id, from_status, to_status, changed_by, changed_at)
+      values (${fund}, 'ONLINE', 'SUSPENDED', 'test', now())`, purchase);
+    expect(response.errors?.[0]?.extensions.code).toBe('PRODUCT_NOT_AVAILABLE');
   });
 });

@@ -404,9 +404,10 @@ describe('purchase and redemption', () => {
   });
 
   it('refuses a product that is not ONLINE with PRODUCT_NOT_AVAILABLE, and moves nothing', async () => {
-    const who = await investor('100000.00');
+    // a fund whose licences and disclosures would let it be sold, were it on sale
     const [closed] = await gw.db.sql<{ id: string; minAmount: string }[]>`
-      select id, min_amount from products where status <> 'ONLINE' order by id limit 1`;
+      select id, min_amount from products where status <> 'ONLINE' and category = 'FUND' order by id limit 1`;
+    const who = await investor('100000.00', undefined, closed!.id);
     const response = await buy(who, closed!.minAmount, closed!.id);
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'PRODUCT_NOT_AVAILABLE', field: 'input.productId' });
     expect(await balanceOf(gw.db.sql, who.accounts[0]!)).toBe('100000.00');
@@ -487,6 +488,13 @@ describe('risk assessment', () => {
     expect(me.data.me.riskProfile).toEqual({ tolerance: 'C3', assessedAt: profile.assessedAt, expiresAt: profile.expiresAt });
     const [row] = await gw.db.sql`select score, answers, lowest_category from risk_assessments where customer_id = ${who.id}`;
     expect(row).toEqual({ score: 22, answers, lowestCategory: false });
+  });
+
+  it('records the risk-questionnaire policy version that scored it: module@version and the file\'s sha256', async () => {
+    const who = await customer();
+    expect((await gw.request(ASSESS, { token: who.token, variables: { input: { answers: Array(10).fill(2) } } })).errors).toBeUndefined();
+    const [row] = await gw.db.sql`select questionnaire, questionnaire_sha256 from risk_assessments where customer_id = ${who.id}`;
+    expect(row).toEqual({ questionnaire: 'risk-questionnaire@1', questionnaireSha256: gw.policies.store.get('risk-questionnaire@1')!.file.sha256 });
   });
 
   it('places a customer who cannot bear any loss in C1, the lowest category, whatever the score', async () => {

@@ -19,6 +19,7 @@ let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {
   db = await freshDatabase();
   await db.sql`create table pt (id bigint primary key, customer_id bigint, institution_id bigint, product_id bigint, type text, status text)`;
+  await db.sql`create table pp (id bigint primary key, distributor_id bigint, status text, holder_ids bigint[])`;
 });
 afterAll(() => db?.drop());
 
@@ -63,6 +64,40 @@ const row = fc.record({
   status,
 });
 
+// Products: a set-valued attribute (holderIds, the customers holding it) equals any key it holds
+const productColumns = { id: 'p.id', distributorId: 'p.distributor_id', status: 'p.status', holderIds: 'p.holder_ids' };
+const productStatus = fc.constantFrom('ONLINE', 'SUSPENDED', 'DRAFT');
+
+const productRule = fc.record({
+  effect: fc.constantFrom('allow', 'allow', 'deny'),
+  roles: fc.subarray([...ROLES], { minLength: 1 }),
+  actions: fc.constant(['product.read']),
+  subject: fc.constant('Product'),
+  conditions: fc.option(
+    fc.record(
+      {
+        distributorId: fc.oneof(key, fc.constant('${principal.institutionId}')),
+        status: fc.oneof(productStatus, fc.record({ $ne: productStatus })),
+        holderIds: fc.oneof(
+          key,
+          fc.constant('${principal.customerId}'),
+          fc.record({ $in: fc.array(key, { minLength: 1, maxLength: 3 }) }),
+          fc.record({ $nin: fc.array(key, { minLength: 1, maxLength: 2 }) }),
+          fc.record({ $ne: key }),
+        ),
+      },
+      { requiredKeys: [] },
+    ),
+    { nil: undefined },
+  ),
+});
+
+const productRow = fc.record({
+  distributor_id: fc.option(key, { nil: null }),
+  status: productStatus,
+  holder_ids: fc.option(fc.uniqueArray(key, { maxLength: 3 }), { nil: null }),
+});
+
 function compile(rules: unknown[]) {
   const body = caslBodySchema.parse({ rules: rules.map((r) => JSON.parse(JSON.stringify(r))) });
   const file = { module: 'access', version: 1, body } as PolicyFile<typeof body>;
@@ -86,6 +121,33 @@ describe('row conditions', () => {
 
         const attributes = (r: (typeof records)[number]) => ({ id: r.id, customerId: r.customer_id, institutionId: r.institution_id, productId: r.product_id, type: r.type, status: r.status });
         const viaCasl = records.filter((r) => policy.decide({ principal: p, purpose: null, action: 'transaction.read', now, resource: { type: 'Transaction', attributes: attributes(r) } }).effect === 'allow').map((r) => r.id);
+        const viaMatches = records.filter((r) => matches(condition, attributes(r))).map((r) => r.id);
+
+        expect(viaSql).toEqual(viaCasl);
+        expect(viaMatches).toEqual(viaCasl);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('row conditions on a set of keys', () => {
+  it('select exactly the products the single-record check allows, in SQL and in memory', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(productRule, { minLength: 1, maxLength: 4 }), principal, fc.array(productRow, { minLength: 1, maxLength: 20 }), async (rules, who, rows) => {
+        const policy = compile(rules);
+        const p = who as Principal;
+        const now = new Date();
+        const list = policy.decide({ principal: p, purpose: null, action: 'product.read', now });
+        const condition = list.effect === 'allow' ? (list.obligations.rows ?? { op: 'all' as const }) : NONE;
+
+        const records = rows.map((r, i) => ({ ...r, id: String(i + 1) }));
+        await db.sql`delete from pp`;
+        for (const r of records) await db.sql`insert into pp values (${r.id}, ${r.distributor_id}, ${r.status}, ${r.holder_ids})`;
+        const viaSql = (await db.sql<{ id: string }[]>`select p.id from pp p where ${toSql(db.sql, condition, productColumns)} order by p.id`).map((r) => r.id);
+
+        const attributes = (r: (typeof records)[number]) => ({ id: r.id, distributorId: r.distributor_id, status: r.status, holderIds: r.holder_ids });
+        const viaCasl = records.filter((r) => policy.decide({ principal: p, purpose: null, action: 'product.read', now, resource: { type: 'Product', attributes: attributes(r) } }).effect === 'allow').map((r) => r.id);
         const viaMatches = records.filter((r) => matches(condition, attributes(r))).map((r) => r.id);
 
         expect(viaSql).toEqual(viaCasl);

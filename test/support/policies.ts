@@ -11,17 +11,17 @@ export async function copyOfPolicies(): Promise<string> {
 }
 
 /**
- * Writes access.v3.yaml: access@2 plus a rule suspending advisors' access to customer records,
+ * Writes access.v4.yaml: access@3 plus a rule suspending advisors' access to customer records,
  * the kind of change a compliance team ships as a new version.
  */
-export async function writeAccessV3(dir: string): Promise<void> {
-  const v2 = await readFile(join(dir, 'access', 'access.v2.yaml'), 'utf8');
-  const v3 = `${v2.replace('version: 2', 'version: 3')}
+export async function writeAccessV4(dir: string): Promise<void> {
+  const v3 = await readFile(join(dir, 'access', 'access.v3.yaml'), 'utf8');
+  const v4 = `${v3.replace('version: 3', 'version: 4')}
   - effect: deny
     roles: [advisor]
     actions: [customer.read]
     subject: Customer
     reason: { code: ADVISOR_ACCESS_SUSPENDED, message: Advisors may not browse customer records while the access review runs, regulation: "《个人信息保护法》第51条" }
 `;
-  await writeFile(join(dir, 'access', 'access.v3.yaml'), v3);
+  await writeFile(join(dir, 'access', 'access.v4.yaml'), v4);
 }
