@@ -18,6 +18,7 @@
 //     [--customers 20000] [--seconds 5] [--warmup 2] [--rounds 3] [--connections 10] [--workloads W1,W2,W3]
 //     [--profile fingate|floor --workloads W1]   (writes a CPU profile of that server to bench/profiles/;
 //                                                 unpinned, so the database's work is not charged to it)
+//     [--variant "--node-flag …"]                (adds "fingate*": fingate started with these node flags)
 //
 // Exits 1 when a target is missed, a request fails, or the floor's statements differ from fingate's.
 
@@ -45,6 +46,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '10' },
     workloads: { type: 'string', default: 'W1,W2,W3' },
     profile: { type: 'string' },
+    variant: { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -57,7 +59,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 // the server's core and the load generator's
 const [SERVER_CPU, LOAD_CPU] = availableParallelism() >= 2 ? ['0', '1'] : [undefined, undefined];
 
-type ServerName = 'floor' | 'fingate' | 'bare yoga';
+type ServerName = 'floor' | 'fingate' | 'fingate*' | 'bare yoga';
 type WorkloadName = 'W1' | 'W2' | 'W3';
 
 interface Server {
@@ -105,7 +107,9 @@ try {
   const requests = await workloadRequests(bench, secret);
   const statements = await recordStatements(bench, workloads);
 
-  const wanted: ServerName[] = values.profile ? [values.profile as ServerName] : ['floor', 'fingate', ...(workloads.includes('W1') ? (['bare yoga'] as const) : [])];
+  const wanted: ServerName[] = values.profile
+    ? [values.profile as ServerName]
+    : ['floor', 'fingate', ...(values.variant ? (['fingate*'] as const) : []), ...(workloads.includes('W1') ? (['bare yoga'] as const) : [])];
   for (const name of wanted) servers.push(await startServer(name, bench.url, secret, values.profile === name));
   console.log(
     `${values.customers} customers; servers on CPU ${SERVER_CPU ?? 'any'}, load generator on CPU ${LOAD_CPU ?? 'any'}; ${CONNECTIONS} connections, ` +
@@ -232,8 +236,9 @@ function normalized(statements: readonly Statement[]): string[] {
 
 async function startServer(name: ServerName, databaseUrl: string, secret: string, profile: boolean): Promise<Server> {
   const profiling = profile ? ['--cpu-prof', `--cpu-prof-dir=${ROOT}bench/profiles`] : [];
-  if (name === 'fingate') {
-    const gateway = await startGatewayProcess(databaseUrl, { nodeArgs: profiling, env: { NODE_ENV: 'production', GATEWAY_JWT_SECRET: secret } });
+  if (name === 'fingate' || name === 'fingate*') {
+    const nodeArgs = [...profiling, ...(name === 'fingate*' ? values.variant!.split(' ').filter(Boolean) : [])];
+    const gateway = await startGatewayProcess(databaseUrl, { nodeArgs, env: { NODE_ENV: 'production', GATEWAY_JWT_SECRET: secret } });
     if (SERVER_CPU && PIN) pin(gateway.child.pid!, SERVER_CPU);
     return { name, url: gateway.url, pid: gateway.child.pid!, stop: () => gateway.kill('SIGTERM') };
   }
@@ -313,7 +318,7 @@ function report(results: Map<string, Measurement[]>, statements: Record<string, 
   const rows: (string | number)[][] = [];
   for (const workload of names) {
     const floor = results.get(`${workload} floor`)!;
-    for (const name of ['floor', 'fingate', 'bare yoga'] as const) {
+    for (const name of ['floor', 'fingate', 'fingate*', 'bare yoga'] as const) {
       const runs = results.get(`${workload} ${name}`);
       if (!runs) continue;
       // each round's ratio to the floor's run of the same round
