@@ -1,4 +1,4 @@
-import { getOperationAST, getVariableValues, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { getOperationAST, getVariableValues, type DocumentNode, type ExecutionResult, type GraphQLSchema, type VariableDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { GateContext } from './policy/gate.ts';
@@ -14,30 +14,39 @@ import type { GateContext } from './policy/gate.ts';
  */
 export function useCompiledExecution(): Plugin {
   // parsed documents are cached by Yoga, so each distinct document is compiled once per operation
-  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | ExecutionResult>>();
+  const compiled = new WeakMap<DocumentNode, Map<string, Compiled | ExecutionResult>>();
   const compile = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined) => {
     let byName = compiled.get(document);
     if (!byName) compiled.set(document, (byName = new Map()));
     let entry = byName.get(operationName ?? '');
-    if (!entry) byName.set(operationName ?? '', (entry = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true })));
+    if (!entry) {
+      const query = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
+      entry = isCompiledQuery(query) ? { query, variables: getOperationAST(document, operationName)?.variableDefinitions ?? [] } : query;
+      byName.set(operationName ?? '', entry);
+    }
     return entry;
   };
   return {
     onExecute({ args, setExecuteFn }) {
       const entry = compile(args.schema, args.document, args.operationName);
       // graphql-js's executor reports what cannot be compiled (an unknown operation) as ever
-      if (!isCompiledQuery(entry)) return;
+      if (!('query' in entry)) return;
       setExecuteFn(((execution: typeof args & { signal?: AbortSignal }) => {
-        const operation = getOperationAST(execution.document, execution.operationName);
-        const coerced = getVariableValues(execution.schema, operation?.variableDefinitions ?? [], execution.variableValues ?? {});
+        const coerced = getVariableValues(execution.schema, entry.variables, execution.variableValues ?? {});
         if (coerced.errors) return { errors: coerced.errors };
         const signal = execution.signal;
         if (signal) (execution.contextValue as unknown as GateContext).signal = signal;
-        const result = entry.query(execution.rootValue, execution.contextValue, execution.variableValues);
+        const result = entry.query.query(execution.rootValue, execution.contextValue, execution.variableValues);
         return signal && result instanceof Promise ? untilAborted(result, signal) : result;
       }) as never);
     },
   };
+}
+
+/** An operation compiled, with the variables graphql-js coerces before it runs. */
+interface Compiled {
+  query: CompiledQuery;
+  variables: readonly VariableDefinitionNode[];
 }
 
 /** The execution's result, or the signal's reason as its only error once it aborts. */

@@ -43,14 +43,19 @@ function readBody(request: IncomingMessage, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
+    // a client that goes away mid-body: nothing to answer
+    const closed = () => reject(new Error('connection closed before the body ended'));
     request.on('data', (chunk: Buffer) => {
+      // node:http never delivers more than the declared length
       received += chunk.length;
-      // node:http never delivers more than the declared length; a short body ends with 'aborted'
       chunks.push(chunk);
     });
-    request.once('end', () => (received === length ? resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)) : reject(new Error('short body'))));
-    // a client that goes away mid-body: nothing to answer (settling twice is a no-op)
-    request.once('close', () => reject(new Error('connection closed before the body ended')));
+    request.once('end', () => {
+      request.off('close', closed);
+      if (received === length) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+      else reject(new Error('short body'));
+    });
+    request.once('close', closed);
     request.once('error', reject);
   });
 }
