@@ -1,8 +1,11 @@
 import { loadAccountsOf, loadAccount } from '../src/data/accounts.ts';
 import { ageBand, listCustomers, loadCustomer, loadRiskAssessments, loadRiskProfile } from '../src/data/customers.ts';
 import { loadAcknowledgements } from '../src/data/disclosures.ts';
+import { confirmQualifiedInvestor, loadQualifiedInvestor, qualifiedInvestorsByKey, type QualifiedInvestorRow } from '../src/data/qualified-investors.ts';
 import { customerTransactions } from '../src/data/transactions.ts';
+import { clientError } from '../src/errors.ts';
 import { keyOf, toGlobalId } from '../src/ids.ts';
+import { canonicalAmount } from '../src/money/amount.ts';
 import { submitRiskAssessment } from '../src/money/risk-assessment.ts';
 import { permitOf } from '../src/policy/gate.ts';
 import { TOLERANCES } from '../src/policy/vocabulary.ts';
@@ -15,6 +18,12 @@ export const RiskTolerance = builder.enumType('RiskTolerance', {
   values: TOLERANCES,
 });
 export const InvestorType = builder.enumType('InvestorType', { values: ['ORDINARY', 'PROFESSIONAL'] as const });
+export const QualificationBasis = builder.enumType('QualificationBasis', {
+  description: 'What the evidence of a qualified investor shows: financial assets held, or the average annual income of the last three years',
+  values: ['FINANCIAL_ASSETS', 'AVERAGE_INCOME'] as const,
+});
+
+const QualifiedInvestorRef = builder.objectRef<QualifiedInvestorRow>('QualifiedInvestor');
 
 CustomerRef.implement({
   action: 'customer.read',
@@ -39,6 +48,12 @@ CustomerRef.implement({
       nullable: true,
       description: 'The latest risk assessment, null if none',
       resolve: (c, args, { sql, loaders }) => loadRiskProfile(sql, loaders, permitOf(args), c.id),
+    }),
+    qualifiedInvestor: t.field({
+      type: QualifiedInvestorRef,
+      nullable: true,
+      description: 'The current qualified-investor confirmation (private products need one), null if none holds now',
+      resolve: (c, args, { sql, loaders, now }) => loadQualifiedInvestor(sql, loaders, permitOf(args), c.id, now),
     }),
     accounts: t.field({
       type: [AccountRef],
@@ -65,6 +80,20 @@ RiskProfileRef.implement({
     assessedAt: t.field({ type: 'DateTime', nullable: true, personal: 'riskProfile', resolve: (r) => r.assessedAt }),
     expiresAt: t.field({ type: 'DateTime', nullable: true, personal: 'riskProfile', resolve: (r) => r.expiresAt }),
     expired: t.boolean({ nullable: true, personal: 'riskProfile', resolve: (r, _args, { now }) => r.expiresAt <= now }),
+  }),
+});
+
+QualifiedInvestorRef.implement({
+  action: 'qualifiedInvestor.read',
+  resource: 'QualifiedInvestor',
+  description: 'A qualified-investor confirmation (合格投资者): the evidence met the suitability policy, as the seller’s staff confirmed',
+  records: { load: ({ sql }, permit, keys) => qualifiedInvestorsByKey(sql, permit, keys) },
+  fields: (t) => ({
+    basis: t.field({ type: QualificationBasis, nullable: true, personal: 'riskProfile', resolve: (q) => q.basis as never }),
+    confirmedAt: t.field({ type: 'DateTime', nullable: true, personal: 'riskProfile', resolve: (q) => q.confirmedAt }),
+    expiresAt: t.field({ type: 'DateTime', nullable: true, personal: 'riskProfile', resolve: (q) => q.expiresAt }),
+    confirmedBy: t.exposeString('confirmedBy', { description: 'The token subject of the staff member who confirmed it' }),
+    policy: t.exposeString('policy', { description: 'The suitability version that judged the evidence, e.g. suitability@2' }),
   }),
 });
 
@@ -133,5 +162,42 @@ builder.mutationField('submitRiskAssessment', (t) =>
         questionnaireVersion: policy.versions.policies.find((p) => p.id.startsWith('risk-questionnaire@'))!,
         now,
       }),
+  }),
+);
+
+const ConfirmQualifiedInvestorInput = builder.inputType('ConfirmQualifiedInvestorInput', {
+  fields: (t) => ({
+    customerId: t.id({ required: true }),
+    basis: t.field({ type: QualificationBasis, required: true }),
+    amount: t.field({ type: 'Decimal', required: true, description: 'CNY, as the evidence shows: the financial assets, or the 3-year average annual income' }),
+    evidence: t.string({ required: true, description: 'The documents seen (e.g. certificate numbers), 1–500 characters; not shown by the API' }),
+    validUntil: t.field({ type: 'Date', required: true, description: 'The last business day it holds; the suitability policy caps how far ahead' }),
+  }),
+});
+
+builder.mutationField('confirmQualifiedInvestor', (t) =>
+  t.field({
+    type: QualifiedInvestorRef,
+    action: 'customer.confirmQualifiedInvestor',
+    resource: 'Customer',
+    description:
+      'Records that the evidence makes a customer a qualified investor, who may then see and buy private products. Staff only (the access policy says who); the suitability policy judges the evidence',
+    args: { input: t.arg({ type: ConfirmQualifiedInvestorInput, required: true }) },
+    resolve: (_root, { input, ...args }, { sql, principal, now, timeZone, policy }) => {
+      // the version that judges the evidence is recorded with it: without one, nothing judges it
+      const suitability = policy.versions.policies.find((p) => p.id.startsWith('suitability@'));
+      if (!suitability) throw clientError('POLICY_DENIED', 'No suitability policy is in force to judge the evidence');
+      return confirmQualifiedInvestor(sql, permitOf(args), {
+        customerKey: keyOf(input.customerId, 'Customer', 'input.customerId'),
+        basis: input.basis,
+        amount: canonicalAmount(input.amount),
+        evidence: input.evidence,
+        validUntil: input.validUntil as string,
+        confirmedBy: principal.id,
+        policy: suitability,
+        now,
+        timeZone,
+      });
+    },
   }),
 );

@@ -28,6 +28,10 @@ export const ProductRiskLevel = builder.enumType('ProductRiskLevel', {
 export const ProductCategory = builder.enumType('ProductCategory', {
   values: ['DEPOSIT', 'WEALTH_MANAGEMENT', 'FUND', 'INSURANCE', 'LOAN', 'PAYMENT'] as const,
 });
+export const ProductOffering = builder.enumType('ProductOffering', {
+  description: 'PRIVATE products (private funds, private wealth-management products) are sold only to qualified investors and never shown to others',
+  values: ['PUBLIC', 'PRIVATE'] as const,
+});
 export const ProductStatus = builder.enumType('ProductStatus', {
   description: 'The lifecycle: DRAFT → IN_REVIEW → ONLINE ⇄ SUSPENDED → TERMINATED (final); IN_REVIEW may go back to DRAFT',
   values: ['DRAFT', 'IN_REVIEW', 'ONLINE', 'SUSPENDED', 'TERMINATED'] as const,
@@ -70,6 +74,10 @@ ProductRef.implement({
     category: t.field({ type: ProductCategory, resolve: (p) => p.category as never }),
     riskLevel: t.field({ type: ProductRiskLevel, resolve: (p) => p.riskLevel as never }),
     status: t.field({ type: ProductStatus, resolve: (p) => p.status as never }),
+    offering: t.field({ type: ProductOffering, resolve: (p) => p.offering as never }),
+    investmentLinked: t.exposeBoolean('investmentLinked', {
+      description: 'Investment-type insurance (投连险, 万能险): under investor suitability like a fund',
+    }),
     issuer: t.field({
       type: InstitutionRef,
       resolve: (p, args, { sql, loaders }) => existing(loadInstitution(sql, loaders, permitOf(args), p.issuerId), 'Institution'),

@@ -60,8 +60,11 @@ export const resources = {
       category: 'p.category',
       riskLevel: 'p.risk_level',
       status: 'p.status',
+      offering: 'p.offering',
       // the customers with a position in it, current or fully redeemed (their own history names it)
       holderIds: 'array(select ps.customer_id from positions ps where ps.product_id = p.id)',
+      // the customers confirmed as qualified investors now (the same for every product; private ones ask)
+      qualifiedInvestorIds: 'exists(select 1 from qualified_investor_confirmations qc where qc.customer_id = {key} and qc.expires_at > now())',
     },
   },
   ProductStatusChange: {
@@ -74,6 +77,15 @@ export const resources = {
       issuerId: '(select issuer_id from products where id = sc.product_id)',
       fromStatus: 'sc.from_status',
       toStatus: 'sc.to_status',
+    },
+  },
+  QualifiedInvestor: {
+    table: 'qualified_investor_confirmations',
+    alias: 'qc',
+    columns: {
+      id: 'qc.id',
+      customerId: 'qc.customer_id',
+      institutionId: '(select institution_id from customers where id = qc.customer_id)',
     },
   },
   Institution: { table: 'institutions', alias: 'i', columns: { id: 'i.id', kind: 'i.kind' } },

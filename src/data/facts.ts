@@ -11,13 +11,20 @@ import type { FactProvider } from '../policy/request-policy.ts';
 import { permitted } from './query.ts';
 import { systemPermit } from './system.ts';
 
-/** The customer a write acts for (`keys.customer`, or the owner of `keys.account`), with their latest risk profile. */
+/**
+ * The customer a write acts for (`keys.customer`, or the owner of `keys.account`), with their latest
+ * risk profile and their current qualified-investor confirmation (the one lasting longest, if any
+ * has not expired). `age` is in whole years on the business day: facts are recorded for replay,
+ * so the birth date itself never goes in.
+ */
 export interface CustomerFact {
   id: string;
   institutionId: string;
   investorType: string;
   region: string;
+  age: number;
   riskProfile: { tolerance: string; lowestCategory: boolean; assessedAt: string; expiresAt: string } | null;
+  qualifiedInvestor: { basis: string; confirmedAt: string; expiresAt: string } | null;
 }
 
 /** The product a write deals in (`keys.product`). */
@@ -26,6 +33,10 @@ export interface ProductFact {
   category: string;
   riskLevel: string;
   status: string;
+  /** `PUBLIC` or `PRIVATE` (private funds and WMP: qualified investors only). */
+  offering: string;
+  /** Investment-type insurance (投连险, 万能险): under suitability like a fund. */
+  investmentLinked: boolean;
   currency: string;
   minAmount: string;
   issuerId: string;
@@ -39,21 +50,39 @@ const licences = systemPermit('Licence', 'policy-facts');
 const disclosures = systemPermit('Disclosure', 'policy-facts');
 const acknowledgements = systemPermit('Acknowledgement', 'policy-facts');
 
-async function customer(tx: Sql, { keys }: FactSubject): Promise<CustomerFact | null> {
+type CustomerFactRow = Omit<CustomerFact, 'riskProfile' | 'qualifiedInvestor'> & {
+  tolerance: string | null;
+  lowestCategory: boolean;
+  assessedAt: Date;
+  expiresAt: Date;
+  qualifiedBasis: string | null;
+  qualifiedAt: Date;
+  qualifiedUntil: Date;
+};
+
+async function customer(tx: Sql, { keys, now, timeZone }: FactSubject): Promise<CustomerFact | null> {
   if (!keys.customer && !keys.account) return null;
-  const [row] = await tx<(Omit<CustomerFact, 'riskProfile'> & { tolerance: string | null; lowestCategory: boolean; assessedAt: Date; expiresAt: Date })[]>`
-    select c.id, c.institution_id, c.investor_type, c.region, r.tolerance, r.lowest_category, r.assessed_at, r.expires_at
+  const [row] = await tx<CustomerFactRow[]>`
+    select c.id, c.institution_id, c.investor_type, c.region,
+           extract(year from age(${businessDate(now, timeZone)}::date, c.birth_date))::int as age,
+           r.tolerance, r.lowest_category, r.assessed_at, r.expires_at,
+           q.basis as qualified_basis, q.confirmed_at as qualified_at, q.expires_at as qualified_until
       from customers c
       left join lateral (
         select tolerance, lowest_category, assessed_at, expires_at from risk_assessments
          where customer_id = c.id order by assessed_at desc, id desc limit 1
       ) r on true
+      left join lateral (
+        select basis, confirmed_at, expires_at from qualified_investor_confirmations
+         where customer_id = c.id and expires_at > ${now} order by expires_at desc, id desc limit 1
+      ) q on true
      where c.id = ${keys.customer ?? tx`(select customer_id from accounts where id = ${keys.account!})`} and ${permitted(tx, customers)}`.execute();
   if (!row) return null;
-  const { tolerance, lowestCategory, assessedAt, expiresAt, ...rest } = row;
+  const { tolerance, lowestCategory, assessedAt, expiresAt, qualifiedBasis, qualifiedAt, qualifiedUntil, ...rest } = row;
   return {
     ...rest,
     riskProfile: tolerance ? { tolerance, lowestCategory, assessedAt: assessedAt.toISOString(), expiresAt: expiresAt.toISOString() } : null,
+    qualifiedInvestor: qualifiedBasis ? { basis: qualifiedBasis, confirmedAt: qualifiedAt.toISOString(), expiresAt: qualifiedUntil.toISOString() } : null,
   };
 }
 
@@ -61,7 +90,7 @@ async function product(tx: Sql, { keys }: FactSubject): Promise<ProductFact | nu
   if (!keys.product) return null;
   // shared: a write dealing in the product holds its status until it commits (a suspension waits)
   const [row] = await tx<ProductFact[]>`
-    select p.id, p.category, p.risk_level, p.status, p.currency, p.min_amount, p.issuer_id, p.distributor_id
+    select p.id, p.category, p.risk_level, p.status, p.offering, p.investment_linked, p.currency, p.min_amount, p.issuer_id, p.distributor_id
       from products p where p.id = ${keys.product} and ${permitted(tx, products)}
        for share`.execute();
   return row ?? null;

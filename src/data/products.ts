@@ -13,6 +13,10 @@ export interface ProductRow {
   category: string;
   riskLevel: string;
   status: string;
+  /** `PUBLIC`, or `PRIVATE`: qualified investors only, never promoted to the public. */
+  offering: string;
+  /** Investment-type insurance (投连险, 万能险), under suitability like a fund. */
+  investmentLinked: boolean;
   issuerId: string;
   distributorId: string;
   currency: string;

@@ -6,7 +6,9 @@ import type { Sql } from './database.ts';
  * SQL expressions for a resource's attributes, e.g. `{ customerId: 'c.id' }`. Written in code
  * (never from policy files), so they may be spliced in as SQL text. Attributes named `id` or
  * `…Id` are bigint keys; attributes named `…Ids` are sets of them (a `bigint[]` expression, equal
- * to any key it contains); the rest compare as text.
+ * to any key it contains); the rest compare as text. A large set is better written as a membership
+ * test, `{key}` standing for the keys asked about (`exists(select 1 from t where t.customer_id = {key})`):
+ * PostgreSQL then looks the keys up instead of building the whole set for every query.
  */
 export type Columns = Readonly<Record<string, string>>;
 
@@ -37,7 +39,7 @@ function build(sql: Sql, condition: Condition, columns: Columns): Fragment {
       const [value] = comparable(condition.field, [condition.value]);
       const col = column(sql, columns, condition.field);
       if (isKeySet(condition.field)) {
-        const contains = value === undefined ? sql`false` : sql`coalesce(${value}::bigint = any(${col}), false)`;
+        const contains = value === undefined ? sql`false` : (member(sql, columns, condition.field, [value]) ?? sql`coalesce(${value}::bigint = any(${col}), false)`);
         return condition.op === 'eq' ? contains : sql`(not ${contains})`;
       }
       if (condition.op === 'eq') return value === undefined ? sql`false` : sql`(${col} is not distinct from ${value})`;
@@ -47,7 +49,7 @@ function build(sql: Sql, condition: Condition, columns: Columns): Fragment {
       const values = comparable(condition.field, condition.value);
       const col = column(sql, columns, condition.field);
       if (values.length === 0) return sql`false`;
-      if (isKeySet(condition.field)) return sql`coalesce(${col} && ${values}::bigint[], false)`;
+      if (isKeySet(condition.field)) return member(sql, columns, condition.field, values) ?? sql`coalesce(${col} && ${values}::bigint[], false)`;
       return isKey(condition.field)
         ? sql`coalesce(${col} = any(${values}::bigint[]), false)`
         : sql`coalesce(${col} = any(${values}::text[]), false)`;
@@ -70,6 +72,17 @@ const isKeySet = (field: string) => field.endsWith('Ids');
 function comparable(field: string, values: readonly Scalar[]): string[] {
   const strings = values.filter((v) => v !== null).map(String);
   return isKey(field) || isKeySet(field) ? strings.filter((v) => /^(0|-?[1-9]\d{0,17})$/.test(v)) : strings;
+}
+
+const KEY = '{key}';
+
+/** Whether a key set written as a membership test holds any of `values`; undefined for one written as an array. */
+function member(sql: Sql, columns: Columns, field: string, values: readonly string[]): Fragment | undefined {
+  const expression = columns[field]!;
+  const at = expression.indexOf(KEY);
+  if (at < 0) return undefined;
+  const [before, after] = [expression.slice(0, at), expression.slice(at + KEY.length)];
+  return sql`coalesce(${sql.unsafe(before) as unknown as Fragment}any(${values as string[]}::bigint[])${sql.unsafe(after) as unknown as Fragment}, false)`;
 }
 
 function column(sql: Sql, columns: Columns, field: string): Fragment {

@@ -83,6 +83,9 @@ export const regoReasonSchema = z.strictObject({
   regulation: z.string().min(1).nullable(),
 });
 
+/** A confirmation the caller must give: a reason, and optionally the version of the text it confirms (`ref`). */
+const regoConfirmSchema = regoReasonSchema.extend({ ref: z.string().min(1).optional() });
+
 /**
  * What every Rego entrypoint returns: `{ allow, reasons, obligations }`. Strict, so a misspelt
  * obligation (`alert` for `alerts`) is an error rather than an obligation silently dropped.
@@ -91,7 +94,7 @@ export const regoDecisionSchema = z.strictObject({
   allow: z.boolean(),
   reasons: z.array(regoReasonSchema),
   obligations: z.strictObject({
-    confirm: z.array(regoReasonSchema).optional(),
+    confirm: z.array(regoConfirmSchema).optional(),
     alerts: z
       .array(
         z.strictObject({

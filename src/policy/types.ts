@@ -27,6 +27,11 @@ export interface Reason {
   code: string;
   message: string;
   regulation: string | null;
+  /**
+   * For a confirmation: the version of the text the caller confirms (e.g. the special written risk
+   * warning's id), so the write that records it can say exactly which text was confirmed.
+   */
+  ref?: string;
 }
 
 /** A risk alert the operation must raise in its own database transaction. */

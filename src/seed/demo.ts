@@ -74,6 +74,8 @@ export interface ProductRow {
   category: ProductCategory;
   risk_level: RiskLevel;
   status: ProductStatus;
+  offering: 'PUBLIC' | 'PRIVATE';
+  investment_linked: boolean;
   issuer_id: number;
   distributor_id: number;
   currency: string;
@@ -341,6 +343,10 @@ interface ProductSpec {
   distributor: InstitutionKey;
   min: string;
   status?: ProductStatus;
+  /** Private funds and WMP: qualified investors only. */
+  offering?: 'PRIVATE';
+  /** Investment-type insurance (投连险, 万能险). */
+  investmentLinked?: true;
 }
 
 // Most are ONLINE and sold by a licensed distributor; a few are not (the rural bank's fund-sales
@@ -357,7 +363,7 @@ const PRODUCTS: readonly ProductSpec[] = [
   { category: 'WEALTH_MANAGEMENT', name: '东岳理财鑫享固收增强一年定开理财产品', risk: 'R2', issuer: 'dongyueWm', distributor: 'dongyueWm', min: '1.00' },
   { category: 'WEALTH_MANAGEMENT', name: '云栖理财臻选多资产混合类理财产品', risk: 'R3', issuer: 'yunqiWm', distributor: 'yunqi', min: '1.00' },
   { category: 'WEALTH_MANAGEMENT', name: '云栖理财权益精选理财产品', risk: 'R4', issuer: 'yunqiWm', distributor: 'yunqiWm', min: '1.00' },
-  { category: 'WEALTH_MANAGEMENT', name: '东岳理财私享家族系列私募理财产品', risk: 'R5', issuer: 'dongyueWm', distributor: 'dongyue', min: '1000000.00' },
+  { category: 'WEALTH_MANAGEMENT', name: '东岳理财私享家族系列私募理财产品', risk: 'R5', issuer: 'dongyueWm', distributor: 'dongyue', min: '1000000.00', offering: 'PRIVATE' },
   { category: 'WEALTH_MANAGEMENT', name: '云栖理财悦享稳健九十天持有期理财产品', risk: 'R2', issuer: 'yunqiWm', distributor: 'platform', min: '1.00', status: 'SUSPENDED' },
   { category: 'WEALTH_MANAGEMENT', name: '东岳理财双月盈理财产品', risk: 'R2', issuer: 'dongyueWm', distributor: 'dongyue', min: '1.00', status: 'TERMINATED' },
   { category: 'FUND', name: '青禾货币市场基金A类', risk: 'R1', issuer: 'qinghe', distributor: 'platform', min: '1.00' },
@@ -369,13 +375,13 @@ const PRODUCTS: readonly ProductSpec[] = [
   { category: 'FUND', name: '远山新能源产业股票型证券投资基金', risk: 'R4', issuer: 'yuanshan', distributor: 'yunqi', min: '10.00' },
   { category: 'FUND', name: '青禾全球科技股票型证券投资基金（QDII）', risk: 'R4', issuer: 'qinghe', distributor: 'qinghe', min: '100.00' },
   { category: 'FUND', name: '远山恒生科技指数型证券投资基金（QDII-LOF）', risk: 'R5', issuer: 'yuanshan', distributor: 'platform', min: '10.00' },
-  { category: 'FUND', name: '远山量化对冲一号私募证券投资基金', risk: 'R5', issuer: 'yuanshan', distributor: 'changzhou', min: '1000000.00' },
+  { category: 'FUND', name: '远山量化对冲一号私募证券投资基金', risk: 'R5', issuer: 'yuanshan', distributor: 'changzhou', min: '1000000.00', offering: 'PRIVATE' },
   { category: 'FUND', name: '远山双债增强债券型证券投资基金', risk: 'R3', issuer: 'yuanshan', distributor: 'chengjiang', min: '10.00' },
   { category: 'FUND', name: '青禾医药健康混合型证券投资基金', risk: 'R4', issuer: 'qinghe', distributor: 'platform', min: '10.00', status: 'DRAFT' },
   { category: 'FUND', name: '青禾消费升级灵活配置混合型证券投资基金', risk: 'R3', issuer: 'qinghe', distributor: 'platform', min: '10.00', status: 'IN_REVIEW' },
   { category: 'INSURANCE', name: '安和人寿鑫福年年年金保险', risk: 'R2', issuer: 'anhe', distributor: 'dongyue', min: '10000.00' },
-  { category: 'INSURANCE', name: '安和人寿智盈万能型终身寿险', risk: 'R2', issuer: 'anhe', distributor: 'platform', min: '1000.00' },
-  { category: 'INSURANCE', name: '安和人寿进取投资连结保险', risk: 'R4', issuer: 'anhe', distributor: 'dongyue', min: '10000.00' },
+  { category: 'INSURANCE', name: '安和人寿智盈万能型终身寿险', risk: 'R2', issuer: 'anhe', distributor: 'platform', min: '1000.00', investmentLinked: true },
+  { category: 'INSURANCE', name: '安和人寿进取投资连结保险', risk: 'R4', issuer: 'anhe', distributor: 'dongyue', min: '10000.00', investmentLinked: true },
   { category: 'INSURANCE', name: '鸿泽财险个人账户资金安全保险', risk: 'R1', issuer: 'hongze', distributor: 'platform', min: '5.00' },
   { category: 'INSURANCE', name: '鸿泽财险百万医疗保险', risk: 'R1', issuer: 'hongze', distributor: 'hongze', min: '199.00' },
   { category: 'INSURANCE', name: '安和人寿福满堂两全保险（分红型）', risk: 'R2', issuer: 'anhe', distributor: 'yunqi', min: '3000.00' },
@@ -480,6 +486,8 @@ function buildReference(rng: Random, now: number): ReferenceData {
       category: spec.category,
       risk_level: spec.risk,
       status,
+      offering: spec.offering ?? 'PUBLIC',
+      investment_linked: spec.investmentLinked ?? false,
       issuer_id: institutionId(spec.issuer),
       distributor_id: institutionId(spec.distributor),
       currency: CURRENCY,

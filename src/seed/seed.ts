@@ -50,6 +50,8 @@ const PRODUCTS: Columns = {
   category: 'text',
   risk_level: 'text',
   status: 'text',
+  offering: 'text',
+  investment_linked: 'boolean',
   issuer_id: 'bigint',
   distributor_id: 'bigint',
   currency: 'char(3)',

@@ -246,7 +246,7 @@ describe.skipIf(!process.env.DATABASE_URL)('writes are decided under their locks
     const response = await purchaseDuring(`select id from customers where id = ${Number(who)} for update`, (tx) => tx`
       insert into risk_assessments (customer_id, tolerance, lowest_category, answers, score, assessed_at, expires_at)
       values (${who}, 'C1', true, '{0,0,0,0,0,0,0,0,0,0}', 0, now(), ${expires})`, purchase);
-    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'POLICY_DENIED', decision: { policy: 'suitability@1', reasons: [{ code: 'LOWEST_CATEGORY_ABOVE_R1' }] } });
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'POLICY_DENIED', decision: { policy: 'suitability@2', reasons: [{ code: 'LOWEST_CATEGORY_ABOVE_R1' }] } });
   });
 
   it('do not complete a purchase of a product suspended while it waited', async () => {

@@ -138,7 +138,7 @@ describe('the policy lifecycle', () => {
   it('lists every loaded version with the mode it runs in', async () => {
     const response = await gw.request(`{ policies { name version mode sha256 activatedAt } }`, { token: compliance });
     const modes = Object.fromEntries(response.data.policies.map((p: any) => [`${p.name}@${p.version}`, p.mode]));
-    expect(modes).toMatchObject({ 'access@3': 'ENFORCE', 'access@4': 'INACTIVE', 'suitability@1': 'ENFORCE' });
+    expect(modes).toMatchObject({ 'access@3': 'ENFORCE', 'access@4': 'INACTIVE', 'suitability@1': 'INACTIVE', 'suitability@2': 'ENFORCE' });
   });
 
   it('lets only compliance activate a version', async () => {

@@ -1,5 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadConfig } from '../../src/config.ts';
 import { toSql } from '../../src/db/row-filter.ts';
 import { caslBodySchema, compileCasl } from '../../src/policy/casl.ts';
 import { matches, NONE } from '../../src/policy/condition.ts';
@@ -20,6 +24,7 @@ beforeAll(async () => {
   db = await freshDatabase();
   await db.sql`create table pt (id bigint primary key, customer_id bigint, institution_id bigint, product_id bigint, type text, status text)`;
   await db.sql`create table pp (id bigint primary key, distributor_id bigint, status text, holder_ids bigint[])`;
+  await db.sql`create table pq (id bigint primary key, offering text, status text, holder_ids bigint[], qualified_ids bigint[])`;
 });
 afterAll(() => db?.drop());
 
@@ -152,6 +157,82 @@ describe('row conditions on a set of keys', () => {
 
         expect(viaSql).toEqual(viaCasl);
         expect(viaMatches).toEqual(viaCasl);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+// Private products: customers see a PRIVATE product only while they are a confirmed qualified
+// investor (qualifiedInvestorIds), or while they hold it. access@3's catalogue rules, then the
+// suitability patch's (policies/access/access.v4-suitability.patch.md), then random others, must
+// select the same rows in SQL, in CASL and in memory.
+describe('row conditions on private products', async () => {
+  const policies = loadConfig({}).policiesDir;
+  const productRules = (rules: { actions: string[] }[]) => rules.filter((r) => r.actions.includes('product.read'));
+  const catalogueRules = productRules((parse(await readFile(join(policies, 'access', 'access.v3.yaml'), 'utf8')) as { rules: { actions: string[] }[] }).rules);
+  const notes = await readFile(join(policies, 'access', 'access.v4-suitability.patch.md'), 'utf8');
+  const patch = productRules(parse(/```yaml\n([\s\S]*?)```/.exec(notes)![1]!) as { actions: string[] }[]);
+  // the set as an array, and as a membership test (src/resources.ts writes it so): the same rows
+  const asArray = { id: 'q.id', offering: 'q.offering', status: 'q.status', holderIds: 'q.holder_ids', qualifiedInvestorIds: 'q.qualified_ids' };
+  const asMembership = { ...asArray, qualifiedInvestorIds: 'exists(select 1 from unnest(q.qualified_ids) k where k = {key})' };
+  const offering = fc.constantFrom('PUBLIC', 'PRIVATE');
+  const productStatus = fc.constantFrom('ONLINE', 'SUSPENDED');
+  const keys = fc.option(fc.uniqueArray(key, { maxLength: 3 }), { nil: null });
+  const privateRule = fc.record({
+    effect: fc.constantFrom('allow', 'deny'),
+    roles: fc.subarray([...ROLES], { minLength: 1 }),
+    actions: fc.constant(['product.read']),
+    subject: fc.constant('Product'),
+    conditions: fc.option(
+      fc.record(
+        {
+          offering: fc.oneof(offering, fc.record({ $ne: offering })),
+          status: productStatus,
+          qualifiedInvestorIds: fc.oneof(
+            key,
+            fc.constant('${principal.customerId}'),
+            fc.record({ $in: fc.array(key, { minLength: 1, maxLength: 3 }) }),
+            fc.record({ $nin: fc.array(key, { minLength: 1, maxLength: 2 }) }),
+            fc.record({ $ne: key }),
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+      { nil: undefined },
+    ),
+  });
+  const privateRow = fc.record({ offering, status: productStatus, holder_ids: keys, qualified_ids: keys });
+
+  it('select exactly the products the single-record check allows, in SQL and in memory', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(privateRule, { maxLength: 2 }), principal, fc.array(privateRow, { minLength: 1, maxLength: 20 }), async (extra, who, rows) => {
+        const policy = compile([...catalogueRules, ...patch, ...extra]);
+        const p = who as Principal;
+        const now = new Date();
+        const list = policy.decide({ principal: p, purpose: null, action: 'product.read', now });
+        const condition = list.effect === 'allow' ? (list.obligations.rows ?? { op: 'all' as const }) : NONE;
+
+        const records = rows.map((r, i) => ({ ...r, id: String(i + 1) }));
+        await db.sql`delete from pq`;
+        for (const r of records) await db.sql`insert into pq values (${r.id}, ${r.offering}, ${r.status}, ${r.holder_ids}, ${r.qualified_ids})`;
+        const select = async (columns: typeof asArray) => (await db.sql<{ id: string }[]>`select q.id from pq q where ${toSql(db.sql, condition, columns)} order by q.id`).map((r) => r.id);
+        const viaSql = await select(asArray);
+        const viaMembership = await select(asMembership);
+
+        const attributes = (r: (typeof records)[number]) => ({ id: r.id, offering: r.offering, status: r.status, holderIds: r.holder_ids, qualifiedInvestorIds: r.qualified_ids });
+        const viaCasl = records.filter((r) => policy.decide({ principal: p, purpose: null, action: 'product.read', now, resource: { type: 'Product', attributes: attributes(r) } }).effect === 'allow').map((r) => r.id);
+        const viaMatches = records.filter((r) => matches(condition, attributes(r))).map((r) => r.id);
+
+        expect(viaSql).toEqual(viaCasl);
+        expect(viaMembership).toEqual(viaCasl);
+        expect(viaMatches).toEqual(viaCasl);
+        // with the shipped rules alone, a customer sees what is on sale and public or they are qualified for, and what they hold
+        if (extra.length === 0 && p.roles.length === 1 && p.roles[0] === 'customer') {
+          const mine = (ids: string[] | null) => p.customerId !== undefined && (ids ?? []).includes(p.customerId);
+          const shown = records.filter((r) => (r.status === 'ONLINE' && (r.offering === 'PUBLIC' || mine(r.qualified_ids))) || mine(r.holder_ids));
+          expect(viaCasl).toEqual(shown.map((r) => r.id));
+        }
       }),
       { numRuns: 150 },
     );

@@ -41,14 +41,17 @@ export interface ProductSpec {
   riskLevel?: string;
   minAmount?: string;
   riskDisclosure?: boolean;
+  /** `PUBLIC` unless said otherwise. */
+  offering?: string;
+  investmentLinked?: boolean;
 }
 
 /** A new product with its collection account (and, by default, a published risk disclosure); returns its key. */
 export async function newProduct(sql: Sql, spec: ProductSpec): Promise<string> {
   const [row] = await sql<{ id: string }[]>`
-    insert into products (code, name, category, risk_level, status, issuer_id, distributor_id, min_amount)
+    insert into products (code, name, category, risk_level, status, issuer_id, distributor_id, min_amount, offering, investment_linked)
     values (${`T-${randomUUID().slice(0, 8).toUpperCase()}`}, '测试产品', ${spec.category}, ${spec.riskLevel ?? 'R1'}, ${spec.status ?? 'ONLINE'},
-            ${spec.issuerId}, ${spec.distributorId}, ${spec.minAmount ?? '1.00'})
+            ${spec.issuerId}, ${spec.distributorId}, ${spec.minAmount ?? '1.00'}, ${spec.offering ?? 'PUBLIC'}, ${spec.investmentLinked ?? false})
     returning id`;
   await sql`insert into accounts (kind, product_id, name) values ('PRODUCT', ${row!.id}, '募集资金专户')`;
   if (spec.riskDisclosure !== false) await publishDisclosure(sql, row!.id, 'RISK_DISCLOSURE', 1);
