@@ -8,7 +8,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Sql } from '../../src/db/database.ts';
-import { businessDay } from '../../src/clock.ts';
+import { businessDate, businessDay } from '../../src/clock.ts';
 import { ageBand } from '../../src/data/customers.ts';
 import { keyOf, toGlobalId } from '../../src/ids.ts';
 import { applyMask } from '../../src/policy/masks.ts';
@@ -177,12 +177,19 @@ export function createFloorHandler({ sql, secret, timeZone = 'Asia/Shanghai' }: 
              and t.type = any(${AML_TYPES})
              and t.status in ('COMPLETED', 'REVERSED')`.execute(),
         tx`
-          select c.id, c.institution_id, c.investor_type, c.region, r.tolerance, r.lowest_category, r.assessed_at, r.expires_at
+          select c.id, c.institution_id, c.investor_type, c.region,
+                 extract(year from age(${businessDate(now, timeZone)}::date, c.birth_date))::int as age,
+                 r.tolerance, r.lowest_category, r.assessed_at, r.expires_at,
+                 q.basis as qualified_basis, q.confirmed_at as qualified_at, q.expires_at as qualified_until
             from customers c
             left join lateral (
               select tolerance, lowest_category, assessed_at, expires_at from risk_assessments
                where customer_id = c.id order by assessed_at desc, id desc limit 1
             ) r on true
+            left join lateral (
+              select basis, confirmed_at, expires_at from qualified_investor_confirmations
+               where customer_id = c.id and expires_at > ${now} order by expires_at desc, id desc limit 1
+            ) q on true
            where c.id = (select customer_id from accounts where id = ${from}) and true`.execute(),
       ]);
       if (!acting || !customer || claimed.length === 0) throw new Refused(200, 'NOT_FOUND');
