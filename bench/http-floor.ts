@@ -18,7 +18,8 @@
 //     [--customers 20000] [--seconds 5] [--warmup 2] [--rounds 3] [--connections 10] [--workloads W1,W2,W3]
 //     [--profile fingate|floor --workloads W1]   (writes a CPU profile of that server to bench/profiles/;
 //                                                 unpinned, so the database's work is not charged to it)
-//     [--variant "--node-flag …"]                (adds "fingate*": fingate started with these node flags)
+//     [--baseline DIR]                           (adds "baseline": fingate from another checkout, e.g. of
+//                                                 main before a change, measured in the same run)
 //
 // Exits 1 when a target is missed, a request fails, or the floor's statements differ from fingate's.
 
@@ -27,6 +28,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon, { type Result } from 'autocannon';
@@ -46,7 +48,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '10' },
     workloads: { type: 'string', default: 'W1,W2,W3' },
     profile: { type: 'string' },
-    variant: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -59,7 +61,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 // the server's core and the load generator's
 const [SERVER_CPU, LOAD_CPU] = availableParallelism() >= 2 ? ['0', '1'] : [undefined, undefined];
 
-type ServerName = 'floor' | 'fingate' | 'fingate*' | 'bare yoga';
+type ServerName = 'floor' | 'fingate' | 'baseline' | 'bare yoga';
 type WorkloadName = 'W1' | 'W2' | 'W3';
 
 interface Server {
@@ -109,7 +111,7 @@ try {
 
   const wanted: ServerName[] = values.profile
     ? [values.profile as ServerName]
-    : ['floor', 'fingate', ...(values.variant ? (['fingate*'] as const) : []), ...(workloads.includes('W1') ? (['bare yoga'] as const) : [])];
+    : ['floor', 'fingate', ...(values.baseline ? (['baseline'] as const) : []), ...(workloads.includes('W1') ? (['bare yoga'] as const) : [])];
   for (const name of wanted) servers.push(await startServer(name, bench.url, secret, values.profile === name));
   console.log(
     `${values.customers} customers; servers on CPU ${SERVER_CPU ?? 'any'}, load generator on CPU ${LOAD_CPU ?? 'any'}; ${CONNECTIONS} connections, ` +
@@ -127,7 +129,7 @@ try {
         const key = `${workload} ${server.name}`;
         results.set(key, [...(results.get(key) ?? []), measurement]);
         console.log(
-          `${workload} round ${round} ${server.name.padEnd(9)} ${measurement.rps.toFixed(0).padStart(6)} req/s  p50 ${measurement.p50} ms  p99 ${measurement.p99} ms  ${measurement.cpuUs.toFixed(0)} µs CPU/req`,
+          `${workload} round ${round} ${server.name.padEnd(9)} ${measurement.rps.toFixed(0).padStart(6)} req/s  p50 ${measurement.p50} ms  p99 ${measurement.p99} ms  ${measurement.cpuUs.toFixed(0)} µs CPU/req  RSS ${rssMiB(server.pid)} MiB`,
         );
       }
     }
@@ -236,9 +238,9 @@ function normalized(statements: readonly Statement[]): string[] {
 
 async function startServer(name: ServerName, databaseUrl: string, secret: string, profile: boolean): Promise<Server> {
   const profiling = profile ? ['--cpu-prof', `--cpu-prof-dir=${ROOT}bench/profiles`] : [];
-  if (name === 'fingate' || name === 'fingate*') {
-    const nodeArgs = [...profiling, ...(name === 'fingate*' ? values.variant!.split(' ').filter(Boolean) : [])];
-    const gateway = await startGatewayProcess(databaseUrl, { nodeArgs, env: { NODE_ENV: 'production', GATEWAY_JWT_SECRET: secret } });
+  if (name === 'fingate' || name === 'baseline') {
+    const root = name === 'baseline' ? resolve(values.baseline!) : undefined;
+    const gateway = await startGatewayProcess(databaseUrl, { nodeArgs: profiling, root, env: { NODE_ENV: 'production', GATEWAY_JWT_SECRET: secret } });
     if (SERVER_CPU && PIN) pin(gateway.child.pid!, SERVER_CPU);
     return { name, url: gateway.url, pid: gateway.child.pid!, stop: () => gateway.kill('SIGTERM') };
   }
@@ -309,6 +311,12 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** A process's resident memory (Linux /proc), in MiB. */
+function rssMiB(pid: number): number {
+  const kib = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Math.round(Number(kib) / 1024);
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -318,7 +326,7 @@ function report(results: Map<string, Measurement[]>, statements: Record<string, 
   const rows: (string | number)[][] = [];
   for (const workload of names) {
     const floor = results.get(`${workload} floor`)!;
-    for (const name of ['floor', 'fingate', 'fingate*', 'bare yoga'] as const) {
+    for (const name of ['floor', 'fingate', 'baseline', 'bare yoga'] as const) {
       const runs = results.get(`${workload} ${name}`);
       if (!runs) continue;
       // each round's ratio to the floor's run of the same round
