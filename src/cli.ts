@@ -1,11 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { auditCommand, configuredSigner, configuredVerifyKey, withApplicationDatabase } from './audit/commands.ts';
+import { createAuditLog } from './audit/log.ts';
+import { operator, recordCommand } from './audit/operator.ts';
+import { connectAsApplication } from './audit/role.ts';
+import { startSealer } from './audit/sealer.ts';
 import { createAuthenticator, mintToken } from './auth.ts';
 import { loadConfig, type Config } from './config.ts';
-import { openDatabase, type Database, type Sql } from './db/database.ts';
+import { openDatabase, type Sql } from './db/database.ts';
 import { migrate, MigrationError } from './db/migrate.ts';
-import { StartupError } from './errors.ts';
+import { isClientError, StartupError } from './errors.ts';
 import { catalogue, createGateway } from './gateway.ts';
 import { createTransport } from './http/transport.ts';
 import { toGlobalId } from './ids.ts';
@@ -15,8 +20,8 @@ import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { serveMetrics } from './observability/metrics-server.ts';
 import { startTracing } from './observability/tracing.ts';
 import { PolicyBuildError } from './policy/build.ts';
-import { configuredModules, policyCommand } from './policy/commands.ts';
-import { startPolicyRuntime } from './policy/runtime.ts';
+import { configuredModules, policyCommand, recordOperatorCommand } from './policy/commands.ts';
+import { startPolicyRuntime, type VersionSet } from './policy/runtime.ts';
 import { createShadowLog } from './policy/shadow-log.ts';
 import { ROLES } from './policy/principal.ts';
 import { seed } from './seed/seed.ts';
@@ -30,7 +35,8 @@ const USAGE = `usage: fingate <command> [options]
   token --role R [--customer ID] [--institution ID] [--sub S] [--ttl 12h]
                                            print a development token (HS256, GATEWAY_JWT_SECRET)
   schema                                   write the printed SDL to schema/schema.graphql
-  policy <command>                         validate, test, build, diff, activate… (fingate policy help)
+  policy <command>                         validate, test, build, diff, activate, replay… (fingate policy help)
+  audit <command>                          verify the audit chain, export the trail, checkpoint (fingate audit help)
 `;
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
@@ -41,6 +47,11 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   schema: schemaCommand,
   policy: async (args) => {
     process.exitCode = await policyCommand(args);
+  },
+  audit: async (args) => {
+    process.exitCode = await auditCommand(args, (db, seq) =>
+      recordOperatorCommand(db, { argv: ['audit', ...args], name: 'fingate audit checkpoint', action: 'audit.checkpoint', resourceType: 'AuditEvent', resourceIds: [seq] }),
+    );
   },
 };
 
@@ -56,7 +67,13 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await command(args);
   } catch (error) {
-    if (error instanceof StartupError || error instanceof MigrationError || error instanceof PolicyBuildError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      error instanceof StartupError ||
+      error instanceof MigrationError ||
+      error instanceof PolicyBuildError ||
+      isClientError(error) ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       process.stderr.write(`fingate ${name}: ${(error as Error).message}\n`);
     } else {
       process.stderr.write(`fingate ${name}: ${(error as Error).stack ?? String(error)}\n`);
@@ -65,46 +82,57 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-async function withDatabase<T>(config: Config, run: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, memory: config.memory, max: config.poolMax });
-  try {
-    return await run(db);
-  } finally {
-    await db.close();
-  }
-}
-
 async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { memory: { type: 'boolean', default: false } } });
   const config = loadConfig(process.env, { memory: values.memory });
+  if (config.production && !config.audit.signingKey) throw new StartupError('NODE_ENV=production needs FINGATE_AUDIT_SIGNING_KEY (an Ed25519 private key) to sign audit checkpoints');
   const authenticate = await createAuthenticator(config.jwt);
   const modules = await configuredModules(config);
   const transport = await createTransport(config);
   // start-up lines stay human-readable (they carry the demo tokens); what happens while serving is JSON
   const logger = createLogger({ level: config.observability.logLevel });
+  const signer = await configuredSigner(config, log);
   // the port first: a port in use stops the start before a database is opened, migrated or seeded
   const server = await bind(config);
   // resources close in reverse order, also when start-up fails half-way (a missing database)
   const closers: (() => Promise<void>)[] = [() => server.close()];
   try {
-    // the gateway owns its embedded database: another process holding the data directory is refused
-    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, memory: config.memory, max: config.poolMax, exclusive: true });
+    // the gateway owns its embedded database (another process holding the data directory is
+    // refused); the owner migrates and seeds, everything after runs as the application role
+    const db = await openDatabase({ url: config.databaseOwnerUrl ?? config.databaseUrl, dataDir: config.dataDir, memory: config.memory, max: 2, exclusive: true });
     closers.unshift(() => db.close());
     const applied = await migrate(db.sql);
     if (applied.length) log(`migrated: ${applied.join(', ')}`);
-    if (db.embedded && !(await hasCustomers(db.sql))) {
+    const seeding = db.embedded && !(await hasCustomers(db.sql));
+    if (seeding) {
       log(`seeding ${config.demoCustomers} demo customers into the embedded database…`);
       await seed(db.sql, { customers: config.demoCustomers, seed: 'demo', onProgress: progress });
     }
-    const policies = await startPolicyRuntime({ db, dir: config.policiesDir, modules, catalogue, log: (message) => logger.info(message) });
+    const app = await connectAsApplication(db, { url: config.databaseUrl, role: config.databaseRole, max: config.poolMax, production: config.production, log });
+    closers.unshift(() => app.close());
+    const policies = await startPolicyRuntime({ db: { ...db, sql: app.sql }, dir: config.policiesDir, modules, catalogue, log: (message) => logger.info(message) });
     closers.unshift(() => policies.close());
-    const shadowLog = createShadowLog(db.sql, { log: (message) => logger.error(message) });
+    await recordStart(app.sql, policies.at(new Date()), applied, seeding ? config.demoCustomers : 0);
+    const sealer = startSealer({
+      sql: app.sql,
+      signer,
+      checkpointDir: config.audit.checkpointDir,
+      intervalMs: config.audit.sealMs,
+      checkpointEveryMs: config.audit.checkpointSeconds * 1000,
+      log,
+    });
+    // on the way out, seal what the last requests recorded (another instance would otherwise)
+    closers.unshift(async () => {
+      await sealer.sealNow().catch((error) => log(`audit: final sealing failed: ${(error as Error).message}`));
+      await sealer.close();
+    });
+    const shadowLog = createShadowLog(app.sql, { log: (message) => logger.error(message) });
     closers.unshift(() => shadowLog.close());
     // idempotency keys are kept 7 days, then pruned (hourly; any instance may do it)
-    const pruning = setInterval(() => void pruneExpiredKeys(db.sql).catch((error) => logger.error({ err: error }, 'pruning idempotency keys failed')), 3_600_000).unref();
+    const pruning = setInterval(() => void pruneExpiredKeys(app.sql).catch((error) => logger.error({ err: error }, 'pruning idempotency keys failed')), 3_600_000).unref();
     closers.unshift(async () => clearInterval(pruning));
     // demo tokens are signed with the documented development secret only: a real secret's tokens never go to a log
-    const tokens = config.jwt.devSecret && !config.production ? await demoTokens(db.sql, config) : [];
+    const tokens = config.jwt.devSecret && !config.production ? await demoTokens(app.sql, config) : [];
     let metrics: Metrics | undefined;
     if (config.observability.metrics) {
       metrics = createMetrics({ poolMax: db.embedded ? 1 : config.poolMax });
@@ -115,11 +143,12 @@ async function start(args: string[]): Promise<void> {
     const tracing = config.observability.tracing ? await startTracing() : undefined;
     if (tracing) closers.unshift(() => tracing.close());
     const gateway = createGateway({
-      sql: db.sql,
+      sql: app.sql,
       authenticate,
       policies,
       observers: [shadowLog],
       timeZone: config.timeZone,
+      auditKey: signer?.publicKey ?? configuredVerifyKey(config),
       graphiql: config.production ? false : { headers: JSON.stringify({ Authorization: `Bearer ${tokens.find((t) => t.role === 'compliance')?.token ?? ''}`, 'x-access-purpose': 'risk-control' }) },
       transport,
       limits: config.limits,
@@ -144,9 +173,26 @@ async function start(args: string[]): Promise<void> {
   }
 }
 
-async function migrateCommand(): Promise<void> {
+/** Records what `start` changed before serving (migrations, the demo seed) as the operator's commands. */
+async function recordStart(sql: Sql, versions: VersionSet, applied: string[], seeded: number): Promise<void> {
+  const bound = createAuditLog(sql).bind(versions);
+  const common = { argv: ['start'], name: 'fingate start', by: operator('fingate:start'), inTransaction: false };
+  if (applied.length) await recordCommand(sql, bound, { ...common, action: 'schema.migrate', resourceType: null, resourceIds: applied });
+  if (seeded) await recordCommand(sql, bound, { ...common, action: 'data.seed', resourceType: 'Customer', resourceIds: [], argv: ['start', `(${seeded} demo customers)`] });
+}
+
+async function migrateCommand(args: string[]): Promise<void> {
   const config = loadConfig();
-  const applied = await withDatabase(config, (db) => migrate(db.sql));
+  let applied: string[] = [];
+  await withApplicationDatabase(
+    config,
+    async (sql, db) => {
+      if (applied.length) await recordOperatorCommand({ ...db, sql }, { argv: ['migrate', ...args], name: 'fingate migrate', action: 'schema.migrate', resourceType: null, resourceIds: applied });
+    },
+    async (owner) => {
+      applied = await migrate(owner.sql);
+    },
+  );
   log(applied.length ? `applied: ${applied.join(', ')}` : 'up to date');
 }
 
@@ -159,11 +205,16 @@ async function seedCommand(args: string[]): Promise<void> {
   if (!Number.isInteger(customers) || customers < 1) throw new StartupError('--customers must be a positive integer');
   const config = loadConfig(process.env, { memory: values.memory });
   const started = performance.now();
-  const summary = await withDatabase(config, async (db) => {
-    await migrate(db.sql);
-    if (await hasCustomers(db.sql)) throw new StartupError('the database already has customers; demo data goes only into an empty database');
-    return seed(db.sql, { customers, seed: values.seed, onProgress: progress });
-  });
+  let summary: unknown;
+  await withApplicationDatabase(
+    config,
+    (sql, db) => recordOperatorCommand({ ...db, sql }, { argv: ['seed', ...args], name: 'fingate seed', action: 'data.seed', resourceType: 'Customer', resourceIds: [] }),
+    async (owner) => {
+      await migrate(owner.sql);
+      if (await hasCustomers(owner.sql)) throw new StartupError('the database already has customers; demo data goes only into an empty database');
+      summary = await seed(owner.sql, { customers, seed: values.seed, onProgress: progress });
+    },
+  );
   log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(summary)}`);
 }
 

@@ -31,6 +31,25 @@ export interface Config {
   /** The cost and time budgets of one request. */
   limits: Limits;
   observability: ObservabilityConfig;
+  /** The owner's URL, for migrations and seeding (DATABASE_OWNER_URL). @default databaseUrl */
+  databaseOwnerUrl: string | undefined;
+  /** The role the gateway's statements run as (FINGATE_DB_ROLE). @default "fingate_app" */
+  databaseRole: string;
+  audit: AuditConfig;
+}
+
+/** The audit trail's sealing and checkpoints. */
+export interface AuditConfig {
+  /** Ed25519 private key (PKCS#8 PEM, or a file path) that signs checkpoints (FINGATE_AUDIT_SIGNING_KEY). */
+  signingKey: string | undefined;
+  /** Ed25519 public key (PEM, or a file path) checkpoints are verified with (FINGATE_AUDIT_VERIFY_KEY). @default the signing key's */
+  verifyKey: string | undefined;
+  /** Where the sealer also writes each checkpoint as a file (FINGATE_AUDIT_CHECKPOINT_DIR). */
+  checkpointDir: string | undefined;
+  /** A new checkpoint when the chain has grown and the last is this old (FINGATE_AUDIT_CHECKPOINT_SECONDS). @default 60 */
+  checkpointSeconds: number;
+  /** Between sealing rounds (FINGATE_AUDIT_SEAL_MS). @default 500 */
+  sealMs: number;
 }
 
 /** Who may introspect the schema: nobody, any role but `customer`, or every authenticated caller. */
@@ -138,6 +157,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: { memory
       logLevel: oneOf(env, 'FINGATE_LOG_LEVEL', LOG_LEVELS, 'info'),
       tracing: oneOf(env, 'FINGATE_TRACING', ['on', 'off'], env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'on' : 'off') === 'on',
     },
+    databaseOwnerUrl: env.DATABASE_OWNER_URL || undefined,
+    databaseRole: role(env.FINGATE_DB_ROLE || 'fingate_app'),
+    audit: {
+      signingKey: env.FINGATE_AUDIT_SIGNING_KEY || undefined,
+      verifyKey: env.FINGATE_AUDIT_VERIFY_KEY || undefined,
+      checkpointDir: env.FINGATE_AUDIT_CHECKPOINT_DIR ? resolve(env.FINGATE_AUDIT_CHECKPOINT_DIR) : undefined,
+      checkpointSeconds: integer(env, 'FINGATE_AUDIT_CHECKPOINT_SECONDS', 60, 1, 86_400),
+      sealMs: integer(env, 'FINGATE_AUDIT_SEAL_MS', 500, 50, 60_000),
+    },
   };
 }
 
@@ -160,6 +188,11 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: r
   if (raw === undefined || raw === '') return fallback;
   if (!(values as readonly string[]).includes(raw)) throw new StartupError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
   return raw as T;
+}
+
+function role(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new StartupError(`FINGATE_DB_ROLE must be a lowercase role name, got "${name}"`);
+  return name;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -1,6 +1,9 @@
+import type { KeyObject } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { schema } from '../schema/index.ts';
+import './audit/context.ts';
+import { createAuditLog } from './audit/log.ts';
 import type { Authenticate } from './auth.ts';
 import { useCompiledExecution } from './compiled-execution.ts';
 import type { GatewayContext } from './context.ts';
@@ -53,6 +56,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Export a span per request. */
   tracing?: Tracing;
+  /** The key stored audit checkpoints are signed with (the sealer's public key), for `auditChain`. */
+  auditKey?: KeyObject | undefined;
 }
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
@@ -74,8 +79,11 @@ export function createGateway({
   metrics,
   logger,
   tracing,
+  auditKey,
 }: GatewayOptions): Gateway {
   if (metrics) listenToStatements(sql, { statement: metrics.statement, closed: metrics.connectionClosed });
+  // the audit module's records go here: a write's in its transaction, the rest by group commit
+  const audit = createAuditLog(sql);
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -91,7 +99,7 @@ export function createGateway({
       const now = new Date();
       const purpose = request.headers.get(PURPOSE_HEADER);
       // one version set per request: every decision of this request is made under it
-      const versions = policies.at(now);
+      const versions = audit.bind(policies.at(now));
       const policy = createRequestPolicy({ versions, principal, purpose, now, requestId: requestId(request), facts: factProviders, actions: catalogue.actions, timeZone });
       policy.checkPurpose();
       return {
@@ -102,6 +110,7 @@ export function createGateway({
         timeZone,
         loaders: createLoaders({ batch: batchLoads }),
         policies,
+        audit: { publicKey: auditKey },
         policy,
         policyData: {
           get aml() {

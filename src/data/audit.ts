@@ -1,103 +1,124 @@
-import { createHash } from 'node:crypto';
+// The audit trail as auditors query it: sealed records in chain order, filtered by who, whose
+// data, why, what, under which policy version, with which outcome, when. An event's identity in
+// the API is its chain position (`id` = `seq`): only sealed records are listed, so every one has
+// a position, and cursors stay stable while the chain grows.
+
 import type { Fragment } from 'postgres';
 import type { Sql } from '../db/database.ts';
+import { badInput } from '../errors.ts';
 import { checkPermit, type Permit } from '../policy/permit.ts';
-import { clientError } from '../errors.ts';
-import type { Page, PageArgs } from './page.ts';
-import { byKeys, list } from './query.ts';
+import { cursorKey, pageSize, toPage, type Page, type PageArgs } from './page.ts';
+import { all, permitted } from './query.ts';
 
 export interface AuditEventRow {
+  /** The chain position (the API's key for the event). */
   id: string;
+  seq: string;
+  eventId: string;
   at: Date;
+  kind: string;
+  retainUntil: Date;
+  requestId: string;
+  operation: string;
+  operationHash: string | null;
   actor: string;
   roles: string[];
   purpose: string | null;
-  operation: string;
-  fieldPath: string;
+  action: string;
   resourceType: string | null;
   resourceId: string | null;
+  resourceIds: string[];
+  customerIds: string[];
+  fieldPath: string;
+  fields: string[];
+  masked: string[];
+  hidden: string[];
   decision: 'ALLOW' | 'DENY';
+  failed: boolean;
+  inTransaction: boolean;
   policies: string[];
+  policySha256: string[];
   reasons: string[];
-  prevHash: string | null;
-  hash: string | null;
+  detail: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+  sealedAt: Date;
 }
 
+/** What auditors filter the trail by; every condition must hold. */
 export interface AuditEventFilter {
   actor?: string | null | undefined;
   resourceType?: string | null | undefined;
+  /** A record among those the decision covered. */
   resourceId?: string | null | undefined;
+  /** A customer (database key) whose data the decision covered. */
+  customerId?: string | null | undefined;
+  purpose?: string | null | undefined;
   decision?: string | null | undefined;
-  from?: Date | null | undefined;
-  to?: Date | null | undefined;
+  /** `module@version`: decided under that policy version. */
+  policy?: string | null | undefined;
+  /** A response path read under the decision (or its root path). */
   fieldPath?: string | null | undefined;
+  kind?: string | null | undefined;
+  action?: string | null | undefined;
+  requestId?: string | null | undefined;
+  failed?: boolean | null | undefined;
+  /** From this instant (inclusive) … */
+  from?: Date | null | undefined;
+  /** … to this one (exclusive). */
+  to?: Date | null | undefined;
 }
 
-export function loadAuditEvent(sql: Sql, permit: Permit, key: string): Promise<AuditEventRow | null> {
-  return byKeys<AuditEventRow>(sql, permit, [key]).then(([row]) => row ?? null);
-}
+const POLICY_ID = /^[a-z][a-z0-9-]*@[1-9]\d{0,8}$/;
 
-/** The trail in log order (oldest first), so cursors stay stable while records are appended. */
-export function listAuditEvents(sql: Sql, permit: Permit, args: PageArgs, filter: AuditEventFilter = {}): Promise<Page<AuditEventRow>> {
-  const where: Fragment[] = [];
-  if (filter.actor) where.push(sql`ae.actor = ${filter.actor}`);
-  if (filter.resourceType) where.push(sql`ae.resource_type = ${filter.resourceType}`);
-  if (filter.resourceId) where.push(sql`ae.resource_id = ${filter.resourceId}`);
-  if (filter.decision) where.push(sql`ae.decision = ${filter.decision}`);
-  if (filter.from) where.push(sql`ae.at >= ${filter.from}`);
-  if (filter.to) where.push(sql`ae.at < ${filter.to}`);
-  if (filter.fieldPath) where.push(sql`ae.field_path = ${filter.fieldPath}`);
-  return list<AuditEventRow>(sql, permit, args, { where });
-}
+/** The trail as a table whose key is the chain position, under the resource's alias. */
+const trail = (sql: Sql) => sql`(select t.*, t.seq as id from audit_trail t) ae`;
 
-/** The chain's state as an auditor sees it: recomputed, not trusted. */
-export interface ChainStatus {
-  verified: boolean;
-  sealedThrough: string | null;
-  length: string;
-  headHash: string | null;
-  firstBrokenSeq: string | null;
-}
-
-/**
- * Recomputes the hash chain over every sealed record, in order: each record's hash must be
- * sha256(previous hash || canonical record) and name the previous hash. Reports the first
- * position where that fails. A chain is verified whole or not at all: the permit must cover every
- * record (POLICY_DENIED otherwise).
- */
-export async function verifyChain(sql: Sql, permit: Permit): Promise<ChainStatus> {
+/** One sealed event by its position; null when there is none or the permit does not cover it. */
+export async function loadAuditEvent(sql: Sql, permit: Permit, seq: string): Promise<AuditEventRow | null> {
   checkPermit(permit, 'AuditEvent');
-  if (permit.rows.op !== 'all') throw clientError('POLICY_DENIED', 'verifying the audit chain needs a read of every record');
-  const [{ length }] = await sql<[{ length: string }]>`select count(*)::text as length from audit_events`;
-  let previous: string | null = null;
-  let sealedThrough: string | null = null;
-  let firstBroken: string | null = null;
-  const rows = sql<AuditEventRow[]>`select * from audit_events where hash is not null order by id`.cursor(1000);
-  for await (const batch of rows) {
-    for (const row of batch) {
-      if (firstBroken === null && (row.prevHash !== previous || row.hash !== chainHash(previous, row))) firstBroken = row.id;
-      previous = row.hash;
-      sealedThrough = row.id;
-    }
-  }
-  return { verified: firstBroken === null, sealedThrough, length, headHash: previous, firstBrokenSeq: firstBroken };
+  const [row] = await sql<AuditEventRow[]>`select ae.* from ${trail(sql)} where ae.seq = ${seq} and ${permitted(sql, permit)}`;
+  return row ?? null;
 }
 
-/** sha256(prevHash || canonical(record)); the canonical form is the record's fields as a JSON array. */
-export function chainHash(prevHash: string | null, row: AuditEventRow): string {
-  const canonical = JSON.stringify([
-    row.id,
-    row.at.toISOString(),
-    row.actor,
-    row.roles,
-    row.purpose,
-    row.operation,
-    row.fieldPath,
-    row.resourceType,
-    row.resourceId,
-    row.decision,
-    row.policies,
-    row.reasons,
-  ]);
-  return createHash('sha256').update((prevHash ?? '') + canonical).digest('hex');
+/** Sealed events in chain order (oldest first), keyset-paginated on the position. */
+export async function listAuditEvents(sql: Sql, permit: Permit, args: PageArgs, filter: AuditEventFilter = {}): Promise<Page<AuditEventRow>> {
+  checkPermit(permit, 'AuditEvent');
+  const limit = pageSize(args.first);
+  const after = cursorKey(args.after);
+  const conditions = all(sql, [permitted(sql, permit), ...conditionsOf(sql, filter)]);
+  const rows =
+    limit === 0
+      ? []
+      : await sql<AuditEventRow[]>`
+          select ae.* from ${trail(sql)}
+           where ${conditions} and ${after === undefined ? sql`true` : sql`ae.seq > ${after}`}
+           order by ae.seq limit ${limit + 1}`;
+  return toPage([...rows], limit, async () => {
+    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from ${trail(sql)} where ${conditions}`;
+    return row!.n;
+  });
+}
+
+/** The filter as SQL; a malformed value is BAD_USER_INPUT naming its field. */
+function conditionsOf(sql: Sql, f: AuditEventFilter): Fragment[] {
+  const where: Fragment[] = [];
+  if (f.from && f.to && f.from >= f.to) throw badInput('filter.to', 'must be later than filter.from');
+  if (f.policy && !POLICY_ID.test(f.policy)) throw badInput('filter.policy', 'must be module@version, e.g. access@2');
+  if (f.customerId && !/^[0-9]{1,18}$/.test(f.customerId)) throw badInput('filter.customerId', 'is not a customer id');
+  if (f.actor) where.push(sql`ae.actor = ${f.actor}`);
+  if (f.resourceType) where.push(sql`ae.resource_type = ${f.resourceType}`);
+  if (f.resourceId) where.push(sql`ae.resource_ids @> array[${f.resourceId}]::text[]`);
+  if (f.customerId) where.push(sql`ae.customer_ids @> array[${f.customerId}]::bigint[]`);
+  if (f.purpose) where.push(sql`ae.purpose = ${f.purpose}`);
+  if (f.decision) where.push(sql`ae.decision = ${f.decision}`);
+  if (f.policy) where.push(sql`ae.policies @> array[${f.policy}]::text[]`);
+  if (f.fieldPath) where.push(sql`(ae.field_path = ${f.fieldPath} or ae.fields @> array[${f.fieldPath}]::text[])`);
+  if (f.kind) where.push(sql`ae.kind = ${f.kind}`);
+  if (f.action) where.push(sql`ae.action = ${f.action}`);
+  if (f.requestId) where.push(sql`ae.request_id = ${f.requestId}`);
+  if (f.failed !== null && f.failed !== undefined) where.push(sql`ae.failed = ${f.failed}`);
+  if (f.from) where.push(sql`ae.at >= ${f.from}`);
+  if (f.to) where.push(sql`ae.at < ${f.to}`);
+  return where;
 }

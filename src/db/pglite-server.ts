@@ -20,6 +20,11 @@ export interface PGliteServer {
  * transaction blocks together, which lets two clients' extended-protocol messages interleave
  * (electric-sql/pglite#1046); hence this server.
  *
+ * A session's role is its client's: the backend assumes the role a client's startup packet names
+ * (`role`, as a PostgreSQL server takes it) each time that client takes it, and none otherwise, so
+ * the gateway's statements run as the application role while an operator's CLI, joining through
+ * this server, migrates as the owner.
+ *
  * PGlite checks no password, and any local user can reach a loopback port: clients must present
  * `password` (cleartext: it never leaves the host).
  */
@@ -65,8 +70,13 @@ function serveClient(socket: Socket, db: PGlite, backend: Turns, password: strin
   let turn: (() => void) | undefined; // set while this client holds the backend
   let work = Promise.resolve();
 
+  let assume: string | undefined; // the statement that gives the shared session this client's role
+
   const execute = async (message: Uint8Array) => {
-    turn ??= await backend.take();
+    if (!turn) {
+      turn = await backend.take();
+      await db.exec(assume!);
+    }
     const ready = readyForQuery();
     await db.runExclusive(() =>
       db.execProtocolRawStream(message, {
@@ -90,6 +100,8 @@ function serveClient(socket: Socket, db: PGlite, backend: Turns, password: strin
       else if (code !== PROTOCOL_3) socket.destroy(); // a CancelRequest: PGlite has no backend to signal
       else {
         startup = message;
+        const role = startupParameters(message).get('role');
+        assume = role ? `SET ROLE "${role.replaceAll('"', '""')}"` : 'RESET ROLE';
         socket.write(AUTHENTICATION_CLEARTEXT);
       }
     } else if (!authenticated) {
@@ -219,6 +231,14 @@ function samePassword(given: Buffer, expected: string): boolean {
 function passwordFailed(): Buffer {
   const fields = ['SFATAL', 'VFATAL', 'C28P01', 'Mpassword authentication failed'].map((field) => `${field}\0`).join('');
   return packet(0x45, Buffer.from(`${fields}\0`));
+}
+
+/** The parameters of a startup packet: after its length and protocol version, name\0value\0 pairs. */
+function startupParameters(message: Buffer): Map<string, string> {
+  const parts = message.subarray(8).toString('utf8').split('\0');
+  const parameters = new Map<string, string>();
+  for (let i = 0; i + 1 < parts.length && parts[i]; i += 2) parameters.set(parts[i]!, parts[i + 1]!);
+  return parameters;
 }
 
 function simpleQuery(text: string): Buffer {

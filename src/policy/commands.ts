@@ -2,11 +2,16 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { withApplicationDatabase } from '../audit/commands.ts';
+import { createAuditLog } from '../audit/log.ts';
+import { operator, recordCommand, type Command } from '../audit/operator.ts';
+import { replay } from '../audit/replay.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { factProviders } from '../data/facts.ts';
-import { openDatabase } from '../db/database.ts';
+import { systemPermit } from '../data/system.ts';
+import type { Database, Sql } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
-import { StartupError } from '../errors.ts';
+import { badInput, StartupError } from '../errors.ts';
 import { buildRegoPolicies, runOpaTests } from './build.ts';
 import { caseFiles, runCaseFile } from './cases.ts';
 import { unifiedDiff } from './diff.ts';
@@ -32,8 +37,12 @@ export const POLICY_USAGE = `usage: fingate policy <command>
   deactivate <module> <version> [--by NAME] [--force]     stop shadowing (or enforcing) it; --force may
                                     leave a module with no enforced version (every decision then denies)
   rollback <module> [--by NAME]     enforce the version enforced before the current one
+  replay <module> <version> [--since 7d] [--until ISO] [--allow-loosening] [--limit N]
+                                    decide the recorded decisions again under a draft version: what
+                                    flips; exits 1 on any deny→allow unless --allow-loosening
 
-OPA: the path of the opa CLI in $OPA, or opa on PATH.
+OPA: the path of the opa CLI in $OPA, or opa on PATH. Activations are recorded in the audit trail
+with the operator (--by, else the OS user) as actor.
 `;
 
 type Out = (line: string) => void;
@@ -165,11 +174,59 @@ const commands: Record<string, (args: string[], out: Out) => Promise<number>> = 
       const current = enforced.at(-1);
       const previous = [...enforced].reverse().find((a) => a.version !== current?.version);
       if (!current || !previous) throw new StartupError(`${module} has no earlier enforced version to roll back to`);
-      const a = await runtime.activate({ module, version: previous.version, mode: 'ENFORCE', by: values.by ?? operator() });
+      const a = await runtime.activate({ module, version: previous.version, mode: 'ENFORCE', by: by(values.by), observe: recorded(runtime, ['policy', 'rollback', ...args], module, previous.version, values.by) });
       out(`${module}@${a.version} enforced again (was ${module}@${current.version})`);
     });
   },
+
+  async replay(args, out) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { since: { type: 'string', default: '7d' }, until: { type: 'string' }, 'allow-loosening': { type: 'boolean', default: false }, limit: { type: 'string', default: '50' } },
+    });
+    const [module, version] = positionals;
+    if (!module || !version || !/^v?[1-9]\d{0,8}$/.test(version)) throw new StartupError('usage: fingate policy replay <module> <version> [--since 7d]');
+    const limit = Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 0) throw badInput('--limit', 'must be a whole number');
+    const since = sinceOf(values.since);
+    const until = values.until === undefined ? new Date() : sinceOf(values.until);
+    let loosening = 0;
+    await withRuntime(async (runtime, sql) => {
+      const r = await replay(sql, systemPermit('AuditEvent', 'audit'), runtime.store, { module, version: Number(version.replace(/^v/, '')), since, until, changesLimit: limit });
+      loosening = r.denyToAllow;
+      out(`${r.draft} in place of the recorded ${module} versions, decisions from ${r.since.toISOString()} to ${r.until.toISOString()}`);
+      out(`  replayed       ${r.replayed}`);
+      out(`  unchanged      ${r.unchanged}`);
+      out(`  allow → deny   ${r.allowToDeny}`);
+      out(`  deny → allow   ${r.denyToAllow}`);
+      for (const s of r.skipped) out(`  skipped        ${s.count} (${s.reason})`);
+      if (r.byAction.length) out('by action and reason:');
+      for (const g of r.byAction) out(`  ${g.action.padEnd(24)} ${g.reason.padEnd(32)} allow→deny ${g.allowToDeny}  deny→allow ${g.denyToAllow}`);
+      if (r.changes.length) out(`changed records${r.changes.length < r.allowToDeny + r.denyToAllow ? ` (first ${r.changes.length})` : ''}:`);
+      for (const c of r.changes) {
+        out(`  ${c.seq ? `seq ${c.seq}` : `event ${c.eventId} (unsealed)`}  ${c.at.toISOString()}  ${c.action}  ${c.actor}  ${c.resourceType ?? '-'} ${c.resourceId ?? ''}  ${c.before} → ${c.after}  ${c.reasons.join(',')}`);
+      }
+    });
+    if (loosening > 0 && !values['allow-loosening']) {
+      out(`LOOSENING: ${loosening} decision(s) denied then would be allowed; review them, and pass --allow-loosening to accept`);
+      return 1;
+    }
+    return 0;
+  },
 };
+
+/**
+ * When a replay starts: an ISO 8601 instant, or a duration back from now (`7d`, `24h`, `30m`).
+ * Anything else is BAD_USER_INPUT.
+ */
+function sinceOf(value: string): Date {
+  const ago = /^(\d{1,6})([dhm])$/.exec(value);
+  if (ago) return new Date(Date.now() - Number(ago[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[ago[2] as 'd' | 'h' | 'm']);
+  const date = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.test(value) ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime())) throw badInput('--since', `must be a duration such as 7d, 24h, 30m, or an ISO 8601 instant, got "${value}"`);
+  return date;
+}
 
 async function setMode(mode: PolicyMode, args: string[], out: Out): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -178,31 +235,61 @@ async function setMode(mode: PolicyMode, args: string[], out: Out): Promise<numb
     options: { from: { type: 'string' }, by: { type: 'string' }, force: { type: 'boolean', default: false } },
   });
   const [module, version] = positionals;
-  if (!module || !version || !/^v?\d+$/.test(version)) throw new StartupError(`usage: fingate policy ${mode === 'ENFORCE' ? 'activate' : mode === 'SHADOW' ? 'shadow' : 'deactivate'} <module> <version>`);
+  const command = mode === 'ENFORCE' ? 'activate' : mode === 'SHADOW' ? 'shadow' : 'deactivate';
+  if (!module || !version || !/^v?\d+$/.test(version)) throw new StartupError(`usage: fingate policy ${command} <module> <version>`);
   const from = values.from ? new Date(values.from) : undefined;
   if (from && Number.isNaN(from.getTime())) throw new StartupError('--from must be an ISO 8601 instant');
+  const n = Number(version.replace(/^v/, ''));
   return withRuntime(async (runtime) => {
-    const a = await runtime.activate({ module, version: Number(version.replace(/^v/, '')), mode, effectiveFrom: from, by: values.by ?? operator(), force: values.force });
+    const a = await runtime.activate({ module, version: n, mode, effectiveFrom: from, by: by(values.by), force: values.force, observe: recorded(runtime, ['policy', command, ...args], module, n, values.by) });
     out(`${a.module}@${a.version} ${a.mode} from ${a.effectiveFrom.toISOString()} (activation ${a.id})`);
   });
 }
 
-const operator = () => `cli:${process.env.USER ?? 'unknown'}`;
+const by = (name: string | undefined) => operator(name).id;
 
-async function withRuntime(run: (runtime: PolicyRuntime) => Promise<void>): Promise<number> {
+/** Records an activation command in the activation's own transaction, through the audit observers in force. */
+function recorded(runtime: PolicyRuntime, argv: string[], module: string, version: number, name: string | undefined): (tx: Sql) => Promise<void> {
+  return async (tx) => {
+    const versions = createAuditLog(tx).bind(runtime.at(new Date()));
+    const command: Command = { argv, name: `fingate policy ${argv[1]}`, action: 'policy.activate', resourceType: 'Policy', resourceIds: [`${module}@${version}`], by: operator(name), inTransaction: true };
+    if ((await recordCommand(tx, versions, command)) === 0) process.stderr.write('warning: no audit observer is in force; this activation is not in the audit trail\n');
+  };
+}
+
+/**
+ * Records an operator's data-changing command that has no transaction of its own to share
+ * (`fingate migrate`, `seed`, `audit checkpoint`), through the audit observers of the policies in
+ * force, after it ran.
+ */
+export async function recordOperatorCommand(db: Database, command: Omit<Command, 'by' | 'inTransaction'>): Promise<void> {
   const config = loadConfig();
-  // embedded: through the process holding the data directory (a running gateway), if there is one
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, max: 2 });
+  const runtime = await startPolicyRuntime({ db, dir: config.policiesDir, modules: await configuredModules(config), catalogue: await schemaCatalogue(), watch: false, log: () => {} });
   try {
-    await migrate(db.sql);
-    const runtime = await startPolicyRuntime({ db, dir: policiesDir(), modules: await configuredModules(config), catalogue: await schemaCatalogue(), watch: false, log: () => {} });
-    try {
-      await run(runtime);
-    } finally {
-      await runtime.close();
+    const versions = createAuditLog(db.sql).bind(runtime.at(new Date()));
+    if ((await recordCommand(db.sql, versions, { ...command, by: operator(), inTransaction: false })) === 0) {
+      process.stderr.write(`warning: no audit observer is in force; ${command.name} is not in the audit trail\n`);
     }
-    return 0;
   } finally {
-    await db.close();
+    await runtime.close();
   }
+}
+
+/** Runs `run` with the policy runtime over the configured database, as the application role (migrated first). */
+async function withRuntime(run: (runtime: PolicyRuntime, sql: Sql) => Promise<void>): Promise<number> {
+  const config = loadConfig();
+  const migrated = async (owner: Database) => void (await migrate(owner.sql));
+  await withApplicationDatabase(
+    config,
+    async (sql, db) => {
+      const runtime = await startPolicyRuntime({ db: { ...db, sql }, dir: policiesDir(), modules: await configuredModules(config), catalogue: await schemaCatalogue(), watch: false, log: () => {} });
+      try {
+        await run(runtime, sql);
+      } finally {
+        await runtime.close();
+      }
+    },
+    migrated,
+  );
+  return 0;
 }

@@ -17,21 +17,25 @@ export function useDecisionStream({
   logError = console.error,
 }: { observers?: readonly Observer[]; logError?: (error: unknown, requestId: string) => void } = {}): Plugin {
   return {
-    onExecute: ({ args }) => ({
-      async onExecuteDone({ result, setResult }) {
-        if (Symbol.asyncIterator in result) return;
-        const policy = (args.contextValue as unknown as GateContext).policy;
-        const stream = policy.stream(fieldPathsOf(args.schema, args.document, args.operationName), operationOf(args.document, args.operationName));
-        try {
-          await deliver(stream, policy.versions.observers, observers);
-        } catch (error) {
-          logError(error, stream.requestId);
-          setResult({ errors: [new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] });
-          return;
-        }
-        setResult({ ...result, extensions: { ...result.extensions, policy: policy.report() } });
-      },
-    }),
+    onExecute: ({ args }) => {
+      const policy = (args.contextValue as unknown as GateContext).policy;
+      // before execution: a write's observers, inside its transaction, see the operation too
+      policy.describe(fieldPathsOf(args.schema, args.document, args.operationName), operationOf(args.document, args.operationName));
+      return {
+        async onExecuteDone({ result, setResult }) {
+          if (Symbol.asyncIterator in result) return;
+          const stream = policy.stream();
+          try {
+            await deliver(stream, policy.versions.observers, observers);
+          } catch (error) {
+            logError(error, stream.requestId);
+            setResult({ errors: [new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] });
+            return;
+          }
+          setResult({ ...result, extensions: { ...result.extensions, policy: policy.report() } });
+        },
+      };
+    },
   };
 }
 

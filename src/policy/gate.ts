@@ -212,7 +212,7 @@ function objectResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, f
     // a write that failed rolled back: its decisions are attempts, not what it did
     if (field.mutation) {
       result = Promise.resolve(result).catch((error) => {
-        policy.failedSince(since);
+        policy.failedSince(since, action);
         throw error;
       });
     }

@@ -39,14 +39,23 @@ export interface RequestPolicy {
   returned(action: string, keys: readonly string[]): void;
   /** Notes a root field decided under an action known only at run time (`node(id:)`). */
   decidedAt(action: string, fieldName: string): void;
-  /** Marks the decisions made since `since` (an index from `mark()`) as belonging to a write that failed. */
-  failedSince(since: number): void;
+  /**
+   * Marks the decisions made since `since` (an index from `mark()`) as belonging to a write that
+   * failed, and the type-level decision of its `action` too: a write that failed before deciding on
+   * its record is an attempt all the same.
+   */
+  failedSince(since: number, action: string): void;
   /** The position in the stream; with `failedSince`. */
   mark(): number;
   /** What the response's `extensions.policy` reports. */
   report(): PolicyReport;
-  /** Every decision of the request, with the response paths read under each (from the document). */
-  stream(paths: readonly FieldPath[], operation: { name: string | null; hash: string | null }): DecisionStream;
+  /**
+   * Notes the operation before it executes: the response paths it reads (from the document), its
+   * name and hash. Streams handed out inside a write's transaction carry them too.
+   */
+  describe(paths: readonly FieldPath[], operation: { name: string | null; hash: string | null }): void;
+  /** Every decision of the request, with the response paths read under each. */
+  stream(): DecisionStream;
   /** The versions the request is decided under (their observers receive the stream). */
   readonly versions: VersionSet;
 }
@@ -101,6 +110,7 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
   const permits = new Map<string, Permit | Error>();
   const effects = new Map<string, FieldEffects | null>();
   const report: PolicyReport = { versions: versions.ids, hidden: [], masked: [], reasons: [] };
+  let described: { paths: readonly FieldPath[]; operation: { name: string | null; hash: string | null } } = { paths: [], operation: { name: null, hash: null } };
 
   function decideAndKeep(request: PolicyRequest, isTypeLevel: boolean): Kept {
     const decision = versions.decide(request);
@@ -140,6 +150,12 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
     return entry;
   }
 
+  function resourceOf(action: string): ResourceType {
+    const resource = Object.hasOwn(actions, action) ? actions[action] : undefined;
+    if (!resource) throw new Error(`no type declares the action ${action}`);
+    return resource;
+  }
+
   function recordDecider(action: string, rows: Condition): RecordDecider {
     return {
       async facts(tx, keys, also = []) {
@@ -161,9 +177,10 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
       async observe(tx) {
         const pending = kept.filter((k) => !k.typeLevel && k.record.action === action && !k.record.inTransaction);
         if (pending.length === 0 || versions.observers.every((o) => !o.observe.transaction)) return;
-        const stream = streamOf(pending, [], { name: null, hash: null });
-        await Promise.all(versions.observers.map((o) => o.observe.transaction?.(tx, stream, o.config)));
+        // the stream these hooks see is this transaction's: say so (a write that fails clears it)
         for (const k of pending) k.record.inTransaction = true;
+        const stream = streamOf(pending, described.paths, described.operation);
+        await Promise.all(versions.observers.map((o) => o.observe.transaction?.(tx, stream, o.config)));
       },
     };
   }
@@ -223,28 +240,30 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
       }
       return found;
     },
-    resourceOf(action) {
-      const resource = Object.hasOwn(actions, action) ? actions[action] : undefined;
-      if (!resource) throw new Error(`no type declares the action ${action}`);
-      return resource;
-    },
+    resourceOf,
     returned(action, keys) {
       const entry = typeLevel.get(action);
       if (entry) for (const key of keys) entry.keys.add(key);
     },
     decidedAt(action, fieldName) {
-      typeLevel.get(action)?.paths.add(fieldName);
+      // decided here if the permit is not asked for yet: the path belongs to the record even when denied
+      typeDecision(action, resourceOf(action)).paths.add(fieldName);
     },
     mark: () => kept.length,
-    failedSince(since) {
+    failedSince(since, action) {
       for (const entry of kept.slice(since)) {
         if (entry.typeLevel) continue;
         entry.record.failed = true;
         entry.record.inTransaction = false;
       }
+      const attempted = typeLevel.get(action);
+      if (attempted) attempted.record.failed = true;
     },
     report: () => report,
-    stream: (paths, operation) => streamOf(kept, paths, operation),
+    describe(paths, operation) {
+      described = { paths, operation };
+    },
+    stream: () => streamOf(kept, described.paths, described.operation),
   };
 }
 

@@ -158,7 +158,19 @@ export interface Catalogue {
  * made for that write. A hook that throws fails the operation (fail closed).
  */
 export interface Observer<Body = unknown> {
+  /**
+   * Called inside a write's transaction with that write's record-level decisions. Writes pipeline
+   * their last statements with COMMIT (src/money/movements.ts: the hook is called, then COMMIT is
+   * sent behind it), so the hook MUST send its statements before it returns its promise — with
+   * postgres.js, `tx\`…\`.execute()` called synchronously, never after an `await` — or they would
+   * run after COMMIT, outside the transaction. The promise resolves when they have run.
+   */
   transaction?(tx: Sql, stream: DecisionStream, config: Body | undefined): Promise<void>;
+  /**
+   * Called once per request after execution with every decision (those a `transaction` hook saw
+   * carry `inTransaction`); the response waits for the promise, so what it records is committed
+   * before anything the request read leaves.
+   */
   request?(stream: DecisionStream, config: Body | undefined): Promise<void> | void;
 }
 

@@ -2,7 +2,9 @@ import { randomInt } from 'node:crypto';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/auth.ts';
+import { verifyChain } from '../../src/audit/verify.ts';
 import { DEV_JWT_SECRET } from '../../src/config.ts';
+import { systemPermit } from '../../src/data/system.ts';
 import type { Sql } from '../../src/db/database.ts';
 import { toGlobalId } from '../../src/ids.ts';
 import { realServer } from '../support/database.ts';
@@ -30,7 +32,8 @@ async function send(url: string, t: Planned): Promise<Outcome> {
   try {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}` },
+      // the key as request id: the audit records of each planned transfer can be found again
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}`, 'x-request-id': t.key },
       body: JSON.stringify({ query: TRANSFER, variables: { input: { fromAccountId: toGlobalId('Account', t.from), toAccountId: toGlobalId('Account', t.to), amount: t.amount, idempotencyKey: t.key } } }),
     });
     const body = (await response.json()) as { data?: { transfer?: { id: string } }; errors?: { extensions: { code: string } }[] };
@@ -52,7 +55,7 @@ async function burst(plan: Planned[], work: (t: Planned) => Promise<void>, stop:
 
 describe('crash safety', () => {
   it.skipIf(!realServer)(
-    'applies every transfer exactly once when the gateway is SIGKILLed mid-burst and the same keys are replayed (needs a PostgreSQL server for a separate gateway process)',
+    'applies every transfer exactly once, with exactly one audit record in its transaction, when the gateway is SIGKILLed mid-burst and the same keys are replayed (needs a PostgreSQL server for a separate gateway process)',
     async () => {
       const db = await seededServerDatabase({ customers: 5 });
       const sql = postgres(db.url, { max: 2, onnotice: () => {}, transform: postgres.camel }) as unknown as Sql;
@@ -134,6 +137,24 @@ describe('crash safety', () => {
           expect(await balanceOf(sql, account)).toBe(`${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`);
         }
         await expectLedgerSound(sql);
+
+        // the audit trail: every committed transfer has exactly one record written in its
+        // transaction, and no record claims a transaction that never committed
+        const recorded = await sql<{ requestId: string; n: number }[]>`
+          select request_id, count(*)::int as n from audit_events
+           where action = 'account.transfer' and in_transaction and request_id like 'crash-%' group by request_id`;
+        expect(recorded).toHaveLength(TRANSFERS);
+        expect(recorded.every((r) => r.n === 1)).toBe(true);
+        const committed = await sql<{ key: string }[]>`select key from idempotency_keys where key like 'crash-%' and transaction_id is not null`;
+        expect(new Set(recorded.map((r) => r.requestId))).toEqual(new Set(committed.map((k) => k.key)));
+        // what the killed process left unsealed, the restarted one seals: one chain, verified
+        let unsealed = -1;
+        for (let i = 0; i < 100 && unsealed !== 0; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          [{ unsealed }] = await sql<[{ unsealed: number }]>`select count(*)::int as unsealed from audit_events e where not exists (select 1 from audit_chain c where c.event_id = e.id)`;
+        }
+        expect(unsealed).toBe(0);
+        expect(await verifyChain(sql, systemPermit('AuditEvent', 'audit'), { full: true })).toMatchObject({ verified: true, problem: null });
       } finally {
         await gateway.kill('SIGTERM');
         await sql.end();

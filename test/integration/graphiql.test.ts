@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newSigningKey } from '../../src/audit/checkpoint.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 
 const CLI = fileURLToPath(new URL('../../src/bin/fingate.js', import.meta.url));
@@ -113,7 +114,7 @@ describe('GraphiQL assets and production', () => {
   });
 
   it('is off in production: no page at /graphql and no assets', async () => {
-    const production = await startCli({ NODE_ENV: 'production', GATEWAY_JWT_SECRET: 'a-real-secret-of-at-least-32-characters!!' });
+    const production = await startCli({ NODE_ENV: 'production', GATEWAY_JWT_SECRET: 'a-real-secret-of-at-least-32-characters!!', FINGATE_AUDIT_SIGNING_KEY: newSigningKey() });
     try {
       const page = await fetch(production.url, { headers: { accept: 'text/html' } });
       expect(await page.text()).not.toContain('YogaGraphiQL');

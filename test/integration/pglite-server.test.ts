@@ -30,6 +30,17 @@ describe('the embedded database served to several clients', () => {
     await pglite.close();
   });
 
+  it('gives each client the role its login names, in every turn, and the others none', async () => {
+    const reader = createClient(`postgres://postgres:${password}@${server.address}/postgres?role=pg_read_all_data`, { max: 1 });
+    clients.push(reader);
+    const owner = client();
+    for (let i = 0; i < 3; i++) {
+      expect(await reader`select current_user as who`).toEqual([{ who: 'pg_read_all_data' }]);
+      expect(await owner`select current_user as who`).toEqual([{ who: 'postgres' }]);
+    }
+    await expect(reader`insert into marks values (0)`).rejects.toMatchObject({ code: '42501' });
+  });
+
   it("keeps one client's open transaction from another, which waits for it to end", async () => {
     const [a, b] = [client(), client()];
     let counted: Promise<number> | undefined;

@@ -1,6 +1,9 @@
+import { newSigningKey, signerFrom, type Signer } from '../../src/audit/checkpoint.ts';
+import { connectAsApplication } from '../../src/audit/role.ts';
+import { startSealer, type Sealer } from '../../src/audit/sealer.ts';
 import { createAuthenticator, mintToken, type TokenClaims } from '../../src/auth.ts';
 import { DEV_JWT_SECRET, type JwtConfig } from '../../src/config.ts';
-import type { Database } from '../../src/db/database.ts';
+import type { Database, Sql } from '../../src/db/database.ts';
 import { catalogue, createGateway, type GatewayOptions as CreateGatewayOptions } from '../../src/gateway.ts';
 import { toGlobalId } from '../../src/ids.ts';
 import { configuredModules } from '../../src/policy/commands.ts';
@@ -23,9 +26,22 @@ export type { GraphQLResponse, RequestOptions };
 /** A gateway listening on a loopback port, over its own seeded database. */
 export interface TestGateway {
   url: string;
+  /** The database as its owner: fixtures. */
   db: Database;
+  /** The gateway's own client, running as the application role. */
+  app: Sql;
   policies: PolicyRuntime;
   shadowLog: ShadowLog;
+  /** The audit sealer (no timer: `seal()` seals what is committed). */
+  sealer: Sealer;
+  /** Signs the sealer's checkpoints; its public key is the gateway's verification key. */
+  signer: Signer;
+  /** The signer's private key, PEM (for the CLI's FINGATE_AUDIT_SIGNING_KEY). */
+  signingKey: string;
+  /** Seals every committed audit record; resolves with how many. */
+  seal(): Promise<number>;
+  /** Runs `work` as the database owner (a superuser in tests): what an attacker with the owner's rights could do. */
+  asOwner<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
   request<T = any>(query: string, options?: RequestOptions): Promise<GraphQLResponse<T>>;
   token(claims: Partial<TokenClaims> & { roles: string[] }): Promise<string>;
   /** A token for the customer with this database key. */
@@ -79,26 +95,38 @@ export async function startGateway({
 }: GatewayOptions = {}): Promise<TestGateway> {
   const db = await freshDatabase();
   if (customers > 0) await seed(db.sql, { customers, seed: seedName });
+  const app = await connectAsApplication(db, { max: 20, log: () => {} });
   const all = [...(await configuredModules(loadConfig({}))), ...modules];
-  const policies = await startPolicyRuntime({ db, dir: policiesDir, modules: all, catalogue, watch, log: () => {} });
-  const shadowLog = createShadowLog(db.sql, { log: () => {} });
+  const policies = await startPolicyRuntime({ db: { ...db, sql: app.sql }, dir: policiesDir, modules: all, catalogue, watch, log: () => {} });
+  const shadowLog = createShadowLog(app.sql, { log: () => {} });
+  const signingKey = newSigningKey();
+  const signer = signerFrom(signingKey);
+  const sealer = startSealer({ sql: app.sql, signer, intervalMs: 0, log: () => {} });
   const authenticate = await createAuthenticator({ ...JWT, ...jwt }, now ? { now } : {});
-  const gateway = createGateway({ sql: db.sql, authenticate, policies, observers: [shadowLog], logError, transport, graphiql, ...parts });
-  if (onStatement) listenToStatements(db.sql, { statement: (_connection, text) => onStatement(text) });
+  const gateway = createGateway({ sql: app.sql, authenticate, policies, observers: [shadowLog], auditKey: signer.publicKey, logError, transport, graphiql, ...parts });
+  if (onStatement) listenToStatements(app.sql, { statement: (_connection, text) => onStatement(text) });
   const server = await listen(gateway, { port: 0, host: '127.0.0.1' });
   const token = (claims: Partial<TokenClaims> & { roles: string[] }) => mintToken(DEV_JWT_SECRET, { sub: `test-${claims.roles[0]}`, ...claims });
   return {
     url: server.url,
     db,
+    app: app.sql,
     policies,
     shadowLog,
+    sealer,
+    signer,
+    signingKey,
+    seal: () => sealer.sealNow(),
+    asOwner: <T>(work: (sql: Sql) => Promise<T>): Promise<T> => work(db.sql),
     token,
     customerToken: (key) => token({ sub: `customer-${key}`, roles: ['customer'], customerId: toGlobalId('Customer', key) }),
     request: (query, options) => postGraphQL(server.url, query, options),
     async close() {
       await server.close(1000);
+      await sealer.close();
       await shadowLog.close();
       await policies.close();
+      await app.close();
       await db.drop();
     },
   };
