@@ -1,7 +1,7 @@
 // How close fingate's whole request path comes to a hand-written handler running the same SQL
 // (issue 11). Three servers, each its own process on the same seeded database, measured in one run:
-//   - fingate: `fingate start` in production mode with a real GATEWAY_JWT_SECRET, every policy
-//     module configured;
+//   - fingate: `fingate start` in production mode with a real GATEWAY_JWT_SECRET and audit signing
+//     key, every policy module configured (the audit trail included);
 //   - the floor: node:http + postgres.js by hand (bench/floor/handler.ts), sending exactly the
 //     statements fingate sends: both are recorded for one request of each workload first
 //     (postgres.js `debug`), and the run stops if they differ;
@@ -24,7 +24,7 @@
 // Exits 1 when a target is missed, a request fails, or the floor's statements differ from fingate's.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
@@ -58,6 +58,8 @@ const CONNECTIONS = Number(values.connections);
 const TARGETS: Record<string, number> = { W1: 0.35, W2: 0.6, W3: 0.5 };
 const P99_LIMIT = 3;
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
+// production mode signs audit checkpoints: a key of this run's own
+const AUDIT_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 // the server's core and the load generator's
 const [SERVER_CPU, LOAD_CPU] = availableParallelism() >= 2 ? ['0', '1'] : [undefined, undefined];
 
@@ -103,8 +105,13 @@ const started = loadavg()[0]!;
 
 const bench = await openBench({ customers: Number(values.customers), seedName: 'floor' });
 const servers: Server[] = [];
+// the servers log in as a role that is only a member of fingate_app, as production requires
+const login = `floor_${randomBytes(4).toString('hex')}`;
 try {
   await bench.db.sql`vacuum analyze`;
+  await bench.db.sql.unsafe(`create role ${login} login in role fingate_app`);
+  const serverUrl = new URL(bench.url);
+  serverUrl.username = login;
   const secret = randomBytes(36).toString('base64url');
   const requests = await workloadRequests(bench, secret);
   const statements = await recordStatements(bench, workloads);
@@ -112,7 +119,7 @@ try {
   const wanted: ServerName[] = values.profile
     ? [values.profile as ServerName]
     : ['floor', 'fingate', ...(values.baseline ? (['baseline'] as const) : []), ...(workloads.includes('W1') ? (['bare yoga'] as const) : [])];
-  for (const name of wanted) servers.push(await startServer(name, bench.url, secret, values.profile === name));
+  for (const name of wanted) servers.push(await startServer(name, { url: serverUrl.toString(), ownerUrl: bench.url }, secret, values.profile === name));
   console.log(
     `${values.customers} customers; servers on CPU ${SERVER_CPU ?? 'any'}, load generator on CPU ${LOAD_CPU ?? 'any'}; ${CONNECTIONS} connections, ` +
       `${WARMUP} s warm-up + ${SECONDS} s per measurement, ${ROUNDS} rounds; load average ${started.toFixed(1)}`,
@@ -137,6 +144,7 @@ try {
   if (!values.profile) report(results, statements, workloads);
 } finally {
   for (const server of servers) await server.stop();
+  await bench.db.sql.unsafe(`drop role if exists ${login}`).catch(() => {});
   await bench.close();
 }
 console.log(`load average: ${started.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`);
@@ -236,11 +244,12 @@ function normalized(statements: readonly Statement[]): string[] {
   return statements.map((s) => s.text.replace(/\s+/g, ' ').trim()).sort();
 }
 
-async function startServer(name: ServerName, databaseUrl: string, secret: string, profile: boolean): Promise<Server> {
+async function startServer(name: ServerName, database: { url: string; ownerUrl: string }, secret: string, profile: boolean): Promise<Server> {
+  const databaseUrl = database.url;
   const profiling = profile ? ['--cpu-prof', `--cpu-prof-dir=${ROOT}bench/profiles`] : [];
   if (name === 'fingate' || name === 'baseline') {
     const root = name === 'baseline' ? resolve(values.baseline!) : undefined;
-    const gateway = await startGatewayProcess(databaseUrl, { nodeArgs: profiling, root, env: { NODE_ENV: 'production', GATEWAY_JWT_SECRET: secret } });
+    const gateway = await startGatewayProcess(databaseUrl, { nodeArgs: profiling, root, env: { NODE_ENV: 'production', GATEWAY_JWT_SECRET: secret, FINGATE_AUDIT_SIGNING_KEY: AUDIT_KEY, DATABASE_OWNER_URL: database.ownerUrl } });
     if (SERVER_CPU && PIN) pin(gateway.child.pid!, SERVER_CPU);
     return { name, url: gateway.url, pid: gateway.child.pid!, stop: () => gateway.kill('SIGTERM') };
   }

@@ -2,11 +2,15 @@
 // bench/http-floor.ts, sending exactly the SQL statements fingate sends for them (the runner records
 // both and refuses to measure when they differ). It does what such a handler must and nothing
 // more: verify the HS256 token (node:crypto, every request), check the role, scope and purpose the
-// workload needs, run the statements, mask, serialize, and answer with one `end`. No GraphQL: it
-// recognises each workload by its document, as a route.
+// workload needs, run the statements, mask, write the audit records the audit trail requires
+// (the same INSERT, through fingate's own group commit for reads and inside the transfer's
+// transaction for the write), serialize, and answer with one `end`. No GraphQL: it recognises each
+// workload by its document, as a route.
 
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createAuditLog } from '../../src/audit/log.ts';
+import type { AuditRecord } from '../../src/audit/record.ts';
 import type { Sql } from '../../src/db/database.ts';
 import { businessDate, businessDay } from '../../src/clock.ts';
 import { ageBand } from '../../src/data/customers.ts';
@@ -46,8 +50,47 @@ const STAFF_PURPOSES = new Set(['account-servicing', 'transaction-processing', '
 // policies/aml/aml.v1.yaml: the transaction types a same-day total adds up
 const AML_TYPES = ['PURCHASE', 'REDEMPTION', 'TRANSFER', 'DEPOSIT'];
 
+/** What every audit record of the floor says about the policy versions (as many, as long, as fingate's). */
+const POLICIES = ['access@3', 'privacy@2', 'suitability@2', 'licensing@1', 'disclosure@1', 'aml@1', 'risk-questionnaire@1', 'audit@1'];
+const SHA256 = POLICIES.map((p) => createHash('sha256').update(p).digest('hex'));
+const YEAR_MS = 365.25 * 24 * 3600_000;
+
 export function createFloorHandler({ sql, secret, timeZone = 'Asia/Shanghai' }: FloorOptions): (request: IncomingMessage, response: ServerResponse) => void {
   const key = Buffer.from(secret);
+  const audit = createAuditLog(sql);
+
+  /** An audit record of one decision, as the audit module writes one: ids, paths, versions, verdicts, never values. */
+  function record(claims: Claims, purpose: string | null, operation: { name: string; query: string }, what: Pick<AuditRecord, 'action' | 'resourceType' | 'resourceIds' | 'fieldPath' | 'fields'> & Partial<AuditRecord>): AuditRecord {
+    const at = new Date();
+    const transaction = what.action === 'account.transfer';
+    return {
+      at,
+      kind: transaction ? 'transaction' : 'access',
+      retainUntil: new Date(at.getTime() + (transaction ? 10 : 3) * YEAR_MS),
+      requestId: randomUUID(),
+      operation: operation.name,
+      operationHash: createHash('sha256').update(operation.query).digest('hex'),
+      actor: claims.sub,
+      roles: claims.roles,
+      purpose,
+      customerIds: null,
+      masked: [],
+      hidden: [],
+      decision: 'ALLOW',
+      failed: false,
+      inTransaction: false,
+      policies: POLICIES,
+      policySha256: SHA256,
+      reasons: ['ROLE_ALLOWS'],
+      detail: {
+        verdicts: [{ policy: 'access@3', effect: 'allow', reasons: [{ code: 'ROLE_ALLOWS', message: `roles [${claims.roles.join(', ')}] may ${what.action}`, regulation: null }] }],
+        obligations: {},
+        shadow: [],
+        input: { principal: { id: claims.sub, roles: claims.roles }, purpose, action: what.action, now: at.toISOString() },
+      },
+      ...what,
+    };
+  }
 
   function verify(header: string | undefined): Claims {
     const token = header?.startsWith('Bearer ') ? header.slice(7) : '';
@@ -73,10 +116,21 @@ export function createFloorHandler({ sql, secret, timeZone = 'Asia/Shanghai' }: 
   }
 
   async function w1(request: IncomingMessage, variables: { id: string }): Promise<unknown> {
-    serviceReading(request, W1.scope);
+    const claims = serviceReading(request, W1.scope);
     const [c] = await sql<{ id: string; name: string; idNumber: string; phone: string; email: string | null; birthDate: string; investorType: string }[]>`
       select c.* from "customers" "c" where c.id = any(${[keyOf(variables.id, 'Customer')]}::bigint[]) and true`;
     if (!c) throw new Refused(200, 'NOT_FOUND');
+    const fields = ['id', 'name', 'idNumber', 'phone', 'email', 'ageBand', 'investorType'].map((f) => `customer.${f}`);
+    await audit.write([
+      record(claims, W1.purpose, { name: 'W1', query: W1.query }, {
+        action: 'customer.read',
+        resourceType: 'Customer',
+        resourceIds: [c.id],
+        fieldPath: 'customer',
+        fields,
+        masked: ['customer.idNumber', 'customer.phone'],
+      }),
+    ]);
     return {
       customer: {
         id: toGlobalId('Customer', c.id),
@@ -91,7 +145,7 @@ export function createFloorHandler({ sql, secret, timeZone = 'Asia/Shanghai' }: 
   }
 
   async function w2(request: IncomingMessage): Promise<unknown> {
-    serviceReading(request, W2.scope);
+    const claims = serviceReading(request, W2.scope);
     const page = await sql<{ id: string; type: string; status: string; amount: string; currency: string; customerId: string; productId: string | null; createdAt: Date }[]>`
       select t.* from "transactions" "t" where true and true order by t.id desc limit ${101}`;
     const rows = page.slice(0, 100);
@@ -103,6 +157,23 @@ export function createFloorHandler({ sql, secret, timeZone = 'Asia/Shanghai' }: 
     ]);
     const issuerIds = [...new Set(products.map((p) => p.issuerId))];
     const issuers = issuerIds.length ? await sql<{ id: string; name: string }[]>`select i.* from "institutions" "i" where i.id = any(${issuerIds}::bigint[]) and true` : [];
+    const node = 'transactions.edges.node';
+    await audit.write([
+      record(claims, W2.purpose, { name: 'W2', query: W2.query }, {
+        action: 'transaction.read',
+        resourceType: 'Transaction',
+        resourceIds: rows.map((t) => t.id),
+        fieldPath: 'transactions',
+        fields: ['transactions', ...['id', 'type', 'status', 'amount', 'currency', 'createdAt'].map((f) => `${node}.${f}`)],
+      }),
+      record(claims, W2.purpose, { name: 'W2', query: W2.query }, {
+        action: 'customer.read',
+        resourceType: 'Customer',
+        resourceIds: customerIds,
+        fieldPath: `${node}.customer`,
+        fields: [`${node}.customer`, `${node}.customer.name`],
+      }),
+    ]);
     const product = new Map(products.map((p) => [p.id, p]));
     const customer = new Map(customers.map((c) => [c.id, c]));
     const issuer = new Map(issuers.map((i) => [i.id, i]));
@@ -197,6 +268,15 @@ export function createFloorHandler({ sql, secret, timeZone = 'Asia/Shanghai' }: 
       const payee = accounts.find((a) => a.id === to && a.kind === 'CUSTOMER' && a.currency === payer?.currency);
       if (!payer || !payee) throw new Refused(200, 'NOT_FOUND');
       if (!payer.allowNegative && BigInt(payer.balance.replace('.', '')) < cents) throw new Refused(200, 'INSUFFICIENT_FUNDS');
+      const movement = record(claims, null, { name: 'W3', query: W3.query }, {
+        action: 'account.transfer',
+        resourceType: 'Account',
+        resourceIds: [from],
+        customerIds: [acting.id],
+        fieldPath: 'Mutation.transfer',
+        fields: ['transfer'],
+        inTransaction: true,
+      });
       const [[row]] = await Promise.all([
         tx<{ id: string }[]>`
           with t as (
@@ -211,12 +291,22 @@ export function createFloorHandler({ sql, secret, timeZone = 'Asia/Shanghai' }: 
             update idempotency_keys k set transaction_id = t.id from t
              where k.principal_id = ${claims.sub} and k.key = ${input.idempotencyKey})
           select id, type, status, amount, currency, customer_id, product_id, created_at from t`.execute(),
+        audit.writeIn(tx as unknown as Sql, [movement]),
         tx`commit`.execute(),
       ]);
       tx.release();
       // read back under the caller's own rows, as the gateway does with a write's payload
       const [t] = await sql<{ id: string; status: string; amount: string }[]>`
         select t.* from "transactions" "t" where t.id = any(${[row!.id]}::bigint[]) and (t.customer_id is not distinct from ${customerKey})`;
+      await audit.write([
+        record(claims, null, { name: 'W3', query: W3.query }, {
+          action: 'transaction.read',
+          resourceType: 'Transaction',
+          resourceIds: [t!.id],
+          fieldPath: 'transfer',
+          fields: ['transfer', 'transfer.id', 'transfer.status', 'transfer.amount'],
+        }),
+      ]);
       return { transfer: { id: toGlobalId('Transaction', t!.id), status: t!.status, amount: t!.amount } };
     } catch (error) {
       await tx`rollback`.catch(() => {});
