@@ -12,6 +12,9 @@ const FAN_OUT = /* GraphQL */ `
   }`;
 
 // about 8,500 values: under the default budget once, over it three times
+/** A statement a request sent, not the embedded database's poll for new policy activations. */
+const requestStatement = (text: string) => !/from policy_activations/.test(text);
+
 const PAGE = 'customers(first: 100) { edges { node { id name transactions(first: 20) { edges { node { id amount } } } } } }';
 
 describe('the cost limit', () => {
@@ -20,7 +23,7 @@ describe('the cost limit', () => {
   const statements: string[] = [];
 
   beforeAll(async () => {
-    gw = await startGateway({ customers: 40, onStatement: (text) => statements.push(text) });
+    gw = await startGateway({ customers: 40, onStatement: (text) => void (requestStatement(text) && statements.push(text)) });
     staff = await gw.token({ roles: ['compliance'] });
   });
   afterAll(() => gw?.close());
@@ -72,7 +75,7 @@ describe('configured budgets', () => {
   const QUERY = '{ transactions(first: 5) { edges { node { id customer { name } } } } }';
 
   beforeAll(async () => {
-    gw = await startGateway({ customers: 10, limits: { maxCost: 300, requestTimeoutMs: TIMEOUT_MS }, onStatement: (text) => statements.push(text) });
+    gw = await startGateway({ customers: 10, limits: { maxCost: 300, requestTimeoutMs: TIMEOUT_MS }, onStatement: (text) => void (requestStatement(text) && statements.push(text)) });
     staff = await gw.token({ roles: ['compliance'] });
   });
   afterAll(() => gw?.close());
