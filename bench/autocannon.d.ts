@@ -30,8 +30,18 @@ declare module 'autocannon' {
     workers?: number;
     timeout?: number;
     title?: string;
-    /** Requests in turn; `setupRequest` is a file whose export rewrites each one (workers mode takes a path). */
-    requests?: { setupRequest?: string }[];
+    /**
+     * Requests sent in turn; `setupRequest` rewrites each before it goes (a function, or in workers
+     * mode the path of a file exporting one), `onResponse` sees each answer.
+     */
+    requests?: {
+      method?: 'GET' | 'POST';
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: string | ((request: any, context: object) => object);
+      onResponse?: (status: number, body: string, context: object, headers: Record<string, string>) => void;
+    }[];
   }
 
   export interface Result {

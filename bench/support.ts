@@ -78,6 +78,8 @@ export interface BenchOptions {
 export interface Bench {
   db: Database;
   databaseName: string;
+  /** The database's URL, for processes of their own. */
+  url: string;
   policies: PolicyRuntime;
   authenticate: Authenticate;
   seeded: SeedSummary;
@@ -134,6 +136,7 @@ export async function openBench({ customers = 200, seedName = 'bench', verbose =
     return {
       db,
       databaseName,
+      url: databaseUrl,
       policies: runtime,
       authenticate,
       seeded,

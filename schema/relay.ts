@@ -38,10 +38,11 @@ function nodeAction(args: Record<string, unknown>): Action {
 }
 
 /** The row, or `NOT_FOUND` when it does not exist or the permit does not cover it (the same answer). */
-export async function existing<T>(row: Promise<T | null>, type: NodeType): Promise<T> {
-  const found = await row;
-  if (found === null) throw notFound(type);
-  return found;
+export function existing<T>(row: Promise<T | null>, type: NodeType): Promise<T> {
+  return row.then((found) => {
+    if (found === null) throw notFound(type);
+    return found;
+  });
 }
 
 builder.queryField('node', (t) =>

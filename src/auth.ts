@@ -1,5 +1,6 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey, type JWTPayload } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, SignJWT, UnsecuredJWT, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { DEFAULT_JWT_MAX_LIFETIME, type JwtConfig } from './config.ts';
 import { clientError, StartupError } from './errors.ts';
 import { parseGlobalId } from './ids.ts';
@@ -26,7 +27,7 @@ export interface AuthenticatorOptions {
 
 /** Builds the verifier once at start-up: a JWKS file that cannot be read stops the start. */
 export async function createAuthenticator(config: JwtConfig, { now = () => new Date(), cacheSize = 10_000 }: AuthenticatorOptions = {}): Promise<Authenticate> {
-  const key = await verificationKey(config);
+  const verify = await verifierOf(config);
   const options = {
     // pinned, so a token cannot choose its own algorithm (RFC 8725 §3.1); jose never accepts "none"
     algorithms: config.secret ? HMAC_ALGORITHMS : PUBLIC_KEY_ALGORITHMS,
@@ -47,8 +48,7 @@ export async function createAuthenticator(config: JwtConfig, { now = () => new D
     if (cached) return cached;
     let payload: JWTPayload;
     try {
-      const verifyOptions = { ...options, currentDate };
-      ({ payload } = typeof key === 'function' ? await jwtVerify(token, key, verifyOptions) : await jwtVerify(token, key, verifyOptions));
+      payload = await verify(token, { ...options, currentDate });
     } catch (error) {
       throw unauthenticated(`invalid token (${(error as { code?: string }).code ?? 'unverifiable'})`);
     }
@@ -69,18 +69,59 @@ function checkLifetime({ iat, exp }: JWTPayload, now: number, maxLifetime: numbe
   if (exp! - (iat ?? now) > maxLifetime) throw unauthenticated(`token lifetime exceeds the maximum of ${maxLifetime} s`);
 }
 
-async function verificationKey(config: JwtConfig): Promise<CryptoKey | JWTVerifyGetKey> {
-  // imported once: from raw bytes, jose would import the key again on every verification (~30 µs)
-  if (config.secret) return crypto.subtle.importKey('raw', new TextEncoder().encode(config.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+/** Checks a token's signature, header and claims; throws (with jose's error codes) when it fails. */
+type Verify = (token: string, options: JWTVerifyOptions) => Promise<JWTPayload>;
+
+async function verifierOf(config: JwtConfig): Promise<Verify> {
+  if (config.secret) return hs256Verifier(config.secret);
+  let keys: JWTVerifyGetKey;
   if (config.jwksFile) {
     try {
-      return createLocalJWKSet(JSON.parse(await readFile(config.jwksFile, 'utf8')));
+      keys = createLocalJWKSet(JSON.parse(await readFile(config.jwksFile, 'utf8')));
     } catch (error) {
       throw new StartupError(`GATEWAY_JWKS_FILE: cannot load ${config.jwksFile}: ${(error as Error).message}`);
     }
+  } else if (config.jwksUrl) {
+    keys = createRemoteJWKSet(new URL(config.jwksUrl));
+  } else {
+    throw new StartupError('no JWT verification key configured');
   }
-  if (config.jwksUrl) return createRemoteJWKSet(new URL(config.jwksUrl));
-  throw new StartupError('no JWT verification key configured');
+  return async (token, options) => (await jwtVerify(token, keys, options)).payload;
+}
+
+/** The header an unsecured JWT carries, for jose's claims validation of a payload verified here. */
+const UNSECURED_HEADER = Buffer.from('{"alg":"none"}').toString('base64url');
+
+/**
+ * HS256 with node:crypto's HMAC, synchronous and a few microseconds, where jose's WebCrypto one is a
+ * job on the thread pool costing about a hundred (every first request of a token pays it). The
+ * signature is checked over the exact header and payload, in constant time; the header must name
+ * HS256 and carry no `crit` extension (jose would refuse one it does not know, and it knows only
+ * `b64`, which a JWT must not use). The claims are then validated by jose itself, exactly as
+ * jwtVerify would with the same options: UnsecuredJWT.decode runs the same validation, here over
+ * the payload whose signature was just verified.
+ */
+function hs256Verifier(secret: string): Verify {
+  const key = Buffer.from(secret);
+  const fail = (code: string): never => {
+    throw Object.assign(new Error(code), { code });
+  };
+  return async (token, options) => {
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const expected = createHmac('sha256', key).update(`${header}.${payload}`).digest();
+    const given = Buffer.from(signature, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) fail('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+    } catch {
+      fail('ERR_JWS_INVALID');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('ERR_JWS_INVALID');
+    if ((parsed as { alg?: unknown }).alg !== 'HS256') fail('ERR_JOSE_ALG_NOT_ALLOWED');
+    if (Object.hasOwn(parsed, 'crit')) fail('ERR_JOSE_NOT_SUPPORTED');
+    return UnsecuredJWT.decode(`${UNSECURED_HEADER}.${payload}.`, options).payload;
+  };
 }
 
 /** The principal a token names; frozen, because a cached principal is shared by its token's requests. */

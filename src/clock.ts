@@ -54,6 +54,13 @@ function offsetAt(instant: Date, timeZone: string): number {
 
 /** The calendar date (`YYYY-MM-DD`) of the business day containing `now` in `timeZone`. */
 export function businessDate(now: Date, timeZone: string): string {
+  // asked for every customer's age band; like the day's bounds, it changes once a day
+  const last = lastDate.get(timeZone);
+  if (last && last.start <= now && now < last.end) return last.date;
   const { year, month, day } = wallClock(now, timeZone);
-  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  const date = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  lastDate.set(timeZone, { date, ...businessDay(now, timeZone) });
+  return date;
 }
+
+const lastDate = new Map<string, { date: string; start: Date; end: Date }>();

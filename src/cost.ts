@@ -1,4 +1,5 @@
 import {
+  BREAK,
   getArgumentValues,
   getDirectiveValues,
   getNamedType,
@@ -10,6 +11,8 @@ import {
   isCompositeType,
   isListType,
   Kind,
+  visit,
+  type ASTNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -164,6 +167,47 @@ class Estimate {
   }
 }
 
+/**
+ * `estimateCost`, remembered for a document whose cost no variable can change (Yoga's parser cache
+ * hands back the same document for the same text): most documents set their page sizes in the text.
+ */
+function costOf(document: DocumentNode, variables: Record<string, unknown> | null | undefined, schema: GraphQLSchema, operationName?: string | null): number {
+  let fixed = fixedCosts.get(document);
+  if (fixed === undefined) fixedCosts.set(document, (fixed = variablesChangeCost(document) ? null : new Map()));
+  if (fixed === null) return estimateCost(document, variables, schema, operationName);
+  let cost = fixed.get(operationName ?? '');
+  if (cost === undefined) fixed.set(operationName ?? '', (cost = estimateCost(document, variables, schema, operationName)));
+  return cost;
+}
+
+/** Per document: null when variables change its cost, else its cost by operation name. */
+const fixedCosts = new WeakMap<DocumentNode, Map<string, number> | null>();
+
+/** Whether a variable sets a page size (`first`) or an `@skip`/`@include` condition: all a cost depends on besides the text. */
+function variablesChangeCost(document: DocumentNode): boolean {
+  let changes = false;
+  const usesVariable = (node: ASTNode) => {
+    let found = false;
+    visit(node, {
+      Variable() {
+        found = true;
+        return BREAK;
+      },
+    });
+    return found;
+  };
+  visit(document, {
+    Argument(node) {
+      if (node.name.value === 'first' && usesVariable(node)) changes = true;
+    },
+    Directive(node) {
+      if ((node.name.value === 'skip' || node.name.value === 'include') && usesVariable(node)) changes = true;
+      return false;
+    },
+  });
+  return changes;
+}
+
 /** The cost budget of one request. */
 export interface CostLimitOptions {
   /** The most response values a document may ask for (see estimateCost). @default DEFAULT_MAX_COST */
@@ -179,7 +223,7 @@ export interface CostLimitOptions {
 export function useCostLimit({ maxCost = DEFAULT_MAX_COST }: CostLimitOptions = {}): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const cost = estimateCost(args.document, args.variableValues, args.schema, args.operationName);
+      const cost = costOf(args.document, args.variableValues, args.schema, args.operationName);
       if (cost <= maxCost) return;
       setResultAndStopExecution({
         errors: [

@@ -1,10 +1,11 @@
 import type { KeyObject } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { schema } from '../schema/index.ts';
 import './audit/context.ts';
 import { createAuditLog } from './audit/log.ts';
 import type { Authenticate } from './auth.ts';
+import { useCompiledExecution } from './compiled-execution.ts';
 import type { GatewayContext } from './context.ts';
 import { factProviders } from './data/facts.ts';
 import { createLoaders } from './data/loaders.ts';
@@ -12,6 +13,7 @@ import type { Sql } from './db/database.ts';
 import { migrationsApplied } from './db/migrate.ts';
 import { isClientError, statusOf } from './errors.ts';
 import { renderOfflineGraphiQL, useGraphiQLAssets } from './http/graphiql.ts';
+import { MAX_REQUEST_BODY } from './http/node-handler.ts';
 import { useTransport, type TransportOptions } from './http/transport.ts';
 import { DEFAULT_LIMITS, useQueryLimits, type Limits } from './limits.ts';
 import type { CoolingOffData } from './money/cooling-off.ts';
@@ -90,7 +92,7 @@ export function createGateway({
     graphiql: graphiql ? { title: 'fingate', ...graphiql } : false,
     renderGraphiQL: renderOfflineGraphiQL,
     cors: false,
-    maxRequestBodySize: 100_000,
+    maxRequestBodySize: MAX_REQUEST_BODY,
     logging: false,
     context: async ({ request }): Promise<GatewayContext> => {
       const principal = await authenticate(request);
@@ -144,12 +146,10 @@ export function createGateway({
       ...useTransport(transport),
       ...(graphiql ? [useGraphiQLAssets()] : []),
       ...useQueryLimits(limits),
+      useCompiledExecution(),
       useDecisionStream({ observers: metrics ? [...observers, countDecisions(metrics)] : observers, logError }),
       useRegistryStatus(),
-      useReadinessCheck({
-        endpoint: '/readyz',
-        check: async () => (await migrationsApplied(sql)) && policies.at(new Date()).missing.length === 0,
-      }),
+      useReadiness(async () => (await migrationsApplied(sql)) && policies.at(new Date()).missing.length === 0),
     ],
   });
 }
@@ -161,6 +161,38 @@ function countDecisions(metrics: Metrics): Observer {
       for (const decision of stream.decisions) for (const verdict of decision.verdicts) metrics.decision(verdict.policy, verdict.effect);
     },
   };
+}
+
+/**
+ * Answers /readyz: 200 once the migrations are applied and every module has an enforced version,
+ * else 503 (with the reason as text when the check fails). Yoga's useReadinessCheck answers the
+ * same, but parses every request's URL and runs a URLPattern over it to find out.
+ */
+function useReadiness(check: () => Promise<boolean>): Plugin {
+  return {
+    onRequest({ request, fetchAPI, endResponse }) {
+      if (!request.url.endsWith(READINESS_ENDPOINT) && pathOf(request.url) !== READINESS_ENDPOINT) return undefined;
+      return check().then(
+        (ready) => endResponse(new fetchAPI.Response(null, { status: ready ? 200 : 503 })),
+        (error: unknown) =>
+          endResponse(
+            error instanceof Error
+              ? new fetchAPI.Response(error.message, { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' } })
+              : new fetchAPI.Response(null, { status: 503 }),
+          ),
+      );
+    },
+  };
+}
+
+const READINESS_ENDPOINT = '/readyz';
+
+/** The path of an absolute URL, without its query. */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start < 0) return '/';
+  const query = url.indexOf('?', start);
+  return url.slice(start, query < 0 ? undefined : query);
 }
 
 /** Answers a request refused before execution with its error code's HTTP status (src/errors.ts). */

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { StartupError } from './errors.ts';
 import type { Gateway } from './gateway.ts';
+import { nodeHandler } from './http/node-handler.ts';
 
 /** A listening HTTP server and how to stop it gracefully. */
 export interface RunningServer {
@@ -43,7 +44,7 @@ export async function bind({ port, host }: { port: number; host: string }): Prom
     url: `http://${host}:${actualPort}/graphql`,
     serve(gateway) {
       server.off('request', starting);
-      server.on('request', gateway);
+      server.on('request', nodeHandler(gateway));
     },
     close: (graceMs = 10_000) =>
       (closing ??= new Promise<void>((resolve) => {

@@ -7,7 +7,24 @@ import { cursorKey, pageSize, toPage, type Page, type PageArgs } from './page.ts
 
 /** `from <table> <alias>` for a resource. */
 export function from(sql: Sql, resource: ResourceType): Fragment {
-  return sql`${sql(resources[resource].table)} ${sql(resources[resource].alias)}`;
+  return once(`from ${resource}`, () => sql`${sql(resources[resource].table)} ${sql(resources[resource].alias)}`);
+}
+
+/** A resource's alias, as SQL. */
+function aliasOf(sql: Sql, resource: ResourceType): Fragment {
+  return once(`alias ${resource}`, () => sql.unsafe(resources[resource].alias) as unknown as Fragment);
+}
+
+const TRUE = 'true';
+
+// Fragments without values (names, `true`), made once: a fragment is only text until it is
+// spliced into a statement, whichever client makes it, and every client is made by createClient.
+const fragments = new Map<string, Fragment>();
+
+function once(key: string, make: () => Fragment): Fragment {
+  let fragment = fragments.get(key);
+  if (!fragment) fragments.set(key, (fragment = make()));
+  return fragment;
 }
 
 /**
@@ -21,7 +38,7 @@ export function permitted(sql: Sql, permit: Permit, resource?: ResourceType): Fr
 
 /** `a and b and …`, or `true` when there is nothing to join. */
 export function all(sql: Sql, conditions: Fragment[]): Fragment {
-  return conditions.length === 0 ? sql`true` : conditions.reduce((acc, c) => sql`${acc} and ${c}`);
+  return conditions.length === 0 ? once(TRUE, () => sql`true`) : conditions.reduce((acc, c) => sql`${acc} and ${c}`);
 }
 
 /**
@@ -30,7 +47,7 @@ export function all(sql: Sql, conditions: Fragment[]): Fragment {
  */
 export async function byKeys<T extends { id: string }>(sql: Sql, permit: Permit, keys: readonly string[], where: Fragment[] = []): Promise<(T | null)[]> {
   checkPermit(permit);
-  const alias = sql.unsafe(resources[permit.resource].alias);
+  const alias = aliasOf(sql, permit.resource);
   const rows = await sql<T[]>`
     select ${alias}.* from ${from(sql, permit.resource)}
      where ${alias}.id = any(${keys as string[]}::bigint[]) and ${all(sql, [permitted(sql, permit), ...where])}`;
@@ -51,9 +68,9 @@ export async function list<T extends { id: string }>(sql: Sql, permit: Permit, a
   checkPermit(permit);
   const limit = pageSize(args.first);
   const after = cursorKey(args.after);
-  const alias = sql.unsafe(resources[permit.resource].alias);
+  const alias = aliasOf(sql, permit.resource);
   const conditions = all(sql, [permitted(sql, permit), ...where]);
-  const keyset = after === undefined ? sql`true` : order === 'asc' ? sql`${alias}.id > ${after}` : sql`${alias}.id < ${after}`;
+  const keyset = after === undefined ? once(TRUE, () => sql`true`) : order === 'asc' ? sql`${alias}.id > ${after}` : sql`${alias}.id < ${after}`;
   const rows = limit === 0 ? [] : await sql<T[]>`
     select ${alias}.* from ${from(sql, permit.resource)}
      where ${conditions} and ${keyset}

@@ -14,9 +14,21 @@ export type Columns = Readonly<Record<string, string>>;
 
 /**
  * The WHERE clause for a row condition. Two-valued like `matches` (a NULL column never equals
- * anything and never grants access), which a property test holds the two to.
+ * anything and never grants access), which a property test holds the two to. Made once per
+ * condition: a fragment is text and values only, never executed by itself, so every statement
+ * under the same permit (and every request under the same cached decision) splices in the same one.
  */
 export function toSql(sql: Sql, condition: Condition, columns: Columns): Fragment {
+  let byColumns = made.get(condition);
+  if (!byColumns) made.set(condition, (byColumns = new WeakMap()));
+  let fragment = byColumns.get(columns);
+  if (!fragment) byColumns.set(columns, (fragment = build(sql, condition, columns)));
+  return fragment;
+}
+
+const made = new WeakMap<Condition, WeakMap<Columns, Fragment>>();
+
+function build(sql: Sql, condition: Condition, columns: Columns): Fragment {
   switch (condition.op) {
     case 'all':
       return sql`true`;
@@ -45,11 +57,11 @@ export function toSql(sql: Sql, condition: Condition, columns: Columns): Fragmen
     case 'and':
     case 'or': {
       const joiner = condition.op === 'and' ? sql` and ` : sql` or `;
-      const parts = condition.value.map((c) => toSql(sql, c, columns));
+      const parts = condition.value.map((c) => build(sql, c, columns));
       return sql`(${parts.reduce((acc, part) => sql`${acc}${joiner}${part}`)})`;
     }
     case 'not':
-      return sql`(not ${toSql(sql, condition.value, columns)})`;
+      return sql`(not ${build(sql, condition.value, columns)})`;
   }
 }
 

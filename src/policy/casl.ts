@@ -72,13 +72,27 @@ export function compileCasl(file: PolicyFile<CaslBody>, catalogue: Catalogue): C
     if (!ability) byPurpose.set(purpose ?? '', (ability = buildAbility(file, principal, purpose)));
     return ability;
   };
-  return { decide: (request) => decideWith(abilityFor(request.principal, request.purpose), file, request, catalogue) };
+  return {
+    decide(request) {
+      const ability = abilityFor(request.principal, request.purpose);
+      if (request.resource) return decideWith(ability, file, request, catalogue);
+      let decision = ability.typeLevel.get(request.action);
+      if (!decision) ability.typeLevel.set(request.action, (decision = decideWith(ability, file, request, catalogue)));
+      return decision;
+    },
+  };
 }
 
 interface Ability {
   casl: MongoAbility;
   /** The data rule each CASL rule came from (for reasons and masks). */
   origin: Map<object, RuleData>;
+  /**
+   * Type-level decisions (no record) by action: they depend on nothing but the ability, so each is
+   * made once per principal, purpose and policy version, and its row condition stays one object
+   * (whose SQL fragment is then made once too).
+   */
+  typeLevel: Map<string, ModuleDecision>;
 }
 
 function check(rule: RuleData, index: number, { masks, purposes }: CaslBody, catalogue: Catalogue): void {
@@ -139,7 +153,7 @@ function buildAbility(file: PolicyFile<CaslBody>, principal: Principal, declared
     raw.push(entry);
     origin.set(entry, rule);
   }
-  return { casl: createMongoAbility(raw), origin };
+  return { casl: createMongoAbility(raw), origin, typeLevel: new Map() };
 }
 
 function interpolate(conditions: RuleData['conditions'], principal: Principal): Record<string, unknown> | null | undefined {

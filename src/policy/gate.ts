@@ -53,6 +53,8 @@ export function permitOf(args: object): Permit {
 /** What the gate needs from the request context. */
 export interface GateContext {
   policy: RequestPolicy;
+  /** Set when the request has a deadline: once it aborts, no field that returns records starts. */
+  signal?: AbortSignal;
 }
 
 const pluginName = 'gate';
@@ -152,7 +154,7 @@ export class PothosGatePlugin<Types extends SchemaTypes> extends BasePlugin<Type
     const action = fieldConfig.extensions?.action as ActionOf;
     if (action === 'public') return resolver;
     const field = fieldConfig.extensions?.gate as ObjectField | undefined;
-    if (!field) return leafResolver(resolver, fieldConfig.parentType, action as string, this.typeOptions(fieldConfig.parentType).resource!);
+    if (!field) return leafResolver(resolver, action as string, this.typeOptions(fieldConfig.parentType).resource!);
     return objectResolver(resolver, field);
   }
 
@@ -181,9 +183,9 @@ export class PothosGatePlugin<Types extends SchemaTypes> extends BasePlugin<Type
   }
 }
 
-function leafResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, typeName: string, action: string, resource: ResourceType): GraphQLFieldResolver<unknown, C, object> {
+function leafResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, action: string, resource: ResourceType): GraphQLFieldResolver<unknown, C, object> {
   return (parent, args, context, info) => {
-    const effects = (context as GateContext).policy.fieldEffects(typeName, action, resource);
+    const effects = (context as GateContext).policy.fieldEffects(action, resource);
     if (effects === null) return resolver(parent, args, context, info);
     return effects.apply(info.fieldName, info.path, () => resolver(parent, args, context, info));
   };
@@ -191,7 +193,9 @@ function leafResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, typ
 
 function objectResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, field: ObjectField): GraphQLFieldResolver<unknown, C, object> {
   return (parent, args, context, info) => {
-    const policy = (context as GateContext).policy;
+    const { policy, signal } = context as GateContext;
+    // past the request's deadline nothing more is loaded (its answer has gone already)
+    if (signal?.aborted) throw signal.reason;
     let action = field.action as string;
     let resource = field.resource!;
     let read = field.read;
@@ -204,7 +208,7 @@ function objectResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, f
     const permit = policy.permit(action, resource);
     if (read && typeof field.action === 'function') policy.decidedAt(action, info.fieldName);
     const since = field.mutation ? policy.mark() : 0;
-    let result = resolver(parent, { ...args, [PERMIT]: permit }, context, info);
+    let result = resolver(parent, withPermit(args, permit), context, info);
     // a write that failed rolled back: its decisions are attempts, not what it did
     if (field.mutation) {
       result = Promise.resolve(result).catch((error) => {
@@ -213,18 +217,31 @@ function objectResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, f
       });
     }
     if (!read) return result;
-    const under = read;
-    return then(result, (value) => (action !== under.action ? readUnder(policy, under, context, value) : noteRecords(policy, under.action, under.records, value)));
+    if (action !== read.action) {
+      const under = read;
+      return result instanceof Promise ? result.then((value) => readUnder(policy, under, context, value)) : readUnder(policy, under, context, result);
+    }
+    const { action: readAction, records } = read;
+    return result instanceof Promise ? result.then((value) => noteRecords(policy, readAction, records, value)) : noteRecords(policy, readAction, records, result);
   };
 }
 
-/** `f(value)` after `value` resolves, without a promise when it is not one. */
-function then(value: unknown, f: (resolved: unknown) => unknown): unknown {
-  return value instanceof Promise ? value.then(f) : f(value);
+/** The args a resolver gets: the field's own, and the gate's permit. */
+function withPermit(args: object, permit: Permit): object {
+  // most fields that return records take no arguments (relations): skip copying nothing
+  for (const _ in args) return { ...args, [PERMIT]: permit };
+  return { [PERMIT]: permit };
 }
 
 /** Notes the keys of the records a field returned (a record, a list of them, or a page). */
 function noteRecords(policy: RequestPolicy, action: string, records: RecordSource | undefined, value: unknown): unknown {
+  if (value === null || value === undefined || typeof value !== 'object') return value;
+  // a to-one relation: one record, no arrays
+  if (!Array.isArray(value) && !Array.isArray((value as { rows?: unknown }).rows)) {
+    const key = keyOf(records, value);
+    if (key !== undefined) policy.returned(action, [key]);
+    return value;
+  }
   const rows = rowsOf(value);
   if (rows.length) policy.returned(action, rows.map((row) => keyOf(records, row)).filter((k): k is string => k !== undefined));
   return value;

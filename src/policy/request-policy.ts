@@ -31,8 +31,8 @@ export interface RequestPolicy {
    * may not declare is BAD_USER_INPUT naming the header. Nothing to decide without one.
    */
   checkPurpose(): void;
-  /** Hidden and masked fields of a type read under `action`; `null` when none apply. Throws when the read is denied. */
-  fieldEffects(typeName: string, action: string, resource: ResourceType): FieldEffects | null;
+  /** Hidden and masked fields of the records read under `action`; `null` when none apply. Throws when the read is denied. */
+  fieldEffects(action: string, resource: ResourceType): FieldEffects | null;
   /** The resource type whose rows an action covers (from the catalogue); throws for an unknown action. */
   resourceOf(action: string): ResourceType;
   /** Notes the keys of records a field returned under `action`, for the decision stream. */
@@ -232,12 +232,11 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
       if (permit instanceof Error) throw permit;
       return permit;
     },
-    fieldEffects(typeName, action, resource) {
-      const key = `${typeName} ${action}`;
-      let found = effects.get(key);
+    fieldEffects(action, resource) {
+      let found = effects.get(action);
       if (found === undefined) {
         found = fieldEffectsOf(typeDecision(action, resource).decision, action, report);
-        effects.set(key, found);
+        effects.set(action, found);
       }
       return found;
     },

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../src/config.ts';
@@ -15,6 +16,11 @@ const key = new TextEncoder().encode(DEV_JWT_SECRET);
 const sign = (claims: Record<string, unknown>, secret = key) =>
   new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('someone').setIssuedAt().setExpirationTime('1h').sign(secret);
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+/** A token whose header says anything, with a genuine HMAC-SHA256 of the secret over header and payload. */
+const hmacSigned = (header: object) => {
+  const signed = `${b64(header)}.${b64({ sub: 'x', roles: ['compliance'], exp: Math.floor(Date.now() / 1000) + 600 })}`;
+  return `${signed}.${createHmac('sha256', DEV_JWT_SECRET).update(signed).digest('base64url')}`;
+};
 
 describe('bearer tokens', () => {
   it('accepts a valid token', async () => {
@@ -32,6 +38,9 @@ describe('bearer tokens', () => {
     ['roles not an array', async () => sign({ roles: 'compliance' })],
     ['a malformed customer_id', async () => sign({ roles: ['customer'], customer_id: 'Customer:1' })],
     ['garbage', async () => 'not.a.jwt'],
+    ['HMAC-SHA256-signed but naming another algorithm', async () => hmacSigned({ alg: 'HS512', typ: 'JWT' })],
+    ['HMAC-SHA256-signed but naming alg none', async () => hmacSigned({ alg: 'none' })],
+    ['critical-extension', async () => hmacSigned({ alg: 'HS256', crit: ['exp'] })],
   ])('refuses a %s token with 401 UNAUTHENTICATED', async (_case, make) => {
     const token = await make();
     const response = await gw.request(QUERY, token === undefined ? {} : { token });

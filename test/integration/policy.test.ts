@@ -179,6 +179,18 @@ describe('the policy lifecycle', () => {
     expect((await advisorCustomers()).errors).toBeUndefined();
   });
 
+  it('decides the very next request under a new activation, though its token, abilities and decisions were cached under the old one', async () => {
+    // the same token twice: its principal, its CASL ability and its type-level decisions are now cached
+    expect((await advisorCustomers()).data.customers.totalCount).toBeGreaterThan(0);
+    expect((await advisorCustomers()).data.customers.totalCount).toBeGreaterThan(0);
+    await activate('access', '4', 'ENFORCE');
+    expect((await advisorCustomers()).errors?.[0]?.extensions).toMatchObject({ code: 'POLICY_DENIED', decision: { policy: 'access@4' } });
+    await activate('access', '3', 'ENFORCE');
+    const restored = await advisorCustomers();
+    expect(restored.errors).toBeUndefined();
+    expect(restored.extensions?.policy.versions).toContain('access@3');
+  });
+
   it('never takes effect in the past: history is not rewritten', async () => {
     const response = await activate('access', '4', 'ENFORCE', { effectiveFrom: '2020-01-01T00:00:00Z' });
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.effectiveFrom' });

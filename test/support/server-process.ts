@@ -4,6 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { loadConfig } from '../../src/config.ts';
@@ -55,11 +56,15 @@ export interface GatewayProcess {
 
 /**
  * Starts `node src/bin/fingate.js start` against `databaseUrl` on a free loopback port and resolves
- * once it serves. `nodeArgs` go before the script (e.g. `--import` of module hooks).
+ * once it serves. `nodeArgs` go before the script (e.g. `--import` of module hooks); `root` is
+ * another checkout to run (a benchmark's baseline).
  */
-export async function startGatewayProcess(databaseUrl: string, { nodeArgs = [], env = {} }: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'start'], {
-    cwd: ROOT,
+export async function startGatewayProcess(
+  databaseUrl: string,
+  { nodeArgs = [], env = {}, root = ROOT }: { nodeArgs?: string[]; env?: Record<string, string>; root?: string } = {},
+): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, root === ROOT ? CLI : join(root, 'src/bin/fingate.js'), 'start'], {
+    cwd: root,
     env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', GATEWAY_JWT_SECRET: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
