@@ -90,7 +90,7 @@ describe('tampering', () => {
       decision: "'DENY'",
       failed: 'not failed',
       in_transaction: 'not in_transaction',
-      policies: "array_replace(policies, 'access@3', 'access@9')",
+      policies: "array_replace(policies, 'access@4', 'access@9')",
       policy_sha256: "array_fill(repeat('0', 64), array[cardinality(policies)])",
       reasons: "reasons || 'X'::text",
       detail: `detail || '{"x": 1}'`,

@@ -17,10 +17,10 @@ let all: AuditEvent[];
 let window: { from: string; to: string };
 
 beforeAll(async () => {
-  // access@3: the same rules as access@2, activated at the end, so records differ in their versions
+  // access@5: the same rules as access@4, activated at the end, so records differ in their versions
   const dir = await copyOfPolicies();
-  const v2 = await readFile(join(dir, 'access', 'access.v2.yaml'), 'utf8');
-  await writeFile(join(dir, 'access', 'access.v3.yaml'), v2.replace('version: 2', 'version: 3\nstatus: draft'));
+  const v4 = await readFile(join(dir, 'access', 'access.v4.yaml'), 'utf8');
+  await writeFile(join(dir, 'access', 'access.v5.yaml'), v4.replace('version: 4', 'version: 5\nstatus: draft'));
   gw = await startGateway({ customers: 20, policiesDir: dir });
   auditor = await gw.token({ roles: ['auditor'], sub: 'auditor-q' });
   const [c] = await gw.db.sql<[{ id: string; institutionId: string }]>`select id, institution_id from customers order by id limit 1`;
@@ -36,7 +36,7 @@ beforeAll(async () => {
   window = { from, to: new Date().toISOString() };
   await gw.request(`{ riskAlerts { totalCount } }`, { token: await gw.customerToken(customer) });
   for (let i = 0; i < 4; i++) await gw.request(`{ customers(first: 3) { edges { node { id } } } }`, { token: compliance });
-  await gw.request(`mutation { activatePolicy(input: { name: "access", version: "3", mode: ENFORCE }) { mode } }`, { token: compliance });
+  await gw.request(`mutation { activatePolicy(input: { name: "access", version: "5", mode: ENFORCE }) { mode } }`, { token: compliance });
   await gw.request(`{ customers(first: 1) { edges { node { id } } } }`, { token: await gw.token({ roles: ['compliance'], sub: 'officer-late' }) });
   all = await trail(gw);
 });
@@ -69,11 +69,11 @@ describe('auditEvents filters', () => {
     const byField = await query({ fieldPath: 'customer.idNumber' });
     expect(byField.map((e) => e.actor)).toEqual(['officer-q']);
     expect(byField[0]!.masked).toEqual(['customer.idNumber']);
-    const underV3 = await query({ policy: 'access@3', actor: 'officer-late' });
-    expect(underV3).toHaveLength(1);
-    expect(underV3[0]!.policies).toContain('access@3');
-    expect(await query({ policy: 'access@2', actor: 'officer-late' })).toEqual([]);
-    expect((await query({ policy: 'access@2', actor: 'advisor-q' })).length).toBeGreaterThan(0);
+    const underV5 = await query({ policy: 'access@5', actor: 'officer-late' });
+    expect(underV5).toHaveLength(1);
+    expect(underV5[0]!.policies).toContain('access@5');
+    expect(await query({ policy: 'access@4', actor: 'officer-late' })).toEqual([]);
+    expect((await query({ policy: 'access@4', actor: 'advisor-q' })).length).toBeGreaterThan(0);
     expect(await query({ policy: 'access@9' })).toEqual([]);
   });
 

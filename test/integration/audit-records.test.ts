@@ -78,11 +78,11 @@ describe('reads of personal data are recorded once per request and resource type
     });
     expect(event.fields).toEqual(expect.arrayContaining(['customer.name', 'customer.idNumber', 'customer.phone', 'customer.investorType']));
     expect(event.operationHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(event.policies).toEqual(expect.arrayContaining(['access@3', 'privacy@2', 'audit@1']));
+    expect(event.policies).toEqual(expect.arrayContaining(['access@4', 'privacy@2', 'audit@1']));
     expect(event.policyHashes).toHaveLength(event.policies.length);
     for (const hash of event.policyHashes) expect(hash).toMatch(/^[0-9a-f]{64}$/);
     expect(event.reasons).toEqual(expect.arrayContaining(['SAME_INSTITUTION', 'MASKED_FOR_STAFF']));
-    expect(event.detail.verdicts).toContainEqual(expect.objectContaining({ policy: 'access@3', effect: 'allow' }));
+    expect(event.detail.verdicts).toContainEqual(expect.objectContaining({ policy: 'access@4', effect: 'allow' }));
     expect(years(event)).toBeCloseTo(3, 1);
     expect(event.hash).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -1,7 +1,7 @@
 // Cooling-off periods through HTTP (regulations S17/S18): a purchase of a private WMP or private fund
 // is PENDING for 24 hours with its money in the collection account; the customer may cancel it for
 // a full refund, exactly once; it completes when the period is over, a private fund's only after
-// its return call. The access rules are the ones policies/access/access.rules-money.md asks for.
+// its return call.
 
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,6 @@ import { completeDuePurchases } from '../../src/money/cooling-off.ts';
 import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
 import { balanceOf, expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
 import { agePeriod } from '../support/cooling-off.ts';
-import { copyOfPolicies, writeAccessRules } from '../support/policies.ts';
 
 let gw: TestGateway;
 let privateWmp: Product;
@@ -24,9 +23,7 @@ interface Product {
 }
 
 beforeAll(async () => {
-  const dir = await copyOfPolicies();
-  await writeAccessRules(dir, 'access.rules-money.md');
-  gw = await startGateway({ customers: 10, policiesDir: dir });
+  gw = await startGateway({ customers: 10 });
   const product = async (category: string, offering: string) => {
     const [row] = await gw.db.sql<Product[]>`
       select p.id, p.min_amount, a.id as collection from products p join accounts a on a.product_id = p.id

@@ -96,7 +96,7 @@ describe('the decision stream', () => {
     // the declared purpose was decided once, as one the caller's role may declare
     expect(decisions['purpose.declare']).toMatchObject({ outcome: 'allow', input: { purpose: 'risk-control' } });
     for (const decision of Object.values(decisions)) expect(decision.outcome).toBe('allow');
-    expect(decisions['customer.read']!.verdicts.map((v) => v.policy)).toContain('access@3');
+    expect(decisions['customer.read']!.verdicts.map((v) => v.policy)).toContain('access@4');
     expect(observer.last()).toMatchObject({ principal: { roles: ['compliance'] }, purpose: 'risk-control', operationName: null });
   });
 
@@ -153,11 +153,11 @@ describe('the decision stream', () => {
 
 describe('relations are decided under their own read action', () => {
   beforeAll(async () => {
-    // access@4: advisors no longer read risk profiles; customers no longer read licences
-    const v3 = await readFile(join(dir, 'access', 'access.v3.yaml'), 'utf8');
+    // access@5: advisors no longer read risk profiles; customers no longer read licences
+    const v4 = await readFile(join(dir, 'access', 'access.v4.yaml'), 'utf8');
     await writeFile(
-      join(dir, 'access', 'access.v4.yaml'),
-      `${v3.replace('version: 3', 'version: 4')}
+      join(dir, 'access', 'access.v5.yaml'),
+      `${v4.replace('version: 4', 'version: 5')}
   - effect: deny
     roles: [advisor]
     actions: [riskProfile.read]
@@ -183,7 +183,7 @@ describe('relations are decided under their own read action', () => {
       variables: { id: toGlobalId('Customer', row!.id) },
     });
     expect(response.data.customer).toEqual({ id: toGlobalId('Customer', row!.id), riskProfile: null });
-    expect(response.errors?.[0]).toMatchObject({ path: ['customer', 'riskProfile'], extensions: { code: 'POLICY_DENIED', decision: { policy: 'access@4' } } });
+    expect(response.errors?.[0]).toMatchObject({ path: ['customer', 'riskProfile'], extensions: { code: 'POLICY_DENIED', decision: { policy: 'access@5' } } });
   });
 
   it("denies an institution's licences to a customer who may read the institution", async () => {

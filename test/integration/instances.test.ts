@@ -3,7 +3,7 @@ import { mintToken } from '../../src/auth.ts';
 import { DEV_JWT_SECRET } from '../../src/config.ts';
 import { toGlobalId } from '../../src/ids.ts';
 import { realServer } from '../support/database.ts';
-import { copyOfPolicies, writeAccessV4 } from '../support/policies.ts';
+import { copyOfPolicies, writeAccessV5 } from '../support/policies.ts';
 import { seededServerDatabase, startGatewayProcess, type GatewayProcess } from '../support/server-process.ts';
 
 /*
@@ -38,7 +38,7 @@ describe.skipIf(!realServer)('two gateway instances on one PostgreSQL (needs DAT
     [a, b] = await Promise.all([startGatewayProcess(database.url, { env }), startGatewayProcess(database.url, { env })]);
     compliance = await mintToken(DEV_JWT_SECRET, { sub: 'officer', roles: ['compliance'] });
     advisor = await mintToken(DEV_JWT_SECRET, { sub: 'adv', roles: ['advisor'], institutionId: toGlobalId('Institution', 1) });
-    await writeAccessV4(dir);
+    await writeAccessV5(dir);
     const loaded = (g: GatewayProcess) => async () => (await post(g, compliance, '{ policies { name version } }')).data?.policies.some((p: any) => p.name === 'access' && p.version === '4');
     expect(await until(loaded(a))).toBe(true);
     expect(await until(loaded(b))).toBe(true);
@@ -52,7 +52,7 @@ describe.skipIf(!realServer)('two gateway instances on one PostgreSQL (needs DAT
   it('bootstraps the first activation once, however many instances start together', async () => {
     const response = await post(a, compliance, '{ policies { name version mode activatedBy } }');
     const enforced = response.data.policies.filter((p: any) => p.mode === 'ENFORCE');
-    expect(enforced.map((p: any) => `${p.name}@${p.version}`).sort()).toEqual(['access@3', 'aml@2', 'audit@1', 'cooling-off@1', 'disclosure@1', 'licensing@1', 'privacy@2', 'risk-questionnaire@1', 'suitability@2']);
+    expect(enforced.map((p: any) => `${p.name}@${p.version}`).sort()).toEqual(['access@4', 'aml@2', 'audit@2', 'cooling-off@1', 'disclosure@1', 'licensing@1', 'privacy@2', 'risk-questionnaire@1', 'suitability@2']);
   });
 
   it('enforces on the second instance, within a second, a version activated through the first', async () => {
@@ -61,7 +61,7 @@ describe.skipIf(!realServer)('two gateway instances on one PostgreSQL (needs DAT
     const activated = await post(a, compliance, `mutation { activatePolicy(input: { name: "access", version: "4", mode: ENFORCE }) { mode } }`);
     const started = Date.now();
     expect(activated.data.activatePolicy.mode).toBe('ENFORCE');
-    const enforced = await until(async () => (await post(b, advisor, customers)).errors?.[0]?.extensions.decision?.policy === 'access@4', 5000);
+    const enforced = await until(async () => (await post(b, advisor, customers)).errors?.[0]?.extensions.decision?.policy === 'access@5', 5000);
     const elapsed = Date.now() - started;
     expect(enforced).toBe(true);
     expect(elapsed).toBeLessThan(1000);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/ids.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
-import { copyOfPolicies, writeAccessV4 } from '../support/policies.ts';
+import { copyOfPolicies, writeAccessV5 } from '../support/policies.ts';
 
 let gw: TestGateway;
 let dir: string;
@@ -17,8 +17,8 @@ beforeAll(async () => {
   dir = await copyOfPolicies();
   gw = await startGateway({ customers: 40, policiesDir: dir, watch: true });
   // a new version arrives after start: loaded, but enforced only when activated
-  await writeAccessV4(dir);
-  for (let i = 0; i < 50 && !gw.policies.store.get('access@4'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  await writeAccessV5(dir);
+  for (let i = 0; i < 50 && !gw.policies.store.get('access@5'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
   const [top] = await gw.db.sql<[{ institutionId: string }]>`
     select institution_id from customers group by institution_id order by count(*) desc, institution_id limit 1`;
   institution = top.institutionId;
@@ -56,7 +56,7 @@ describe('advisors', () => {
       phone: `${row.phone.slice(0, 3)}****${row.phone.slice(-4)}`,
     });
     expect(response.extensions?.policy).toMatchObject({ masked: ['customer.idNumber', 'customer.phone'], hidden: [] });
-    expect(response.extensions?.policy.versions).toContain('access@3');
+    expect(response.extensions?.policy.versions).toContain('access@4');
   });
 
   it("get NOT_FOUND for another institution's customer, through every path", async () => {
@@ -138,12 +138,12 @@ describe('the policy lifecycle', () => {
   it('lists every loaded version with the mode it runs in', async () => {
     const response = await gw.request(`{ policies { name version mode sha256 activatedAt } }`, { token: compliance });
     const modes = Object.fromEntries(response.data.policies.map((p: any) => [`${p.name}@${p.version}`, p.mode]));
-    expect(modes).toMatchObject({ 'access@3': 'ENFORCE', 'access@4': 'INACTIVE', 'suitability@1': 'INACTIVE', 'suitability@2': 'ENFORCE' });
+    expect(modes).toMatchObject({ 'access@4': 'ENFORCE', 'access@5': 'INACTIVE', 'suitability@1': 'INACTIVE', 'suitability@2': 'ENFORCE' });
   });
 
   it('lets only compliance activate a version', async () => {
     for (const token of [advisor, await gw.token({ roles: ['auditor'] }), await gw.customerToken(ours)]) {
-      const response = await gw.request(ACTIVATE, { token, variables: { input: { name: 'access', version: '4', mode: 'ENFORCE' } } });
+      const response = await gw.request(ACTIVATE, { token, variables: { input: { name: 'access', version: '5', mode: 'ENFORCE' } } });
       expect(response.errors?.[0]?.extensions.code).toBe('POLICY_DENIED');
     }
     const unknown = await activate('access', '9', 'ENFORCE');
@@ -151,31 +151,32 @@ describe('the policy lifecycle', () => {
   });
 
   it('evaluates a SHADOW version beside the enforced one and records where it differs, without enforcing it', async () => {
-    expect((await activate('access', '4', 'SHADOW')).data.activatePolicy.mode).toBe('SHADOW');
+    expect((await activate('access', '5', 'SHADOW')).data.activatePolicy.mode).toBe('SHADOW');
     const response = await advisorCustomers();
     expect(response.errors).toBeUndefined();
     await gw.shadowLog.flush();
     const [row] = await gw.db.sql<[{ n: number }]>`
       select count(*)::int as n from policy_shadow_outcomes
-       where shadow = 'access@4' and enforced = 'access@3' and action = 'customer.read' and enforced_allow and not shadow_allow`;
+       where shadow = 'access@5' and enforced = 'access@4' and action = 'customer.read' and enforced_allow and not shadow_allow`;
     expect(row.n).toBeGreaterThan(0);
   });
 
   it('enforces an activated version at once, and rolls back to the previous one', async () => {
-    await activate('access', '4', 'ENFORCE');
+    await activate('access', '5', 'ENFORCE');
     const denied = await advisorCustomers();
     expect(denied.errors?.[0]?.extensions).toMatchObject({
       code: 'POLICY_DENIED',
-      decision: { policy: 'access@4', reasons: [{ code: 'ADVISOR_ACCESS_SUSPENDED', regulation: '《个人信息保护法》第51条' }] },
+      decision: { policy: 'access@5', reasons: [{ code: 'ADVISOR_ACCESS_SUSPENDED', regulation: '《个人信息保护法》第51条' }] },
     });
     const listed = await gw.request(`{ policies { name version mode } }`, { token: compliance });
     expect(listed.data.policies.filter((p: any) => p.name === 'access')).toEqual([
       { name: 'access', version: '1', mode: 'INACTIVE' },
       { name: 'access', version: '2', mode: 'INACTIVE' },
       { name: 'access', version: '3', mode: 'INACTIVE' },
-      { name: 'access', version: '4', mode: 'ENFORCE' },
+      { name: 'access', version: '4', mode: 'INACTIVE' },
+      { name: 'access', version: '5', mode: 'ENFORCE' },
     ]);
-    await activate('access', '3', 'ENFORCE');
+    await activate('access', '4', 'ENFORCE');
     expect((await advisorCustomers()).errors).toBeUndefined();
   });
 
@@ -183,61 +184,61 @@ describe('the policy lifecycle', () => {
     // the same token twice: its principal, its CASL ability and its type-level decisions are now cached
     expect((await advisorCustomers()).data.customers.totalCount).toBeGreaterThan(0);
     expect((await advisorCustomers()).data.customers.totalCount).toBeGreaterThan(0);
+    await activate('access', '5', 'ENFORCE');
+    expect((await advisorCustomers()).errors?.[0]?.extensions).toMatchObject({ code: 'POLICY_DENIED', decision: { policy: 'access@5' } });
     await activate('access', '4', 'ENFORCE');
-    expect((await advisorCustomers()).errors?.[0]?.extensions).toMatchObject({ code: 'POLICY_DENIED', decision: { policy: 'access@4' } });
-    await activate('access', '3', 'ENFORCE');
     const restored = await advisorCustomers();
     expect(restored.errors).toBeUndefined();
-    expect(restored.extensions?.policy.versions).toContain('access@3');
+    expect(restored.extensions?.policy.versions).toContain('access@4');
   });
 
   it('never takes effect in the past: history is not rewritten', async () => {
-    const response = await activate('access', '4', 'ENFORCE', { effectiveFrom: '2020-01-01T00:00:00Z' });
+    const response = await activate('access', '5', 'ENFORCE', { effectiveFrom: '2020-01-01T00:00:00Z' });
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.effectiveFrom' });
     expect((await advisorCustomers()).errors).toBeUndefined();
   });
 
   it('switches to a scheduled version at its effective instant, without a restart', async () => {
     const at = new Date(Date.now() + 1500);
-    await activate('access', '4', 'ENFORCE', { effectiveFrom: at.toISOString() });
+    await activate('access', '5', 'ENFORCE', { effectiveFrom: at.toISOString() });
     expect((await advisorCustomers()).errors).toBeUndefined();
     await new Promise((resolve) => setTimeout(resolve, at.getTime() - Date.now() + 50));
-    expect((await advisorCustomers()).errors?.[0]?.extensions.decision.policy).toBe('access@4');
-    await activate('access', '3', 'ENFORCE');
+    expect((await advisorCustomers()).errors?.[0]?.extensions.decision.policy).toBe('access@5');
+    await activate('access', '4', 'ENFORCE');
     expect((await advisorCustomers()).errors).toBeUndefined();
   });
 });
 
 describe('the policy lifecycle keeps every module decidable', () => {
   it('refuses to deactivate the enforced version of a module, now or from a scheduled instant', async () => {
-    const now = await activate('access', '3', 'INACTIVE');
+    const now = await activate('access', '4', 'INACTIVE');
     expect(now.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.mode' });
-    const later = await activate('access', '3', 'INACTIVE', { effectiveFrom: new Date(Date.now() + 3_600_000).toISOString() });
+    const later = await activate('access', '4', 'INACTIVE', { effectiveFrom: new Date(Date.now() + 3_600_000).toISOString() });
     expect(later.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.mode' });
     expect((await advisorCustomers()).errors).toBeUndefined();
   });
 
   it('refuses a version that would leave compliance unable to activate policies, so access can always be restored', async () => {
-    const v3 = await readFile(join(dir, 'access', 'access.v3.yaml'), 'utf8');
-    await writeFile(join(dir, 'access', 'access.v6.yaml'), v3.replace('version: 3', 'version: 6').replace(/  - roles: \[compliance\]\n    actions: \[policy\.activate\][^\n]*\n(    [^\n]*\n)*/, ''));
+    const v4 = await readFile(join(dir, 'access', 'access.v4.yaml'), 'utf8');
+    await writeFile(join(dir, 'access', 'access.v7.yaml'), v4.replace('version: 4', 'version: 7').replace(/  - roles: \[compliance\]\n    actions: \[policy\.activate\][^\n]*\n(    [^\n]*\n)*/, ''));
     await gw.policies.store.reload();
-    expect(gw.policies.store.get('access@6')).toBeDefined();
-    const response = await activate('access', '6', 'ENFORCE');
+    expect(gw.policies.store.get('access@7')).toBeDefined();
+    const response = await activate('access', '7', 'ENFORCE');
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.version' });
-    expect((await activate('access', '3', 'ENFORCE')).errors).toBeUndefined();
+    expect((await activate('access', '4', 'ENFORCE')).errors).toBeUndefined();
   });
 });
 
 describe('a draft policy version', () => {
   it('is loaded and listed, but never enforced without an activation, not even on a new database', async () => {
     const drafts = await copyOfPolicies();
-    await writeAccessV4(drafts);
-    const file = join(drafts, 'access', 'access.v4.yaml');
+    await writeAccessV5(drafts);
+    const file = join(drafts, 'access', 'access.v5.yaml');
     await writeFile(file, (await readFile(file, 'utf8')).replace('engine: casl', 'engine: casl\nstatus: draft'));
     const fresh = await startGateway({ customers: 0, policiesDir: drafts });
     try {
       const listed = Object.fromEntries(fresh.policies.list(new Date()).map((p) => [`${p.module}@${p.version}`, p.mode]));
-      expect(listed).toMatchObject({ 'access@3': 'ENFORCE', 'access@4': 'INACTIVE' });
+      expect(listed).toMatchObject({ 'access@4': 'ENFORCE', 'access@5': 'INACTIVE' });
     } finally {
       await fresh.close();
     }
@@ -251,23 +252,23 @@ describe('policy files changed while running', () => {
   };
 
   it('reports an invalid new version with file and line and never loads it', async () => {
-    await writeFile(join(dir, 'access', 'access.v5.yaml'), 'module: access\nversion: 5\nengine: casl\nrules: [\n');
-    expect(await waitFor(() => gw.policies.store.errors().some((e) => e.file.endsWith('access.v5.yaml')))).toBe(true);
-    expect(gw.policies.store.errors().find((e) => e.file.endsWith('access.v5.yaml'))!.line).toBeGreaterThan(0);
-    expect((await activate('access', '5', 'ENFORCE')).errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    await writeFile(join(dir, 'access', 'access.v6.yaml'), 'module: access\nversion: 6\nengine: casl\nrules: [\n');
+    expect(await waitFor(() => gw.policies.store.errors().some((e) => e.file.endsWith('access.v6.yaml')))).toBe(true);
+    expect(gw.policies.store.errors().find((e) => e.file.endsWith('access.v6.yaml'))!.line).toBeGreaterThan(0);
+    expect((await activate('access', '6', 'ENFORCE')).errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
     expect((await advisorCustomers()).errors).toBeUndefined();
   });
 
   it('keeps the activated content of a version when its file is edited, and loads a valid new version', async () => {
-    const v4 = gw.policies.store.get('access@4')!.file.sha256;
-    await writeFile(join(dir, 'access', 'access.v4.yaml'), 'module: access\n');
-    // v5 hides customers' e-mail addresses and birth dates from advisors
-    const v3 = await readFile(join(dir, 'access', 'access.v3.yaml'), 'utf8');
+    const v5 = gw.policies.store.get('access@5')!.file.sha256;
+    await writeFile(join(dir, 'access', 'access.v5.yaml'), 'module: access\n');
+    // v6 hides customers' e-mail addresses and birth dates from advisors
+    const v4 = await readFile(join(dir, 'access', 'access.v4.yaml'), 'utf8');
     const hide = `\n  - effect: deny\n    roles: [advisor]\n    actions: [customer.read]\n    subject: Customer\n    fields: [email, birthDate]\n`;
-    await writeFile(join(dir, 'access', 'access.v5.yaml'), `${v3.replace('version: 3', 'version: 5')}${hide}`);
-    expect(await waitFor(() => gw.policies.store.get('access@5') !== undefined)).toBe(true);
-    expect(gw.policies.store.get('access@4')!.file.sha256).toBe(v4);
-    expect((await activate('access', '5', 'ENFORCE')).data.activatePolicy).toMatchObject({ name: 'access', version: '5', mode: 'ENFORCE' });
+    await writeFile(join(dir, 'access', 'access.v6.yaml'), `${v4.replace('version: 4', 'version: 6')}${hide}`);
+    expect(await waitFor(() => gw.policies.store.get('access@6') !== undefined)).toBe(true);
+    expect(gw.policies.store.get('access@5')!.file.sha256).toBe(v5);
+    expect((await activate('access', '6', 'ENFORCE')).data.activatePolicy).toMatchObject({ name: 'access', version: '6', mode: 'ENFORCE' });
     const response = await gw.request(`query($id: ID!) { customer(id: $id) { name email birthDate } }`, {
       token: advisor,
       purpose: 'account-servicing',
@@ -275,6 +276,6 @@ describe('policy files changed while running', () => {
     });
     expect(response.errors).toBeUndefined();
     expect(response.data.customer).toMatchObject({ email: null, birthDate: null, name: expect.any(String) });
-    expect(response.extensions?.policy).toMatchObject({ hidden: ['customer.email', 'customer.birthDate'], versions: expect.arrayContaining(['access@5']) });
+    expect(response.extensions?.policy).toMatchObject({ hidden: ['customer.email', 'customer.birthDate'], versions: expect.arrayContaining(['access@6']) });
   });
 });

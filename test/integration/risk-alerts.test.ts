@@ -1,22 +1,18 @@
 // Risk alerts for compliance through HTTP: the work list (kind, status, customer, due before), the
 // review OPEN → UNDER_REVIEW → CLOSED or REPORTED with its append-only history, and no tipping-off:
-// customers never see an alert. The access rules are the ones policies/access/access.rules-money.md
-// asks for.
+// customers never see an alert.
 
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/ids.ts';
 import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
 import { newCustomer, openAccount } from '../support/ledger.ts';
-import { copyOfPolicies, writeAccessRules } from '../support/policies.ts';
 
 let gw: TestGateway;
 let compliance: string;
 
 beforeAll(async () => {
-  const dir = await copyOfPolicies();
-  await writeAccessRules(dir, 'access.rules-money.md');
-  gw = await startGateway({ customers: 10, policiesDir: dir });
+  gw = await startGateway({ customers: 10 });
   compliance = await gw.token({ roles: ['compliance'], sub: 'officer-1' });
 });
 afterAll(() => gw?.close());

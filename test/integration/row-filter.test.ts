@@ -164,15 +164,12 @@ describe('row conditions on a set of keys', () => {
 });
 
 // Private products: customers see a PRIVATE product only while they are a confirmed qualified
-// investor (qualifiedInvestorIds), or while they hold it. access@3's catalogue rules, then the
-// suitability patch's (policies/access/access.v4-suitability.patch.md), then random others, must
-// select the same rows in SQL, in CASL and in memory.
+// investor (qualifiedInvestorIds), or while they hold it. access@4's catalogue rules, then random
+// others, must select the same rows in SQL, in CASL and in memory.
 describe('row conditions on private products', async () => {
   const policies = loadConfig({}).policiesDir;
   const productRules = (rules: { actions: string[] }[]) => rules.filter((r) => r.actions.includes('product.read'));
-  const catalogueRules = productRules((parse(await readFile(join(policies, 'access', 'access.v3.yaml'), 'utf8')) as { rules: { actions: string[] }[] }).rules);
-  const notes = await readFile(join(policies, 'access', 'access.v4-suitability.patch.md'), 'utf8');
-  const patch = productRules(parse(/```yaml\n([\s\S]*?)```/.exec(notes)![1]!) as { actions: string[] }[]);
+  const catalogueRules = productRules((parse(await readFile(join(policies, 'access', 'access.v4.yaml'), 'utf8')) as { rules: { actions: string[] }[] }).rules);
   // the set as an array, and as a membership test (src/resources.ts writes it so): the same rows
   const asArray = { id: 'q.id', offering: 'q.offering', status: 'q.status', holderIds: 'q.holder_ids', qualifiedInvestorIds: 'q.qualified_ids' };
   const asMembership = { ...asArray, qualifiedInvestorIds: 'exists(select 1 from unnest(q.qualified_ids) k where k = {key})' };
@@ -207,7 +204,7 @@ describe('row conditions on private products', async () => {
   it('select exactly the products the single-record check allows, in SQL and in memory', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(privateRule, { maxLength: 2 }), principal, fc.array(privateRow, { minLength: 1, maxLength: 20 }), async (extra, who, rows) => {
-        const policy = compile([...catalogueRules, ...patch, ...extra]);
+        const policy = compile([...catalogueRules, ...extra]);
         const p = who as Principal;
         const now = new Date();
         const list = policy.decide({ principal: p, purpose: null, action: 'product.read', now });

@@ -7,11 +7,9 @@ import { startGateway, type GraphQLResponse, type TestGateway } from '../support
 import { newInstitution, newProduct as insertProduct, publishDisclosure } from '../support/catalogue.ts';
 import { waitOutCoolingOff } from '../support/cooling-off.ts';
 import { expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
-import { copyOfPolicies, writeAccessRules } from '../support/policies.ts';
 
 /*
- * suitability@2 through HTTP, with the access rules it needs (policies/access/
- * access.v4-suitability.patch.md) on top of access@3, licensing and disclosure in force: every cell of the C×R table per product
+ * suitability@2 through HTTP, with access@4, licensing and disclosure in force: every cell of the C×R table per product
  * family, the lowest category, professional investors, minors, private products with and without a
  * qualified-investor confirmation, and the special written risk warning.
  */
@@ -25,7 +23,6 @@ const recorder: PolicyModule = {
 };
 
 let gw: TestGateway;
-let dir: string;
 afterEach(() => expectLedgerSound(gw.db.sql));
 
 const GRADES = ['R1', 'R2', 'R3', 'R4', 'R5'] as const;
@@ -108,9 +105,7 @@ let privateWmp: string;
 let suspendedPrivateFund: string;
 
 beforeAll(async () => {
-  dir = await copyOfPolicies();
-  await writeAccessRules(dir, 'access.v4-suitability.patch.md');
-  gw = await startGateway({ customers: 10, policiesDir: dir, modules: [recorder] });
+  gw = await startGateway({ customers: 10, modules: [recorder] });
   distributor = await newInstitution(gw.db.sql, 'BANK', [{ type: 'FUND_SALES' }, { type: 'WEALTH_MANAGEMENT' }, { type: 'INSURANCE_AGENCY' }]);
   issuers.FUND = await newInstitution(gw.db.sql, 'FUND_MANAGER', [{ type: 'FUND_MANAGEMENT' }]);
   issuers.WEALTH_MANAGEMENT = await newInstitution(gw.db.sql, 'WEALTH_MANAGEMENT_CO', [{ type: 'WEALTH_MANAGEMENT' }]);
@@ -357,7 +352,8 @@ describe('private products (私募条例 第18条、第20条; S13)', () => {
   it('keep their confirmations as evidence: the database refuses to change or delete one', async () => {
     const who = await investor({ tolerance: 'C5' });
     expect((await confirm(await advisorOf(who), who)).errors).toBeUndefined();
-    await expect(gw.db.sql`update qualified_investor_confirmations set amount = 1 where customer_id = ${who.id}`).rejects.toThrow(/immutable/);
-    await expect(gw.db.sql`delete from qualified_investor_confirmations where customer_id = ${who.id}`).rejects.toThrow(/immutable/);
+    await expect(gw.db.sql`update qualified_investor_confirmations set amount = 1 where customer_id = ${who.id}`).rejects.toMatchObject({ code: '42501' });
+    await expect(gw.db.sql`delete from qualified_investor_confirmations where customer_id = ${who.id}`).rejects.toMatchObject({ code: '42501' });
+    await expect(gw.asOwner((sql) => sql`delete from qualified_investor_confirmations where customer_id = ${who.id}`)).rejects.toMatchObject({ code: '42501' });
   });
 });

@@ -1,4 +1,4 @@
-import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import { temporaryDir } from './temp.ts';
@@ -11,32 +11,17 @@ export async function copyOfPolicies(): Promise<string> {
 }
 
 /**
- * Writes access.v4.yaml: access@3 plus a rule suspending advisors' access to customer records,
+ * Writes access.v5.yaml: access@4 plus a rule suspending advisors' access to customer records,
  * the kind of change a compliance team ships as a new version.
  */
-export async function writeAccessV4(dir: string): Promise<void> {
-  const v3 = await readFile(join(dir, 'access', 'access.v3.yaml'), 'utf8');
-  const v4 = `${v3.replace('version: 3', 'version: 4')}
+export async function writeAccessV5(dir: string): Promise<void> {
+  const v4 = await readFile(join(dir, 'access', 'access.v4.yaml'), 'utf8');
+  const v5 = `${v4.replace('version: 4', 'version: 5')}
   - effect: deny
     roles: [advisor]
     actions: [customer.read]
     subject: Customer
     reason: { code: ADVISOR_ACCESS_SUSPENDED, message: Advisors may not browse customer records while the access review runs, regulation: "《个人信息保护法》第51条" }
 `;
-  await writeFile(join(dir, 'access', 'access.v4.yaml'), v4);
-}
-
-/**
- * Writes the next access version of `dir`: its newest one plus the rules of a notes file beside it
- * (the first YAML block of e.g. policies/access/access.v4-suitability.patch.md, which the integrator
- * merges into one access version). Returns the new version's number.
- */
-export async function writeAccessRules(dir: string, notes: string): Promise<number> {
-  const folder = join(dir, 'access');
-  const newest = Math.max(...(await readdir(folder)).map((name) => Number(/^access\.v(\d+)\.yaml$/.exec(name)?.[1] ?? 0)));
-  const rules = /```yaml\n([\s\S]*?)```/.exec(await readFile(join(folder, notes), 'utf8'))![1]!;
-  const base = await readFile(join(folder, `access.v${newest}.yaml`), 'utf8');
-  const next = newest + 1;
-  await writeFile(join(folder, `access.v${next}.yaml`), `${base.replace(`version: ${newest}`, `version: ${next}`).trimEnd()}\n${rules}`);
-  return next;
+  await writeFile(join(dir, 'access', 'access.v5.yaml'), v5);
 }
