@@ -111,6 +111,20 @@ describe('the trail is append-only in the database', () => {
     }
   });
 
+  it("grants the gateway's own role no UPDATE, DELETE or TRUNCATE on any compliance record, only INSERT", async () => {
+    const appendOnly = ['audit_events', 'policy_activations', 'product_status_changes', 'qualified_investor_confirmations', 'disclosure_acknowledgements', 'risk_assessments', 'postings', 'risk_alert_reviews', 'purchase_confirmations'];
+    const rows = await gw.asOwner(
+      (sql) => sql<{ table: string; insert: boolean; change: boolean }[]>`
+        select t as table, has_table_privilege('fingate_app', t, 'INSERT') as insert,
+               has_table_privilege('fingate_app', t, 'UPDATE') or has_table_privilege('fingate_app', t, 'DELETE')
+               or has_table_privilege('fingate_app', t, 'TRUNCATE') as change
+        from unnest(${appendOnly}::text[]) t`,
+    );
+    expect(rows).toEqual(appendOnly.map((table) => ({ table, insert: true, change: false })));
+    const [steps] = await gw.asOwner((sql) => sql`select has_table_privilege('fingate_app', 'product_status_steps', 'INSERT, UPDATE, DELETE') as writable`);
+    expect(steps).toEqual({ writable: false });
+  });
+
   it('refuses even the owner UPDATE and DELETE of a record (the triggers)', async () => {
     await expect(gw.asOwner((sql) => sql`update audit_events set actor = 'someone-else'`)).rejects.toMatchObject({ code: '42501' });
     await expect(gw.asOwner((sql) => sql`delete from audit_chain`)).rejects.toMatchObject({ code: '42501' });
