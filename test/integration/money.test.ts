@@ -91,13 +91,19 @@ describe('transfer', () => {
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.toAccountId' });
   });
 
-  it('answers INSUFFICIENT_FUNDS when the balance does not cover the amount, and moves nothing', async () => {
+  it('answers INSUFFICIENT_FUNDS when the balance misses the amount by a cent, whatever the destination, and moves nothing', async () => {
     const alice = await customer('100.00');
     const bob = await customer('0');
-    const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '100.01');
-    expect(codeOf(response)).toBe('INSUFFICIENT_FUNDS');
+    // an amount the balance does not cover says nothing about the account it was meant for
+    const [collection] = await gw.db.sql<{ id: string }[]>`select id from accounts where kind = 'PRODUCT' order by id limit 1`;
+    for (const to of [bob.accounts[0]!, collection!.id, '999999999']) {
+      expect(codeOf(await transfer(alice.token, alice.accounts[0]!, to, '100.01'))).toBe('INSUFFICIENT_FUNDS');
+    }
     expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('100.00');
     expect(await transactionsOf(bob.accounts[0]!)).toBe(0);
+    // the whole balance is covered
+    expect((await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '100.00')).errors).toBeUndefined();
+    expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('0.00');
   });
 
   it.each([
@@ -419,6 +425,23 @@ describe('purchase and redemption', () => {
     expect(codeOf(response)).toBe('NOT_FOUND');
   });
 
+  it('refuses a purchase or redemption repeated under its key with another input with IDEMPOTENCY_CONFLICT, and deals once', async () => {
+    const who = await investor('100000.00');
+    const key = randomUUID();
+    expect((await buy(who, online.minAmount, online.id, key)).errors).toBeUndefined();
+    const [{ more }] = await gw.db.sql<[{ more: string }]>`select (${online.minAmount}::numeric + 0.01)::text as more`;
+    for (const retry of [await buy(who, more, online.id, key), await buy(who, online.minAmount, online.id, key, true)]) {
+      expect(retry.errors?.[0]?.extensions).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', field: 'input.idempotencyKey' });
+    }
+    expect(await positionOf(who.id)).toBe(online.minAmount);
+
+    const sold = randomUUID();
+    expect((await sell(who, '1.00', online.id, sold)).errors).toBeUndefined();
+    expect((await sell(who, '2.00', online.id, sold)).errors?.[0]?.extensions).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', field: 'input.idempotencyKey' });
+    const [{ rest }] = await gw.db.sql<[{ rest: string }]>`select (${online.minAmount}::numeric - 1)::text as rest`;
+    expect(await positionOf(who.id)).toBe(rest);
+  });
+
   it('raises the alert the suitability decision obliges (a confirmed purchase above tolerance), with the transaction', async () => {
     const [fund] = await gw.db.sql<{ id: string; minAmount: string }[]>`
       select id, min_amount from products
@@ -621,5 +644,19 @@ describe('what the database refuses', () => {
     const [original] = await gw.db.sql`select status from transactions where id = ${key}`;
     expect(original).toEqual({ status: 'REVERSED' });
     await expect(reverseTransaction(gw.db.sql, systemPermit("Account", "correction"), key, new Date())).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
+  it('refuses to reverse a transfer the receiver has spent a cent of, with INSUFFICIENT_FUNDS, and changes nothing', async () => {
+    const alice = await customer('100.00');
+    const bob = await customer('0');
+    const carol = await customer('0');
+    const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '30.00');
+    expect((await transfer(bob.token, bob.accounts[0]!, carol.accounts[0]!, '0.01')).errors).toBeUndefined();
+    const key = Buffer.from(response.data.transfer.id, 'base64url').toString().split(':')[1]!;
+    await expect(reverseTransaction(gw.db.sql, systemPermit('Account', 'correction'), key, new Date())).rejects.toMatchObject({ extensions: { code: 'INSUFFICIENT_FUNDS' } });
+    expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('70.00');
+    expect(await balanceOf(gw.db.sql, bob.accounts[0]!)).toBe('29.99');
+    const [original] = await gw.db.sql`select status from transactions where id = ${key}`;
+    expect(original).toEqual({ status: 'COMPLETED' });
   });
 });

@@ -43,6 +43,31 @@ describe('advisors', () => {
     expect(expected).toBeLessThan(all);
   });
 
+  it("list only the transactions of their institution's customers, and totalCount counts no others", async () => {
+    const mine = await gw.db.sql<{ id: string }[]>`
+      select t.id from transactions t join customers c on c.id = t.customer_id where c.institution_id = ${institution}`;
+    const all = await count(gw.db.sql`select count(*)::int as n from transactions`);
+    const response = await gw.request(`{ transactions(first: 100) { totalCount edges { node { id } } } }`, { token: advisor });
+    expect(response.errors).toBeUndefined();
+    expect(response.data.transactions.totalCount).toBe(mine.length);
+    const listed = response.data.transactions.edges.map((e: any) => e.node.id);
+    expect(listed).toHaveLength(Math.min(100, mine.length));
+    expect(mine.map((t) => toGlobalId('Transaction', t.id))).toEqual(expect.arrayContaining(listed));
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.length).toBeLessThan(all);
+  });
+
+  it("get NOT_FOUND for another institution's transaction, by id and as a node", async () => {
+    const [other] = await gw.db.sql<[{ id: string }]>`
+      select t.id from transactions t join customers c on c.id = t.customer_id where c.institution_id <> ${institution} order by t.id limit 1`;
+    const response = await gw.request(`query($id: ID!) { transaction(id: $id) { id } node(id: $id) { id } }`, {
+      token: advisor,
+      variables: { id: toGlobalId('Transaction', other.id) },
+    });
+    expect(response.data).toEqual({ transaction: null, node: null });
+    expect(response.errors?.map((e) => e.extensions.code)).toEqual(['NOT_FOUND', 'NOT_FOUND']);
+  });
+
   it('see identity numbers and phones masked, and the response lists the masked paths', async () => {
     const [row] = await gw.db.sql<[{ idNumber: string; phone: string; name: string }]>`select id_number, phone, name from customers where id = ${ours}`;
     const response = await gw.request(`query($id: ID!) { customer(id: $id) { name idNumber phone } }`, {

@@ -84,17 +84,42 @@ export async function openAccount(sql: Sql, customerId: string, balance: string,
   return account!.id;
 }
 
-/** Pays `amount` into an account from the clearing account, as a DEPOSIT booked to the customer. */
-export async function deposit(sql: Sql, customerId: string, accountId: string, amount: string, currency = 'CNY'): Promise<void> {
-  await sql`
+/**
+ * Pays `amount` into an account from the clearing account, as a DEPOSIT booked to the customer,
+ * made now or at `createdAt`.
+ */
+export async function deposit(sql: Sql, customerId: string, accountId: string, amount: string, currency = 'CNY', createdAt?: Date): Promise<void> {
+  const [clearing] = await sql<{ id: string }[]>`select id from accounts where kind = 'SYSTEM' and currency = ${currency} order by id limit 1`;
+  await book(sql, { type: 'DEPOSIT', customerId, from: clearing!.id, to: accountId, amount, currency, createdAt });
+}
+
+/** A completed transaction of two postings, as a fixture writes it (not through the API). */
+export interface Booking {
+  type: 'DEPOSIT' | 'TRANSFER';
+  /** The customer it is booked to. */
+  customerId: string;
+  /** The account debited and the account credited. */
+  from: string;
+  to: string;
+  amount: string;
+  currency?: string;
+  /** When it happened. @default now */
+  createdAt?: Date;
+}
+
+/** Writes a completed transaction and its postings, at `createdAt` if given (a movement of the past); returns its key. */
+export async function book(sql: Sql, { type, customerId, from, to, amount, currency = 'CNY', createdAt }: Booking): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`
     with t as (
-      insert into transactions (type, status, amount, currency, customer_id)
-      values ('DEPOSIT', 'COMPLETED', ${amount}, ${currency}, ${customerId}) returning id
+      insert into transactions (type, status, amount, currency, customer_id, created_at)
+      values (${type}, 'COMPLETED', ${amount}, ${currency}, ${customerId}, coalesce(${createdAt ?? null}::timestamptz, now())) returning id
+    ), legs as (
+      insert into postings (transaction_id, account_id, amount)
+      select t.id, x.account_id, x.amount
+        from t, (values (${from}::bigint, -${amount}::numeric), (${to}::bigint, ${amount}::numeric)) as x(account_id, amount)
     )
-    insert into postings (transaction_id, account_id, amount)
-    select t.id, x.account_id, x.amount
-      from t, (values ((select id from accounts where kind = 'SYSTEM' and currency = ${currency} order by id limit 1), -${amount}::numeric),
-                      (${accountId}::bigint, ${amount}::numeric)) as x(account_id, amount)`;
+    select id from t`;
+  return row!.id;
 }
 
 /** The balance of an account, as PostgreSQL writes it ("20.00"). */
