@@ -201,7 +201,7 @@ export interface BusinessCalendarFact {
 }
 
 /** How far ahead the calendar reaches: 7 working days and the longest run of public holidays. */
-const CALENDAR_DAYS = 22;
+export const CALENDAR_DAYS = 22;
 const calendars = new Map<string, BusinessCalendarFact>();
 
 async function businessCalendar(_tx: Sql, { now, timeZone }: FactSubject): Promise<BusinessCalendarFact> {
@@ -264,7 +264,7 @@ export interface OwnMovements {
 }
 
 /** The most of today's own amounts listed per side (plugins/aml.ts lets no rule count more). */
-const OWN_AMOUNTS = 20;
+export const OWN_AMOUNTS = 20;
 
 async function amlActivity(tx: Sql, { keys, now, timeZone }: FactSubject): Promise<AmlActivityFact | null> {
   if (!keys.account) return null;

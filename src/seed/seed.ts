@@ -111,6 +111,7 @@ const TRANSACTIONS: Columns = {
   currency: 'char(3)',
   customer_id: 'bigint',
   product_id: 'bigint',
+  receiving_customer_id: 'bigint',
   created_at: 'timestamptz',
 };
 const POSTINGS: Columns = { transaction_id: 'bigint', account_id: 'bigint', amount: 'numeric' };
@@ -122,7 +123,9 @@ const RISK_ALERTS: Columns = {
   customer_id: 'bigint',
   transaction_id: 'bigint',
   rule: 'text',
+  side: 'text',
   reason: 'text',
+  due_at: 'timestamptz',
   created_at: 'timestamptz',
 };
 
@@ -137,8 +140,8 @@ const MUST_BE_EMPTY = ['customers', ...EXPLICIT_ID_TABLES.filter((t) => t !== 'c
 /**
  * Inserts deterministic demo data (see demo/generator.ts) into an already-migrated, empty database: the
  * reference data first, then `options.customers` customers with their histories, a batch per
- * transaction. The histories follow `options.policies`: its versions decide the purchases, and its
- * aml rules raise the large-value alerts. Throws before writing anything if the database already
+ * transaction. The histories follow `options.policies`: its versions decide every purchase,
+ * redemption and transfer, and raise their alerts. Throws before writing anything if the database already
  * holds data.
  */
 export async function seed(sql: Sql, options: SeedOptions): Promise<SeedSummary> {

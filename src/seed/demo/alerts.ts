@@ -1,44 +1,54 @@
-// The risk alerts of the demo's history, and how far compliance has got with them.
+// The risk alerts of the demo's history, booked as src/money/alerts.ts books them, and how far
+// compliance has got with them.
 
-import { largeValueHits, type AmlRules } from '../../money/aml.ts';
 import type { AlertObligation } from '../../policy/types.ts';
 import { weightedTable, type Random } from '../random.ts';
-import { CURRENCY } from './market.ts';
-import type { AlertStatus, RiskAlertRow } from './rows.ts';
+import type { AlertStatus, RiskAlertRow, Side } from './rows.ts';
 import { DAY, iso } from './time.ts';
 
-/**
- * The row of an alert a movement raised (a decision's SUITABILITY_OVERRIDE, the aml rules'
- * LARGE_VALUE), stamped with the movement's time as src/money/alerts.ts writes it.
- */
-export function alertRow(alert: AlertObligation, customerId: number, transactionId: number, at: number, rng: Random, now: number): RiskAlertRow {
-  return {
-    kind: alert.kind,
-    status: reviewStatus(alert.kind, at, rng, now),
-    customer_id: customerId,
-    transaction_id: transactionId,
-    rule: alert.rule,
-    reason: alert.reason,
-    created_at: iso(at),
-  };
-}
+/** The customers holding each side of a movement (a side no customer holds, a collection account's, is absent). */
+export type AlertParties = Partial<Record<Side, number>>;
+
+/** An alert about one side of a customer's day names the side after its rule: "0503:INCOMING". */
+const SIDED = /^(.+):(INCOMING|OUTGOING)$/;
 
 /**
- * The least a single transfer must move for the large-value rules to flag it on its own, if a
- * transfer of `cents` would be flagged at all; null otherwise.
+ * The rows of the alerts a movement's decision obliged: each about the customer on its side (or,
+ * without one, the customer the transaction is booked to: `parties`' only one), with its rule
+ * without the side, its deadline, and the movement's time. Throws for a side the movement has no
+ * customer on, as the gateway refuses the movement then.
  */
-export function largeTransferThreshold(rules: AmlRules, cents: number): number | null {
-  const hits = largeValueHits(rules, { type: 'TRANSFER', currency: CURRENCY, cents: BigInt(cents), sameDayBeforeCents: 0n });
-  return hits.length === 0 ? null : Math.min(...hits.map((hit) => Number(hit.thresholdCents)));
+export function alertRows(alerts: readonly AlertObligation[], parties: AlertParties, transactionId: number, at: number, rng: Random, now: number): RiskAlertRow[] {
+  const booked = parties.OUTGOING ?? parties.INCOMING!;
+  return alerts.map((alert) => {
+    const sided = alert.rule === null ? null : SIDED.exec(alert.rule);
+    const side = (sided?.[2] as Side | undefined) ?? null;
+    const customerId = side === null ? booked : parties[side];
+    if (customerId === undefined) throw new Error(`alert ${alert.rule} is about the ${side} side of a movement no customer holds`);
+    const dueAt = alert.dueAt ?? null;
+    return {
+      kind: alert.kind,
+      status: reviewStatus(alert.kind, at, dueAt, rng, now),
+      customer_id: customerId,
+      transaction_id: transactionId,
+      rule: sided?.[1] ?? alert.rule,
+      side,
+      reason: alert.reason,
+      due_at: dueAt,
+      created_at: iso(at),
+    };
+  });
 }
 
 /** Large-value alerts are reported to the regulator unless review finds them a mistake. */
 const REPORTING = weightedTable<AlertStatus>([['REPORTED', 70], ['CLOSED', 20], ['UNDER_REVIEW', 10]]);
 /** Other alerts are reviewed: most are closed, some still being looked at. */
 const REVIEW = weightedTable<AlertStatus>([['CLOSED', 85], ['UNDER_REVIEW', 15]]);
+/** How long an alert with no deadline waits for review in the demo. */
+const UNREVIEWED = 5 * DAY;
 
-/** New alerts are open; older ones have been dealt with (large-value reports are due within five working days). */
-function reviewStatus(kind: AlertObligation['kind'], at: number, rng: Random, now: number): AlertStatus {
-  if (now - at < 5 * DAY) return 'OPEN';
+/** Alerts still within their deadline are open; older ones have been dealt with. */
+function reviewStatus(kind: AlertObligation['kind'], at: number, dueAt: string | null, rng: Random, now: number): AlertStatus {
+  if (now < (dueAt === null ? at + UNREVIEWED : Date.parse(dueAt))) return 'OPEN';
   return rng.weighted(kind === 'LARGE_VALUE' ? REPORTING : REVIEW);
 }

@@ -1,17 +1,39 @@
-// The facts a demo purchase is decided with, built from the demo's own rows in exactly the shapes
+// The facts a demo movement is decided with, built from the demo's own rows in exactly the shapes
 // src/data/facts.ts loads them from the database for the gateway: ids as text, dates as
 // 'YYYY-MM-DD', instants as ISO strings, a disclosure's content as the sha256 of its body (what the
-// database computes, migration 0007).
+// database computes, migration 0007). The `amlActivity` fact is activity.ts's.
 
 import { createHash } from 'node:crypto';
-import type { BusinessDayFact, CustomerFact, DisclosureFact, LicencesFact, ProductFact } from '../../data/facts.ts';
+import {
+  CALENDAR_DAYS,
+  type BusinessCalendarFact,
+  type BusinessDayFact,
+  type CustomerFact,
+  type DisclosureFact,
+  type LicencesFact,
+  type ProductFact,
+} from '../../data/facts.ts';
 import { toGlobalId } from '../../ids.ts';
 import type { RiskProfile } from './risk-profiles.ts';
 import type { DisclosureKind, DisclosureRow, InstitutionRow, LicenceRow, ProductRow } from './rows.ts';
 import { iso, type BusinessDay } from './time.ts';
 
-/** The facts the seed supplies, by the names src/data/facts.ts gives them. */
-export const SUPPLIED_FACTS: ReadonlySet<string> = new Set(['customer', 'product', 'businessDay', 'distributorLicences', 'issuerLicences', 'currentDisclosures']);
+/**
+ * The facts the seed supplies, by the names src/data/facts.ts gives them. `coolingOff` is about a
+ * transaction already booked (a cancellation, a return call), which no demo movement is: it is
+ * null for them, as the gateway loads it.
+ */
+export const SUPPLIED_FACTS: ReadonlySet<string> = new Set([
+  'customer',
+  'product',
+  'businessDay',
+  'distributorLicences',
+  'issuerLicences',
+  'currentDisclosures',
+  'businessCalendar',
+  'amlActivity',
+  'coolingOff',
+]);
 
 /** A customer as the facts see them. */
 export interface Customer {
@@ -81,6 +103,33 @@ export function licencesFact(institution: InstitutionRow, licences: readonly Lic
 /** The business day as the fact carries it. */
 export function businessDayFact(day: BusinessDay): BusinessDayFact {
   return { date: day.date, start: iso(day.start), end: iso(day.end) };
+}
+
+/**
+ * The business calendar from a business day on (src/data/facts.ts): its ISO weekday and
+ * CALENDAR_DAYS days, each the instant it begins written as local midnight with the zone's offset
+ * then. Remembered per day: a demo asks about a few hundred.
+ */
+export function businessCalendars(businessDay: (at: number) => BusinessDay): (today: BusinessDay) => BusinessCalendarFact {
+  const known = new Map<string, BusinessCalendarFact>();
+  return (today) => {
+    let calendar = known.get(today.date);
+    if (!calendar) {
+      const days: string[] = [];
+      for (let day = today; days.length < CALENDAR_DAYS; day = businessDay(day.end)) {
+        days.push(`${day.date}T00:00:00${utcOffset(Date.parse(`${day.date}T00:00:00Z`) - day.start)}`);
+      }
+      calendar = { weekday: new Date(`${today.date}T00:00:00Z`).getUTCDay() || 7, days };
+      known.set(today.date, calendar);
+    }
+    return calendar;
+  };
+}
+
+/** An offset from UTC in milliseconds as ISO 8601 writes it: "+08:00", "-03:30". */
+function utcOffset(ms: number): string {
+  const minutes = Math.round(Math.abs(ms) / 60_000);
+  return `${ms < 0 ? '-' : '+'}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
 /** A disclosure as the facts need it: its content hash computed once. */

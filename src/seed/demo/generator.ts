@@ -1,11 +1,10 @@
 // Deterministic demo data: institutions and their licences, products and disclosures, and customers
 // with identities, risk assessments, accounts and a ledger history. Pure: no database here, only
 // rows (rows.ts) for seed.ts to insert. The data follows the policy versions it is given, as the
-// gateway would: they score the risk questionnaires, decide every purchase and raise every alert. This file stitches the parts
+// gateway would: they score the risk questionnaires, decide every movement and raise every alert. This file stitches the parts
 // together: the reference data first, then each customer in sign-up order: who they are, their
 // risk assessment, their accounts, their history.
 
-import type { AmlRules } from '../../money/aml.ts';
 import type { Questionnaire } from '../../money/risk-assessment.ts';
 import type { VersionSet } from '../../policy/runtime.ts';
 import { createRandom } from '../random.ts';
@@ -26,11 +25,11 @@ export interface DemoOptions {
   now?: Date;
   /**
    * The policy versions in force (a runtime's `at(now)`): the `risk-questionnaire` policy scores
-   * the customers' answers, the versions decide their purchases, and the `aml` policy's
-   * large-value rules raise their alerts.
+   * the customers' answers, the versions decide their purchases, redemptions and transfers and
+   * oblige their alerts, and the `cooling-off` policy's classes are not offered (offers.ts).
    */
   policies: Pick<VersionSet, 'decide' | 'facts' | 'data'>;
-  /** The business day's time zone (FINGATE_TIME_ZONE), for the same-day totals of the aml rules. */
+  /** The business day's time zone (FINGATE_TIME_ZONE): the facts' business days, same-day totals and calendars. */
   timeZone: string;
 }
 
@@ -68,13 +67,7 @@ export function demoGenerator(options: DemoOptions): DemoGenerator {
   const questionnaire = options.policies.data<Questionnaire>('risk-questionnaire');
   // who the customers are never depends on what the policies let them do: two random streams
   const registry = customerRegistry(createRandom(`${options.seed}/customers`), now, total, productAccountId(reference.products.length) + 1);
-  const ledger = newLedger(
-    createRandom(`${options.seed}/history`),
-    now,
-    reference,
-    { purchases: options.policies, aml: options.policies.data<AmlRules>('aml'), timeZone: options.timeZone },
-    total,
-  );
+  const ledger = newLedger(createRandom(`${options.seed}/history`), now, reference, options.policies, options.timeZone, total);
   let started = false;
   return {
     reference,

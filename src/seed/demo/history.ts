@@ -1,55 +1,55 @@
 // A year (at most) of ledger history per customer: a deposit, then purchases, perhaps a
-// redemption and a transfer to an earlier customer, each a balanced two-posting transaction with
-// the risk alerts the gateway would have raised with it. Balances are tracked in cents so nothing
-// is spent that is not there; money received from later customers only adds to a balance, so it
-// cannot break that.
+// redemption and a transfer to an earlier customer, each a balanced two-posting transaction. Each
+// purchase, redemption and transfer is decided by the policies in force as the gateway decides it
+// (movements.ts), and raises the alerts that decision obliges; one they refuse does not happen.
+// Balances are tracked in cents so nothing is spent that is not there; money received from later
+// customers only adds to a balance, so it cannot break that.
 
-import { counts, largeValueAlerts, type AmlRules, type MovementFacts } from '../../money/aml.ts';
 import type { AlertObligation } from '../../policy/types.ts';
 import { weightedTable, type Random } from '../random.ts';
+import { newActivity } from './activity.ts';
 import { decimal, granularity, logUniform, realisticAmount, roundDown } from './amounts.ts';
-import { alertRow, largeTransferThreshold } from './alerts.ts';
+import { alertRows, type AlertParties } from './alerts.ts';
 import type { CustomerAccount } from './customers.ts';
+import { businessCalendars, type Customer } from './facts.ts';
 import { CURRENCY } from './market.ts';
-import { chooseOffer, offersOf, type Offer } from './offers.ts';
-import type { Customer } from './facts.ts';
-import { acknowledgedBeforeBuying, purchaseDecisions, type PurchaseDecisions, type PurchasePolicies } from './purchases.ts';
+import { activityAt, alertsOf, decideRedemption, decideTransfer, leastLargeTransfer, type Deciding } from './movements.ts';
+import { chooseOffer, offersOf, type CoolingOffPolicies, type Offer } from './offers.ts';
+import { acknowledgedBeforeBuying, decidePurchase, purchaseDecisions, type PurchaseDecisions } from './purchases.ts';
 import { CLEARING_ACCOUNT_ID, productAccountId, type ReferenceData } from './reference.ts';
 import type { CustomerBatch, TransactionType } from './rows.ts';
-import { businessDays, DAY, iso, MINUTE, type BusinessDay } from './time.ts';
+import { businessDays, DAY, iso, MINUTE } from './time.ts';
 
 /** What generating histories keeps between customers. */
 export interface Ledger {
   rng: Random;
   now: number;
   offers: readonly Offer[];
-  /** How the policies in force answer a purchase. */
-  decide: PurchaseDecisions;
-  /** The large-value rules in force (the `aml` policy). */
-  aml: AmlRules;
-  /** The business day containing an instant: same-day totals, licence validity. */
-  businessDay: (at: number) => BusinessDay;
+  /** Offers by product id: what a position was bought from. */
+  offerOf: ReadonlyMap<number, Offer>;
+  /** How the policies in force answer a movement, and the ledger so far they are asked with. */
+  deciding: Deciding;
+  /** How the policies in force answer the purchases a customer considers. */
+  choose: PurchaseDecisions;
+  /** The least transfer the policies call large on its own, once asked (null: none is). */
+  largeTransfer?: number | null;
   /** The first account of each customer generated so far, by customer index: where transfers go. */
   primaryAccount: Float64Array;
   nextTransactionId: number;
 }
 
 /** A ledger for `total` customers of the `reference` market whose histories end before `now`, under the policies in force. */
-export function newLedger(
-  rng: Random,
-  now: number,
-  reference: ReferenceData,
-  policies: { purchases: PurchasePolicies; aml: AmlRules; timeZone: string },
-  total: number,
-): Ledger {
-  const businessDay = businessDays(policies.timeZone);
+export function newLedger(rng: Random, now: number, reference: ReferenceData, policies: Deciding['policies'] & CoolingOffPolicies, timeZone: string, total: number): Ledger {
+  const businessDay = businessDays(timeZone);
+  const deciding: Deciding = { policies, businessDay, calendar: businessCalendars(businessDay), activity: newActivity(total) };
+  const offers = offersOf(reference, policies);
   return {
     rng,
     now,
-    offers: offersOf(reference),
-    decide: purchaseDecisions(policies.purchases, businessDay),
-    aml: policies.aml,
-    businessDay,
+    offers,
+    offerOf: new Map(offers.map((offer) => [offer.productId, offer])),
+    deciding,
+    choose: purchaseDecisions(deciding),
     primaryAccount: new Float64Array(total),
     nextTransactionId: 1,
   };
@@ -69,8 +69,8 @@ type Action = 'purchase' | 'redemption' | 'transfer' | 'largeTransfer';
 
 /** Writes the customer's history into `out`. */
 export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBatch): void {
-  const { rng, now } = ledger;
-  const record = recorder(ledger, customer.id, out);
+  const { rng, now, deciding } = ledger;
+  const record = recorder(ledger, customer, out);
   ledger.primaryAccount[customer.index] = customer.accounts[0]!.id;
   const start = Math.max(customer.created + 10 * MINUTE, now - 365 * DAY);
   let at = Math.floor(start + rng.next() * Math.min(14 * DAY, (now - start) / 4));
@@ -79,13 +79,14 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
   const deposit = customer.professional
     ? roundDown(logUniform(rng, 600_000_00, 5_000_000_00), 10_000_00)
     : realisticAmount(rng, logUniform(rng, 1_000_00, 500_000_00));
-  record('DEPOSIT', null, deposit, CLEARING_ACCOUNT_ID, primary.id, at);
+  // deposits arrive from outside: no policy decides them, though they count towards the day
+  record('DEPOSIT', null, deposit, CLEARING_ACCOUNT_ID, primary.id, at, []);
   primary.balance += deposit;
   const second = customer.accounts[1];
   if (second && rng.chance(0.5)) {
     const amount = realisticAmount(rng, logUniform(rng, 500_00, 50_000_00));
     at += rng.int(MINUTE, 3 * DAY);
-    record('DEPOSIT', null, amount, CLEARING_ACCOUNT_ID, second.id, at);
+    record('DEPOSIT', null, amount, CLEARING_ACCOUNT_ID, second.id, at, []);
     second.balance += amount;
   }
 
@@ -97,29 +98,31 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
   if (customer.index > 0 && customer.professional && rng.chance(0.15)) actions.splice(rng.int(0, actions.length), 0, 'largeTransfer');
 
   const positions = new Map<number, number>();
-  const acknowledged = new Set<number>();
+  /** When the customer acknowledged each disclosure they read (once per version). */
+  const acknowledged = new Map<number, number>();
+  const acknowledgedAt = (disclosure: { id: number }) => acknowledged.get(disclosure.id) ?? null;
   for (let k = 0; k < actions.length; k++) {
     // spread the remaining actions over the time left, never past `now`
     at += Math.floor((rng.next() * 2 * Math.max(0, now - MINUTE - at)) / (actions.length - k + 1));
     const from = customer.accounts.reduce((a, b) => (b.balance > a.balance ? b : a));
     switch (actions[k]!) {
       case 'purchase': {
-        const choice = chooseOffer(ledger.offers, from.balance, ledger.decide(customer, from.id, at), rng);
+        const activity = activityAt(deciding, customer, at);
+        const choice = chooseOffer(ledger.offers, from.balance, ledger.choose(customer, from.id, at, activity), rng);
         if (!choice) break;
         const { offer, verdict } = choice;
         const target = Math.floor(from.balance * rng.between(0.1, 0.7));
         const amount = Math.min(from.balance, Math.max(offer.minCents, roundDown(target, granularity(target))));
-        // what they read, they acknowledge just before buying (once per version)
+        // what they read, they acknowledge just before buying
         for (const disclosure of acknowledgedBeforeBuying(offer.product, at, verdict.read)) {
           if (acknowledged.has(disclosure.id)) continue;
-          acknowledged.add(disclosure.id);
-          out.acknowledgements.push({
-            customer_id: customer.id,
-            disclosure_id: disclosure.id,
-            acknowledged_at: iso(Math.max(disclosure.publishedAt, at - rng.int(MINUTE, 10 * MINUTE))),
-          });
+          const when = Math.max(disclosure.publishedAt, at - rng.int(MINUTE, 10 * MINUTE));
+          acknowledged.set(disclosure.id, when);
+          out.acknowledgements.push({ customer_id: customer.id, disclosure_id: disclosure.id, acknowledged_at: iso(when) });
         }
-        record('PURCHASE', offer.productId, amount, from.id, offer.accountId, at, verdict.alerts);
+        const alerts = alertsOf(decidePurchase(deciding, customer, offer.product, from.id, amount, at, verdict.confirmed, activity, acknowledgedAt));
+        if (!alerts) break;
+        record('PURCHASE', offer.productId, amount, from.id, offer.accountId, at, alerts);
         from.balance -= amount;
         positions.set(offer.productId, (positions.get(offer.productId) ?? 0) + amount);
         break;
@@ -130,7 +133,9 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
         const [productId, position] = rng.pick(held);
         const amount =
           position < 2_00 || rng.chance(0.5) ? position : Math.max(1_00, roundDown(position * rng.between(0.2, 0.8), granularity(position / 2)));
-        record('REDEMPTION', productId, amount, productAccountId(productId), primary.id, at);
+        const alerts = alertsOf(decideRedemption(deciding, customer, primary.id, ledger.offerOf.get(productId)!.product, amount, at, acknowledgedAt));
+        if (!alerts) break;
+        record('REDEMPTION', productId, amount, productAccountId(productId), primary.id, at, alerts);
         primary.balance += amount;
         positions.set(productId, position - amount);
         break;
@@ -139,25 +144,26 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
         if (from.balance < 100_00) break;
         const target = rng.between(50_00, Math.min(50_000_00, from.balance / 2));
         const amount = Math.min(from.balance, Math.max(1_00, realisticAmount(rng, target)));
-        const to = ledger.primaryAccount[rng.int(0, customer.index - 1)]!;
-        record('TRANSFER', null, amount, from.id, to, at);
-        from.balance -= amount;
+        transfer(ledger, record, customer, from, rng.int(0, customer.index - 1), amount, at);
         break;
       }
       case 'largeTransfer': {
-        // at least what the aml rules call large on its own, when the balance reaches that
-        const threshold = largeTransferThreshold(ledger.aml, from.balance);
-        if (threshold === null) break;
+        // at least what the policies call large on its own, when the balance reaches that
+        const receiver = rng.int(0, customer.index - 1);
+        const to = ledger.primaryAccount[receiver]!;
+        if (ledger.largeTransfer === undefined) ledger.largeTransfer = leastLargeTransfer(deciding, customer, from.id, to, receiver, at);
+        const threshold = ledger.largeTransfer;
+        if (threshold === null || threshold > from.balance) break;
         const amount = threshold + roundDown(rng.between(0, from.balance - threshold), 10_000_00);
-        const to = ledger.primaryAccount[rng.int(0, customer.index - 1)]!;
         // some split it in two, minutes apart, as if that kept it small: the same-day total does not
         const first = rng.chance(0.5) ? roundDown(amount * rng.between(0.4, 0.6), 1_000_00) : amount;
-        record('TRANSFER', null, first, from.id, to, at);
-        if (first < amount) {
-          at = Math.min(at + rng.int(5, 90) * MINUTE, now - 1);
-          record('TRANSFER', null, amount - first, from.id, to, at);
+        const second = first < amount ? Math.min(at + rng.int(5, 90) * MINUTE, now - 1) : null;
+        if (!receives(ledger, receiver, at) || (second !== null && !receives(ledger, receiver, second))) break;
+        if (!transfer(ledger, record, customer, from, receiver, first, at)) break;
+        if (second !== null) {
+          at = second;
+          transfer(ledger, record, customer, from, receiver, amount - first, at);
         }
-        from.balance -= amount;
         break;
       }
     }
@@ -168,15 +174,34 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
   }
 }
 
+type Recorder = ReturnType<typeof recorder>;
+
+/**
+ * Whether customer `receiver` can be credited at `at` without changing what was decided after:
+ * the seed writes their history before this transfer (activity.ts).
+ */
+function receives(ledger: Ledger, receiver: number, at: number): boolean {
+  return ledger.deciding.activity.canReceive(receiver, at, ledger.deciding.businessDay(at));
+}
+
+/** Transfers `cents` to customer `receiver`'s first account, if they can receive it then and the policies allow it; whether it happened. */
+function transfer(ledger: Ledger, record: Recorder, customer: AccountHolder, from: CustomerAccount, receiver: number, cents: number, at: number): boolean {
+  if (!receives(ledger, receiver, at)) return false;
+  const to = ledger.primaryAccount[receiver]!;
+  const alerts = alertsOf(decideTransfer(ledger.deciding, customer, from.id, to, receiver, cents, at));
+  if (!alerts) return false;
+  record('TRANSFER', null, cents, from.id, to, at, alerts, receiver);
+  from.balance -= cents;
+  return true;
+}
+
 /**
  * Books the customer's movements: a completed two-posting transaction of `cents` from one account
- * to another, with the alerts its decision obliged and those the aml rules raise for it, given
- * what the customer's counted movements of the same business day already add up to (as
- * src/money/movements.ts raises them). Returns the transaction's id.
+ * to another, with the alerts its decision obliged, each booked to the customer on its side (a
+ * transfer's INCOMING side is its receiver's, by index), and notes it in the activity the next
+ * decisions are asked with. Returns the transaction's id.
  */
-function recorder(ledger: Ledger, customerId: number, out: CustomerBatch) {
-  let day = Number.NaN;
-  let dayCents = 0;
+function recorder(ledger: Ledger, customer: AccountHolder, out: CustomerBatch) {
   return (
     type: TransactionType,
     productId: number | null,
@@ -184,7 +209,8 @@ function recorder(ledger: Ledger, customerId: number, out: CustomerBatch) {
     fromAccount: number,
     toAccount: number,
     at: number,
-    obliged: readonly AlertObligation[] = [],
+    alerts: readonly AlertObligation[],
+    receiver: number | null = null,
   ): number => {
     const id = ledger.nextTransactionId++;
     const amount = decimal(cents);
@@ -194,24 +220,19 @@ function recorder(ledger: Ledger, customerId: number, out: CustomerBatch) {
       status: 'COMPLETED',
       amount,
       currency: CURRENCY,
-      customer_id: customerId,
+      customer_id: customer.id,
       product_id: productId,
+      receiving_customer_id: receiver === null ? null : receiver + 1,
       created_at: iso(at),
     });
     out.postings.push(
       { transaction_id: id, account_id: fromAccount, amount: `-${amount}` },
       { transaction_id: id, account_id: toAccount, amount },
     );
-
-    for (const alert of obliged) out.alerts.push(alertRow(alert, customerId, id, at, ledger.rng, ledger.now));
-    // the rules count only some types, and those towards the customer's business day
-    if (counts(ledger.aml, type)) {
-      const today = ledger.businessDay(at).start;
-      if (today !== day) [day, dayCents] = [today, 0];
-      const movement: MovementFacts = { type, currency: CURRENCY, cents: BigInt(cents), sameDayBeforeCents: BigInt(dayCents) };
-      dayCents += cents;
-      for (const alert of largeValueAlerts(ledger.aml, movement)) out.alerts.push(alertRow(alert, customerId, id, at, ledger.rng, ledger.now));
-    }
+    const parties: AlertParties =
+      receiver !== null ? { OUTGOING: customer.id, INCOMING: receiver + 1 } : type === 'PURCHASE' ? { OUTGOING: customer.id } : { INCOMING: customer.id };
+    out.alerts.push(...alertRows(alerts, parties, id, at, ledger.rng, ledger.now));
+    ledger.deciding.activity.add(customer.index, id, type, cents, at, receiver);
     return id;
   };
 }

@@ -1,7 +1,15 @@
 // What customers buy: every product on sale in a category people invest in, with the facts about
 // it the policies decide a purchase on, and how popular it is. A purchase picks one of the offers
 // the customer can afford that the policies allow them.
+//
+// Products with a cooling-off period (the `cooling-off` policy's classes: private funds and WMP)
+// are not offered. Their purchases wait PENDING in the period and complete after it, some only
+// after a return call decided by that policy; the demo's ledger books every purchase completed, and
+// its customers could not buy them anyway: private products are sold to qualified investors only,
+// and the demo confirms none.
 
+import { termsFor, type CoolingOffData } from '../../money/cooling-off.ts';
+import type { VersionSet } from '../../policy/runtime.ts';
 import type { Random } from '../random.ts';
 import { centsOf } from './amounts.ts';
 import { licencesFact, productFact, publishedDisclosure } from './facts.ts';
@@ -36,12 +44,16 @@ const popularity = (product: ProductRow): number =>
 /** Of customers who are shown the special written risk warning, few go on to buy. */
 const INSISTING = 0.1;
 
-/** The products on sale that customers buy into. */
-export function offersOf(reference: ReferenceData): Offer[] {
+/** The policies whose data says which products have a cooling-off period. */
+export type CoolingOffPolicies = Pick<VersionSet, 'data'>;
+
+/** The products on sale that customers buy into, but those with a cooling-off period under `policies`. */
+export function offersOf(reference: ReferenceData, policies: CoolingOffPolicies): Offer[] {
+  const coolingOff = policies.data<CoolingOffData>('cooling-off');
   const institution = (id: number) => reference.institutions.find((i) => i.id === id)!;
   const offers: Offer[] = [];
   for (const product of reference.products) {
-    if (product.status !== 'ONLINE' || !INVESTABLE.has(product.category)) continue;
+    if (product.status !== 'ONLINE' || !INVESTABLE.has(product.category) || termsFor(coolingOff, productFact(product))) continue;
     const distributorLicences = licencesFact(institution(product.distributor_id), reference.licences);
     const issuerLicences = licencesFact(institution(product.issuer_id), reference.licences);
     offers.push({

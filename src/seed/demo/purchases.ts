@@ -1,36 +1,29 @@
 // Which demo purchases may happen: each is decided by the policy versions in force, as the gateway
 // decides `purchaseProduct` (src/money/movements.ts): action `product.purchase` on the buyer's
-// account, with the facts src/data/facts.ts would load (facts.ts builds them from the rows), and
-// the customer's input. The seed keeps no rule of its own about who may buy what, where or when.
+// account, with the facts src/data/facts.ts would load (movements.ts asks), and the customer's
+// input. The seed keeps no rule of its own about who may buy what, where or when.
 // What it does decide is how its customers behave: before buying they read and acknowledge the
 // product's current risk disclosure (and its product description, when the policies want that
 // too), and a few insist on buying above their tolerance once warned.
 //
-// A decision runs every module (suitability, licensing and disclosure are Rego in wasm), so
-// verdicts are kept per class of purchase: `classOf`, `placeOf` and `momentOf` hold what the facts
+// Choosing what to buy asks about many products, and a decision runs every module (suitability,
+// licensing, disclosure and aml are Rego in wasm), so the answers that choose are kept per class of
+// purchase: `classOf`, `placeOf` and `momentOf` hold what the facts
 // of two purchases of one product can differ by, identities and exact times aside (the buyer's
 // profile; their region as it relates to those the product's licences name; which of its licence
 // dates have come; which of its disclosures are published). Facts that come to differ by more must
 // be added there; test/unit/seed-rules.test.ts decides every generated purchase again, uncached,
-// and fails if a class is missing something.
+// and fails if a class is missing something. The purchase chosen is then decided once more as it is
+// made (`decidePurchase`: its amount, the day's activity, the acknowledgements as made), and that
+// decision books it and raises its alerts.
 
-import type { LicencesFact, ProductFact } from '../../data/facts.ts';
-import type { VersionSet } from '../../policy/runtime.ts';
-import type { AlertObligation, PolicyRequest } from '../../policy/types.ts';
-import {
-  businessDayFact,
-  currentDisclosures,
-  customerFact,
-  disclosuresFact,
-  SUPPLIED_FACTS,
-  type Customer,
-  type PublishedDisclosure,
-} from './facts.ts';
+import type { AmlActivityFact, LicencesFact, ProductFact } from '../../data/facts.ts';
+import type { Decision, PolicyRequest } from '../../policy/types.ts';
+import { decimal } from './amounts.ts';
+import { currentDisclosures, SUPPLIED_FACTS, type Customer, type PublishedDisclosure } from './facts.ts';
+import { movementRequest, productFacts, type Deciding } from './movements.ts';
 import type { DisclosureKind } from './rows.ts';
 import type { BusinessDay } from './time.ts';
-
-/** The policies a purchase is decided by: a runtime's version set (`at(now)`). */
-export type PurchasePolicies = Pick<VersionSet, 'decide' | 'facts'>;
 
 /** How the policies answer a purchase. */
 export type PurchaseVerdict =
@@ -39,7 +32,7 @@ export type PurchaseVerdict =
    * `confirmed`: allowed only once the customer confirms the special written risk warning
    * (适当性办法 Art. 19); `read`: the kinds of disclosure the customer acknowledged first.
    */
-  | { allowed: true; confirmed: boolean; alerts: readonly AlertObligation[]; read: readonly DisclosureKind[] };
+  | { allowed: true; confirmed: boolean; read: readonly DisclosureKind[] };
 
 /** The product on offer, with the facts about it that do not depend on the buyer. */
 export interface ProductOnOffer {
@@ -59,8 +52,8 @@ export interface ProductOnOffer {
 /** How the policies answer this buyer, paying from one account at one instant, for each product. */
 export type Verdicts = (product: ProductOnOffer) => PurchaseVerdict;
 
-/** The verdicts for a buyer paying from `accountId` at `at`. */
-export type PurchaseDecisions = (buyer: Customer, accountId: number, at: number) => Verdicts;
+/** The verdicts for a buyer paying from `accountId` at `at`, whose activity then is `activity`. */
+export type PurchaseDecisions = (buyer: Customer, accountId: number, at: number, activity: AmlActivityFact) => Verdicts;
 
 /**
  * What customers read and acknowledge before they buy, the least first: the risk disclosure, and
@@ -73,24 +66,57 @@ export function acknowledgedBeforeBuying(product: ProductOnOffer, at: number, re
   return currentDisclosures(product.disclosures, at).filter((d) => read.includes(d.kind));
 }
 
-/** Decides purchases under `policies`, remembering each verdict per class; `businessDay` says which day an instant falls on. */
-export function purchaseDecisions(policies: PurchasePolicies, businessDay: (at: number) => BusinessDay): PurchaseDecisions {
-  // a module deciding on a fact the seed cannot supply would deny every purchase; say so instead
-  const unsupplied = policies.facts.filter((fact) => !SUPPLIED_FACTS.has(fact));
+/** Decides purchases as `deciding` says, remembering each verdict per class. */
+export function purchaseDecisions(deciding: Deciding): PurchaseDecisions {
+  // a module deciding on a fact the seed cannot supply would deny every movement; say so instead
+  const unsupplied = deciding.policies.facts.filter((fact) => !SUPPLIED_FACTS.has(fact));
   if (unsupplied.length > 0) {
     throw new Error(`the demo seed cannot decide purchases: the policies in force decide with facts it does not supply (${unsupplied.join(', ')})`);
   }
   const verdicts = new Map<string, PurchaseVerdict>();
-  return (buyer, accountId, at) => {
-    const day = businessDay(at);
+  return (buyer, accountId, at, activity) => {
+    const day = deciding.businessDay(at);
     const buyerClass = classOf(buyer, at);
     return (product) => {
       const key = `${buyerClass} ${product.index} ${placeOf(product, buyer.region)} ${momentOf(product, at, day)}`;
       let verdict = verdicts.get(key);
-      if (!verdict) verdicts.set(key, (verdict = decidePurchase(policies, buyer, product, accountId, at, day)));
+      if (!verdict) verdicts.set(key, (verdict = choosingVerdict(deciding, buyer, product, accountId, at, activity)));
       return verdict;
     };
   };
+}
+
+/**
+ * The purchase as it is made: `cents` of the product, the warning confirmed if the customer
+ * `confirmed` it, the disclosures acknowledged when `acknowledgedAt` says.
+ */
+export function decidePurchase(
+  deciding: Deciding,
+  buyer: Customer,
+  product: ProductOnOffer,
+  accountId: number,
+  cents: number,
+  at: number,
+  confirmed: boolean,
+  activity: AmlActivityFact,
+  acknowledgedAt: (disclosure: PublishedDisclosure) => number | null,
+): Decision {
+  return deciding.policies.decide(purchaseRequest(deciding, buyer, product, accountId, decimal(cents), at, confirmed, activity, acknowledgedAt));
+}
+
+function purchaseRequest(
+  deciding: Deciding,
+  buyer: Customer,
+  product: ProductOnOffer,
+  accountId: number,
+  amount: string,
+  at: number,
+  confirmRiskMismatch: boolean,
+  activity: AmlActivityFact,
+  acknowledgedAt: (disclosure: PublishedDisclosure) => number | null,
+): PolicyRequest {
+  const input = { productId: product.fact.id, accountId: String(accountId), amount, confirmRiskMismatch };
+  return movementRequest(deciding, 'product.purchase', buyer, accountId, at, productFacts(product, at, acknowledgedAt), activity, input);
 }
 
 /**
@@ -136,9 +162,9 @@ function momentOf(product: ProductOnOffer, at: number, day: BusinessDay): string
  * Decides a purchase of the product's minimum amount: with what customers read first, then, if the
  * policies refuse, with what they read when that is not enough.
  */
-function decidePurchase(policies: PurchasePolicies, buyer: Customer, product: ProductOnOffer, accountId: number, at: number, day: BusinessDay): PurchaseVerdict {
+function choosingVerdict(deciding: Deciding, buyer: Customer, product: ProductOnOffer, accountId: number, at: number, activity: AmlActivityFact): PurchaseVerdict {
   for (const read of READING) {
-    const verdict = decideHaving(read, policies, buyer, product, accountId, at, day);
+    const verdict = decideHaving(read, deciding, buyer, product, accountId, at, activity);
     if (verdict.allowed) return verdict;
   }
   return { allowed: false };
@@ -146,41 +172,23 @@ function decidePurchase(policies: PurchasePolicies, buyer: Customer, product: Pr
 
 /**
  * Decides a purchase by a customer who acknowledged the current versions of the kinds of disclosure
- * they `read`: first as customers first ask, then, when the policies want the risk warning
+ * they `read` just now: first as customers first ask, then, when the policies want the risk warning
  * confirmed, confirmed (customers who insist do so).
  */
 function decideHaving(
   read: readonly DisclosureKind[],
-  policies: PurchasePolicies,
+  deciding: Deciding,
   buyer: Customer,
   product: ProductOnOffer,
   accountId: number,
   at: number,
-  day: BusinessDay,
+  activity: AmlActivityFact,
 ): PurchaseVerdict {
   const acknowledged = new Set(acknowledgedBeforeBuying(product, at, read).map((d) => d.id));
-  const customerId = String(buyer.id);
-  const account = String(accountId);
-  const customer = customerFact(buyer, at, day);
-  const request = (confirmRiskMismatch: boolean): PolicyRequest => ({
-    principal: { id: `customer-${customerId}`, roles: ['customer'], customerId, scopes: [] },
-    purpose: null,
-    action: 'product.purchase',
-    resource: { type: 'Account', id: account, attributes: { id: account, customerId, institutionId: customer.institutionId, kind: 'CUSTOMER' } },
-    facts: {
-      customer,
-      product: product.fact,
-      businessDay: businessDayFact(day),
-      distributorLicences: product.distributorLicences,
-      issuerLicences: product.issuerLicences,
-      currentDisclosures: disclosuresFact(currentDisclosures(product.disclosures, at), (d) => (acknowledged.has(d.id) ? at : null)),
-    },
-    args: { input: { productId: product.fact.id, accountId: account, amount: product.fact.minAmount, confirmRiskMismatch } },
-    now: new Date(at),
-  });
-  const asked = policies.decide(request(false));
-  if (asked.allow) return { allowed: true, confirmed: false, alerts: asked.obligations.alerts ?? [], read };
+  const request = (confirm: boolean) =>
+    purchaseRequest(deciding, buyer, product, accountId, product.fact.minAmount, at, confirm, activity, (d) => (acknowledged.has(d.id) ? at : null));
+  const asked = deciding.policies.decide(request(false));
+  if (asked.allow) return { allowed: true, confirmed: false, read };
   if (!asked.obligations.confirm?.length) return { allowed: false };
-  const confirmed = policies.decide(request(true));
-  return confirmed.allow ? { allowed: true, confirmed: true, alerts: confirmed.obligations.alerts ?? [], read } : { allowed: false };
+  return deciding.policies.decide(request(true)).allow ? { allowed: true, confirmed: true, read } : { allowed: false };
 }

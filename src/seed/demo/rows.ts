@@ -35,6 +35,8 @@ export type ProductStatus = 'DRAFT' | 'IN_REVIEW' | 'ONLINE' | 'SUSPENDED' | 'TE
 export type DisclosureKind = 'PROSPECTUS' | 'RISK_DISCLOSURE' | 'FEE_SCHEDULE' | 'PERIODIC_REPORT';
 /** The ledger transaction types the demo history uses (no reversals). */
 export type TransactionType = 'DEPOSIT' | 'PURCHASE' | 'REDEMPTION' | 'TRANSFER';
+/** A side of a customer's day: what comes into their accounts, or goes out of them (`risk_alerts.side`). */
+export type Side = 'INCOMING' | 'OUTGOING';
 /** The `risk_alerts.status` values. */
 export type AlertStatus = 'OPEN' | 'UNDER_REVIEW' | 'CLOSED' | 'REPORTED';
 
@@ -133,6 +135,8 @@ export interface TransactionRow {
   currency: string;
   customer_id: number;
   product_id: number | null;
+  /** The customer a transfer credits. */
+  receiving_customer_id: number | null;
   created_at: string;
 }
 
@@ -164,7 +168,10 @@ export interface RiskAlertRow {
   customer_id: number;
   transaction_id: number;
   rule: string | null;
+  side: Side | null;
   reason: string;
+  /** When it must be reported or reviewed by (an ISO instant with its offset), if its rule says. */
+  due_at: string | null;
   created_at: string;
 }
 
