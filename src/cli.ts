@@ -166,7 +166,7 @@ async function start(args: string[]): Promise<void> {
     server.serve(gateway);
     log(`fingate serving ${server.url} (${db.embedded ? (config.memory ? 'embedded, in memory' : `embedded, data in ${config.dataDir}`) : 'PostgreSQL'})`);
     if (config.jwt.devSecret) log('using the documented development JWT secret; set GATEWAY_JWT_SECRET for anything real');
-    for (const { role, who, token } of tokens) log(`\n${role}${who ? ` (${who})` : ''}:\n  Authorization: Bearer ${token}`);
+    for (const { label, who, token } of tokens) log(`\n${label}${who ? ` (${who})` : ''}:\n  Authorization: Bearer ${token}`);
     const signal = await new Promise<string>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));
@@ -269,24 +269,34 @@ async function hasCustomers(sql: Sql): Promise<boolean> {
 
 /** A ready-to-paste token for each role, bound to demo data where the role needs it. */
 async function demoTokens(sql: Sql, config: Config) {
-  // a customer whose current profile (C3, not the lowest category) and balance show suitability at work:
-  // R1–R3 products sell, R4 funds need the confirmed risk warning
-  const [customer] = await sql<{ id: string; institutionId: string }[]>`
-    select c.id, c.institution_id from customers c
-      join lateral (select tolerance, lowest_category, expires_at from risk_assessments r where r.customer_id = c.id
-                     order by assessed_at desc, id desc limit 1) r on true
-     order by (r.tolerance = 'C3' and not r.lowest_category and r.expires_at > now() and c.investor_type = 'ORDINARY'
-               and exists (select 1 from accounts a where a.customer_id = c.id and a.balance >= 20000)) desc, c.id
-     limit 1`;
-  const customerId = customer ? toGlobalId('Customer', customer.id) : undefined;
-  const institutionId = customer ? toGlobalId('Institution', customer.institutionId) : undefined;
-  const mint = (role: string, claims: { customerId?: string | undefined; institutionId?: string | undefined } = {}) =>
-    mintToken(config.jwt.secret!, { sub: `demo-${role}`, roles: [role], ...claims }, config.jwt);
+  // the customers the README's examples need, each the first of its kind: a C3 investor with a
+  // balance that shows suitability at work (R1–R3 sell, R4 funds need the confirmed risk warning),
+  // one of the lowest category (nothing above R1), and one holding ¥1,000,000 or more (a transfer
+  // of ¥500,000 raises the large-value alerts compliance reviews in riskAlerts)
+  const [demo] = await sql<{ c3: string | null; c3Institution: string | null; lowest: string | null; wealthy: string | null }[]>`
+    with latest as (
+      select c.id, c.institution_id, c.investor_type, r.tolerance, r.lowest_category, r.expires_at > now() as current,
+             (select max(a.balance) from accounts a where a.customer_id = c.id and a.kind = 'CUSTOMER') as balance
+        from customers c
+        join lateral (select tolerance, lowest_category, expires_at from risk_assessments r where r.customer_id = c.id
+                       order by assessed_at desc, id desc limit 1) r on true)
+    , c3 as (select id, institution_id from latest where tolerance = 'C3' and not lowest_category and current and investor_type = 'ORDINARY' and balance >= 20000 order by id limit 1)
+    select (select id from c3)::text as c3, (select institution_id from c3)::text as c3_institution,
+           (select min(id) from latest where lowest_category and current and balance >= 1000)::text as lowest,
+           (select min(id) from latest where current and investor_type = 'ORDINARY' and balance >= 1000000)::text as wealthy`;
+  const mint = (sub: string, role: string, claims: { customerId?: string | undefined; institutionId?: string | undefined; scope?: string } = {}) =>
+    mintToken(config.jwt.secret!, { sub: `demo-${sub}`, roles: [role], ...claims }, config.jwt);
+  const customer = async (label: string, sub: string, id: string | null | undefined) =>
+    id ? [{ role: 'customer', label, who: `customer ${toGlobalId('Customer', id)}`, token: await mint(sub, 'customer', { customerId: toGlobalId('Customer', id) }) }] : [];
+  const institutionId = demo?.c3Institution ? toGlobalId('Institution', demo.c3Institution) : undefined;
   return [
-    { role: 'customer', who: customerId && `customer ${customerId}`, token: await mint('customer', { customerId }) },
-    { role: 'advisor', who: institutionId && `institution ${institutionId}`, token: await mint('advisor', { institutionId }) },
-    { role: 'compliance', who: undefined, token: await mint('compliance') },
-    { role: 'auditor', who: undefined, token: await mint('auditor') },
+    ...(await customer('customer', 'customer', demo?.c3)),
+    ...(await customer('customer of the lowest category', 'customer-lowest', demo?.lowest)),
+    ...(await customer('customer holding ¥1,000,000 or more', 'customer-wealthy', demo?.wealthy)),
+    { role: 'advisor', label: 'advisor', who: institutionId && `institution ${institutionId}`, token: await mint('advisor', 'advisor', { institutionId }) },
+    { role: 'compliance', label: 'compliance', who: undefined, token: await mint('compliance', 'compliance') },
+    { role: 'auditor', label: 'auditor', who: undefined, token: await mint('auditor', 'auditor') },
+    { role: 'service', label: 'service', who: 'scopes customers:read transactions:read', token: await mint('service', 'service', { scope: 'customers:read transactions:read' }) },
   ];
 }
 

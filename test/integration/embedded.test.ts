@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/auth.ts';
 import { DEV_JWT_SECRET } from '../../src/config.ts';
 import { postGraphQL } from '../support/http.ts';
-import { copyOfPolicies, writeAccessV4 } from '../support/policies.ts';
+import { copyOfPolicies, writeAccessV5 } from '../support/policies.ts';
 import { runEmbeddedCommand, startEmbeddedGatewayProcess, type GatewayProcess } from '../support/server-process.ts';
 
 /*
@@ -33,8 +33,8 @@ describe('one writer per embedded data directory', () => {
     compliance = await mintToken(DEV_JWT_SECRET, { sub: 'officer', roles: ['compliance'] });
     gateway = await start();
     // a version written after the first start is loaded, not enforced
-    await writeAccessV4(policies);
-    for (const end = Date.now() + 10_000; !(await accessModes())[4] && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    await writeAccessV5(policies);
+    for (const end = Date.now() + 10_000; !(await accessModes())[5] && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 50));
   }, 120_000);
 
   afterAll(async () => {
@@ -52,13 +52,13 @@ describe('one writer per embedded data directory', () => {
   });
 
   it('enforces, within a second, a version activated from the CLI while the gateway runs', async () => {
-    expect(await accessModes()).toEqual({ 1: 'INACTIVE', 2: 'INACTIVE', 3: 'ENFORCE', 4: 'INACTIVE' });
-    const activated = await runEmbeddedCommand(dataDir, ['policy', 'activate', 'access', '4'], env());
+    expect(await accessModes()).toEqual({ 1: 'INACTIVE', 2: 'INACTIVE', 3: 'INACTIVE', 4: 'ENFORCE', 5: 'INACTIVE' });
+    const activated = await runEmbeddedCommand(dataDir, ['policy', 'activate', 'access', '5'], env());
     const done = Date.now();
     expect(activated).toMatchObject({ code: 0, stderr: '' });
     let modes = await accessModes();
-    while (modes[4] !== 'ENFORCE' && Date.now() - done < 5000) modes = await accessModes();
-    expect(modes).toEqual({ 1: 'INACTIVE', 2: 'INACTIVE', 3: 'INACTIVE', 4: 'ENFORCE' });
+    while (modes[5] !== 'ENFORCE' && Date.now() - done < 5000) modes = await accessModes();
+    expect(modes).toEqual({ 1: 'INACTIVE', 2: 'INACTIVE', 3: 'INACTIVE', 4: 'INACTIVE', 5: 'ENFORCE' });
     expect(Date.now() - done).toBeLessThan(1000);
     // the CLI went through the gateway and left its lock alone
     expect(await lockHolder()).toBe(gateway.child.pid);
@@ -66,13 +66,13 @@ describe('one writer per embedded data directory', () => {
 
   it('runs migrate through the running gateway', async () => {
     expect(await runEmbeddedCommand(dataDir, ['migrate'], env())).toMatchObject({ code: 0, stderr: '' });
-    expect(await accessModes()).toEqual({ 1: 'INACTIVE', 2: 'INACTIVE', 3: 'INACTIVE', 4: 'ENFORCE' });
+    expect(await accessModes()).toEqual({ 1: 'INACTIVE', 2: 'INACTIVE', 3: 'INACTIVE', 4: 'INACTIVE', 5: 'ENFORCE' });
   });
 
   it('keeps a CLI activation across a restart', async () => {
     await gateway.kill('SIGTERM');
     gateway = await start();
-    expect(await accessModes()).toEqual({ 1: 'INACTIVE', 2: 'INACTIVE', 3: 'INACTIVE', 4: 'ENFORCE' });
+    expect(await accessModes()).toEqual({ 1: 'INACTIVE', 2: 'INACTIVE', 3: 'INACTIVE', 4: 'INACTIVE', 5: 'ENFORCE' });
   });
 
   it('takes over the lock a killed gateway left behind', async () => {
@@ -81,6 +81,6 @@ describe('one writer per embedded data directory', () => {
     expect(await lockHolder()).toBe(killed);
     gateway = await start();
     expect(await lockHolder()).toBe(gateway.child.pid);
-    expect(await accessModes()).toEqual({ 1: 'INACTIVE', 2: 'INACTIVE', 3: 'INACTIVE', 4: 'ENFORCE' });
+    expect(await accessModes()).toEqual({ 1: 'INACTIVE', 2: 'INACTIVE', 3: 'INACTIVE', 4: 'INACTIVE', 5: 'ENFORCE' });
   });
 });
