@@ -6,7 +6,7 @@ import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { balanceOf, expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
 
 // The product lifecycle and who sees which products, through the real HTTP handler: staff move a
-// product one step at a time under access@3's rules, every step is recorded, customers see what is
+// product one step at a time under access@4's rules, every step is recorded, customers see what is
 // on sale and what they hold, and holders redeem whatever became of the product.
 
 let gw: TestGateway;
@@ -161,21 +161,22 @@ describe('who sees which products', () => {
     expect((await change(compliance, products.heldTerminated!, 'TERMINATED')).errors).toBeUndefined();
   });
 
-  it('a customer lists the products on sale and the ones they hold, and totalCount counts no others', async () => {
+  it('a customer lists the public products on sale and the ones they hold, and totalCount counts no others', async () => {
     const ids = await visible(holder.token);
     const id = (key: string) => toGlobalId('Product', products[key]!);
     expect(ids).toEqual(expect.arrayContaining([id('ONLINE'), id('heldSuspended'), id('heldTerminated')]));
     for (const hidden of ['DRAFT', 'IN_REVIEW', 'SUSPENDED', 'TERMINATED']) expect(ids).not.toContain(id(hidden));
     const [{ n }] = await gw.db.sql<[{ n: number }]>`
       select count(*)::int as n from products p
-       where p.status = 'ONLINE' or exists (select 1 from positions ps where ps.product_id = p.id and ps.customer_id = ${holder.id})`;
+       where (p.status = 'ONLINE' and p.offering = 'PUBLIC')
+          or exists (select 1 from positions ps where ps.product_id = p.id and ps.customer_id = ${holder.id})`;
     expect(ids).toHaveLength(n);
   });
 
-  it('a customer who holds nothing sees only the products on sale', async () => {
+  it('a customer who holds nothing and is no qualified investor sees only the public products on sale', async () => {
     const token = await gw.customerToken(await newCustomer(gw.db.sql));
     const ids = await visible(token);
-    const [{ n }] = await gw.db.sql<[{ n: number }]>`select count(*)::int as n from products where status = 'ONLINE'`;
+    const [{ n }] = await gw.db.sql<[{ n: number }]>`select count(*)::int as n from products where status = 'ONLINE' and offering = 'PUBLIC'`;
     expect(ids).toHaveLength(n);
     expect(ids).not.toContain(toGlobalId('Product', products.heldSuspended!));
   });

@@ -170,9 +170,9 @@ describe('relations are decided under their own read action', () => {
 `,
     );
     await gw.policies.store.reload();
-    await gw.policies.activate({ module: 'access', version: 4, mode: 'ENFORCE', by: 'test' });
+    await gw.policies.activate({ module: 'access', version: 5, mode: 'ENFORCE', by: 'test' });
   });
-  afterAll(() => gw.policies.activate({ module: 'access', version: 3, mode: 'ENFORCE', by: 'test' }));
+  afterAll(() => gw.policies.activate({ module: 'access', version: 4, mode: 'ENFORCE', by: 'test' }));
 
   it("denies a customer's risk profile to an advisor who may read the customer", async () => {
     const [row] = await gw.db.sql<{ id: string; institutionId: string }[]>`

@@ -39,7 +39,7 @@ describe.skipIf(!realServer)('two gateway instances on one PostgreSQL (needs DAT
     compliance = await mintToken(DEV_JWT_SECRET, { sub: 'officer', roles: ['compliance'] });
     advisor = await mintToken(DEV_JWT_SECRET, { sub: 'adv', roles: ['advisor'], institutionId: toGlobalId('Institution', 1) });
     await writeAccessV5(dir);
-    const loaded = (g: GatewayProcess) => async () => (await post(g, compliance, '{ policies { name version } }')).data?.policies.some((p: any) => p.name === 'access' && p.version === '4');
+    const loaded = (g: GatewayProcess) => async () => (await post(g, compliance, '{ policies { name version } }')).data?.policies.some((p: any) => p.name === 'access' && p.version === '5');
     expect(await until(loaded(a))).toBe(true);
     expect(await until(loaded(b))).toBe(true);
   }, 120_000);
@@ -58,7 +58,7 @@ describe.skipIf(!realServer)('two gateway instances on one PostgreSQL (needs DAT
   it('enforces on the second instance, within a second, a version activated through the first', async () => {
     const customers = '{ customers { totalCount } }';
     expect((await post(b, advisor, customers)).errors).toBeUndefined();
-    const activated = await post(a, compliance, `mutation { activatePolicy(input: { name: "access", version: "4", mode: ENFORCE }) { mode } }`);
+    const activated = await post(a, compliance, `mutation { activatePolicy(input: { name: "access", version: "5", mode: ENFORCE }) { mode } }`);
     const started = Date.now();
     expect(activated.data.activatePolicy.mode).toBe('ENFORCE');
     const enforced = await until(async () => (await post(b, advisor, customers)).errors?.[0]?.extensions.decision?.policy === 'access@5', 5000);

@@ -133,8 +133,8 @@ describe('an audit policy file that cannot mean what it says is refused with its
   const lineOf = (needle: string) => original.split('\n').findIndex((line) => line.includes(needle)) + 1;
 
   it('an action no field declares (its records would be filed under the wrong kind)', async () => {
-    expect((await load((t) => t.replace('actions: [product.purchase, product.redeem, account.transfer]', 'actions: [product.purchase, product.redeem, account.tranfser]'))).line).toBe(
-      lineOf('actions: [product.purchase, product.redeem, account.transfer]'),
+    expect((await load((t) => t.replace('actions: [product.purchase, product.redeem, account.transfer,', 'actions: [product.purchase, product.redeem, account.tranfser,'))).line).toBe(
+      lineOf('actions: [product.purchase, product.redeem, account.transfer,'),
     );
   });
 
