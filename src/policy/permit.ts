@@ -50,7 +50,10 @@ export interface RecordDecider {
   facts(tx: Sql, keys: FactSubject['keys'], also?: readonly string[]): Promise<Readonly<Record<string, unknown>>>;
   /** Decides the permit's action on one record with its facts; throws `POLICY_DENIED` when denied. */
   decide(record: RecordDocument): Obligations;
-  /** Lets the observers add their rows to the write's transaction (awaited with its COMMIT). */
+  /**
+   * Lets the observers add their rows to the write's transaction (awaited with its COMMIT). Throws
+   * synchronously when a hook cannot build its rows, so a COMMIT pipelined behind it is never sent.
+   */
   observe(tx: Sql): Promise<void>;
 }
 

@@ -174,13 +174,16 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
         if (!entry.decision.allow) throw denied(entry.decision, action);
         return entry.decision.obligations;
       },
-      async observe(tx) {
+      // Not async: a hook that cannot build its rows throws here, synchronously, before the caller
+      // has sent the COMMIT it pipelines behind this call (an async frame would turn the throw into
+      // a rejection noticed only after the COMMIT went out: a write committed without its records).
+      observe(tx) {
         const pending = kept.filter((k) => !k.typeLevel && k.record.action === action && !k.record.inTransaction);
-        if (pending.length === 0 || versions.observers.every((o) => !o.observe.transaction)) return;
+        if (pending.length === 0 || versions.observers.every((o) => !o.observe.transaction)) return Promise.resolve();
         // the stream these hooks see is this transaction's: say so (a write that fails clears it)
         for (const k of pending) k.record.inTransaction = true;
         const stream = streamOf(pending, described.paths, described.operation);
-        await Promise.all(versions.observers.map((o) => o.observe.transaction?.(tx, stream, o.config)));
+        return Promise.all(versions.observers.map((o) => o.observe.transaction?.(tx, stream, o.config))).then(() => undefined);
       },
     };
   }

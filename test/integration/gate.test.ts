@@ -20,16 +20,22 @@ import { copyOfPolicies } from '../support/policies.ts';
 function recorder() {
   const requests: DecisionStream[] = [];
   const transactions: DecisionStream[] = [];
+  const state = { failing: false };
   const module: PolicyModule = {
     name: 'recorder',
     engine: 'observer',
     description: 'keeps every decision stream',
     observe: {
       request: (stream) => void requests.push(stream),
-      transaction: async (_tx, stream) => void transactions.push(stream),
+      // while `failing`, it cannot build its rows: it throws before sending anything, as a hook may
+      transaction: (_tx, stream) => {
+        if (state.failing) throw new Error('the recorder cannot build its rows');
+        transactions.push(stream);
+        return Promise.resolve();
+      },
     },
   };
-  return { module, requests, transactions, last: () => requests.at(-1)! };
+  return { module, requests, transactions, state, last: () => requests.at(-1)! };
 }
 
 const observer = recorder();
@@ -196,33 +202,51 @@ describe('relations are decided under their own read action', () => {
 });
 
 // PGlite serves one connection: holding it in a test transaction would stall the gateway itself
-describe.skipIf(!process.env.DATABASE_URL)('writes are decided under their locks (needs a PostgreSQL server)', () => {
-  /** A C5 customer with ¥100,000, an R5 fund they may buy (licensed, its disclosure acknowledged), and their token. */
-  async function buyer() {
-    const who = await newCustomer(gw.db.sql);
-    const accountKey = await openAccount(gw.db.sql, who, '100000.00');
-    const expires = new Date(Date.now() + 300 * 86_400_000);
-    await gw.db.sql`
-      insert into risk_assessments (customer_id, tolerance, lowest_category, answers, score, assessed_at, expires_at)
-      values (${who}, 'C5', false, '{4,4,4,4,4,4,4,4,4,4}', 40, ${new Date(Date.now() - 86_400_000)}, ${expires})`;
-    const bank = await newInstitution(gw.db.sql, 'BANK', [{ type: 'FUND_SALES' }]);
-    const manager = await newInstitution(gw.db.sql, 'FUND_MANAGER', [{ type: 'FUND_MANAGEMENT' }]);
-    const fund = await newProduct(gw.db.sql, { category: 'FUND', riskLevel: 'R5', issuerId: manager, distributorId: bank });
-    const token = await gw.customerToken(who);
-    const [disclosure] = await gw.db.sql<{ id: string }[]>`select id from disclosures where product_id = ${fund}`;
-    const ack = await gw.request(`mutation($input: AcknowledgeDisclosureInput!) { acknowledgeDisclosure(input: $input) { acknowledgedAt } }`, {
+/** A C5 customer with ¥100,000, an R5 fund they may buy (licensed, its disclosure acknowledged), and their token. */
+async function buyer() {
+  const who = await newCustomer(gw.db.sql);
+  const accountKey = await openAccount(gw.db.sql, who, '100000.00');
+  const expires = new Date(Date.now() + 300 * 86_400_000);
+  await gw.db.sql`
+    insert into risk_assessments (customer_id, tolerance, lowest_category, answers, score, assessed_at, expires_at)
+    values (${who}, 'C5', false, '{4,4,4,4,4,4,4,4,4,4}', 40, ${new Date(Date.now() - 86_400_000)}, ${expires})`;
+  const bank = await newInstitution(gw.db.sql, 'BANK', [{ type: 'FUND_SALES' }]);
+  const manager = await newInstitution(gw.db.sql, 'FUND_MANAGER', [{ type: 'FUND_MANAGEMENT' }]);
+  const fund = await newProduct(gw.db.sql, { category: 'FUND', riskLevel: 'R5', issuerId: manager, distributorId: bank });
+  const token = await gw.customerToken(who);
+  const [disclosure] = await gw.db.sql<{ id: string }[]>`select id from disclosures where product_id = ${fund}`;
+  const ack = await gw.request(`mutation($input: AcknowledgeDisclosureInput!) { acknowledgeDisclosure(input: $input) { acknowledgedAt } }`, {
+    token,
+    variables: { input: { disclosureId: toGlobalId('Disclosure', disclosure!.id) } },
+  });
+  expect(ack.errors).toBeUndefined();
+  const purchase = () =>
+    gw.request(`mutation($input: PurchaseInput!) { purchaseProduct(input: $input) { id } }`, {
       token,
-      variables: { input: { disclosureId: toGlobalId('Disclosure', disclosure!.id) } },
+      variables: { input: { productId: toGlobalId('Product', fund), accountId: toGlobalId('Account', accountKey), amount: '1.00', idempotencyKey: randomUUID() } },
     });
-    expect(ack.errors).toBeUndefined();
-    const purchase = () =>
-      gw.request(`mutation($input: PurchaseInput!) { purchaseProduct(input: $input) { id } }`, {
-        token,
-        variables: { input: { productId: toGlobalId('Product', fund), accountId: toGlobalId('Account', accountKey), amount: '1.00', idempotencyKey: randomUUID() } },
-      });
-    return { who, fund, purchase, expires };
-  }
+  return { who, fund, purchase, expires };
+}
 
+describe('a write whose observer cannot record it', () => {
+  afterAll(() => {
+    observer.state.failing = false;
+  });
+
+  it('fails, masked, and commits nothing: no money moves without its records', async () => {
+    const { who, purchase } = await buyer();
+    const [before] = await gw.db.sql<[{ balance: string }]>`select balance from accounts where customer_id = ${who} and kind = 'CUSTOMER'`;
+    observer.state.failing = true;
+    const response = await purchase();
+    observer.state.failing = false;
+    expect(response.errors?.[0]?.extensions.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(await gw.db.sql`select id from transactions where customer_id = ${who} and type = 'PURCHASE'`).toEqual([]);
+    expect(await gw.db.sql`select balance from accounts where customer_id = ${who} and kind = 'CUSTOMER'`).toEqual([before]);
+    expect((await purchase()).errors).toBeUndefined();
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('writes are decided under their locks (needs a PostgreSQL server)', () => {
   /** Runs `change` in a transaction holding `lock`, sends a purchase meanwhile, commits, and answers the purchase. */
   async function purchaseDuring(lock: string, change: (tx: postgres.ReservedSql) => Promise<unknown>, purchase: () => Promise<GraphQLResponse>) {
     const reserved = await gw.db.sql.reserve();
