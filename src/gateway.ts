@@ -126,8 +126,8 @@ export function createGateway({
       maskError(error, message) {
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
         if (isClientError(original) && error instanceof GraphQLError) return withInputField(error);
-        // graphql-js's own coercion errors of variables (null or missing required fields) carry no code
-        if (error instanceof GraphQLError && /^Variable "\$\w+" got invalid value/.test(error.message)) {
+        // graphql-js's own coercion errors of variables (invalid, null or not provided) carry no code
+        if (error instanceof GraphQLError && /^Variable "\$\w+" /.test(error.message)) {
           return withInputField(new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT' } }));
         }
         // parse and validation errors carry no original error
@@ -213,7 +213,7 @@ function useRegistryStatus(): Plugin {
 function withInputField(error: GraphQLError): GraphQLError {
   if (error.extensions.field) return error;
   const at = /^Variable "\$(\w+)" got invalid value .*? at "([^"]+)"/s.exec(error.message);
-  const variable = /^Variable "\$(\w+)" got invalid value/.exec(error.message)?.[1];
+  const variable = /^Variable "\$(\w+)" /.exec(error.message)?.[1];
   const missing = /; Field "(\w+)" of required type "[^"]+" was not provided/.exec(error.message)?.[1];
   const path = at?.[2] ?? variable;
   const field = path && missing ? `${path}.${missing}` : path;

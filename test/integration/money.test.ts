@@ -130,6 +130,16 @@ describe('transfer', () => {
     expect(await transactionsOf(bob.accounts[0]!)).toBe(0);
   });
 
+  it.each([
+    ['not provided', {}],
+    ['null', { input: null }],
+  ])('refuses a required variable %s with BAD_USER_INPUT naming it, and moves nothing', async (_case, variables) => {
+    const alice = await customer('100.00');
+    const response = await gw.request(`mutation($input: TransferInput!) { transfer(input: $input) { id } }`, { token: alice.token, variables });
+    expect(response.errors?.map((e) => e.extensions)).toEqual([expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'input' })]);
+    expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('100.00');
+  });
+
   it.each([['0.1', '0.10'], ['5', '5.00'], ['0.01', '0.01'], ['9999999999999999.99', null]])(
     'accepts the decimal string %s',
     async (amount, moved) => {
