@@ -3,8 +3,9 @@
 // transactions per customer and per side of their day (单边累计: incoming and outgoing totalled
 // apart, the receiver of a transfer included), high frequency, and structuring just under a
 // threshold. This file validates the policy file's `data:` section (the thresholds, the working-day
-// calendar), which the Rego reads as OPA data, and names the facts it decides with. The module never
-// refuses a movement: it allows it and obliges the movement to raise alerts (`alerts`, with `dueAt`).
+// calendar), which the Rego reads as OPA data, and names the facts it decides with. The module allows
+// every movement it can screen and obliges it to raise alerts (`alerts`, with `dueAt`); one it cannot
+// screen (facts missing or unreadable) it refuses: fail closed.
 
 import { z } from 'zod';
 import type { PolicyModule } from '../src/policy/types.ts';

@@ -10,15 +10,17 @@
 # Data: the `data:` section of aml.v2.yaml (thresholds, counted types, windows, the calendar).
 # Sources: ../shared/reference/regulations.md section 3.
 #
-# The module never refuses a movement: it allows it, and obliges the movement to raise one alert per
-# rule met, each booked to the customer whose side it is about ("<rule>:<SIDE>": OUTGOING is the
-# debited customer's side, INCOMING the credited customer's), with its deadline (`dueAt`).
+# The module allows every movement it can screen, and obliges it to raise one alert per rule met,
+# each booked to the customer whose side it is about ("<rule>:<SIDE>": OUTGOING is the debited
+# customer's side, INCOMING the credited customer's), with its deadline (`dueAt`). A movement it
+# cannot screen (its facts missing, an amount or a day's total it cannot read, a movement it does
+# not know) is refused: screening nothing would allow it unscreened.
 # Amounts are compared as integer cents, never as floats.
 package fingate.aml
 
 decision := result if {
 	not screenable
-	result := {"allow": false, "reasons": [reason("AML_FACTS_MISSING", "the movement's AML facts are missing, so it cannot be screened", null)], "obligations": {}}
+	result := {"allow": false, "reasons": [reason("AML_FACTS_MISSING", "the movement's amount or AML facts are missing or unreadable, so it cannot be screened", null)], "obligations": {}}
 } else := result if {
 	not movement_legs[input.action]
 	result := {"allow": false, "reasons": [reason("AML_UNKNOWN_MOVEMENT", concat("", [input.action, " is not a movement this policy knows"]), null)], "obligations": {}}
@@ -30,7 +32,22 @@ decision := result if {
 
 activity := input.facts.amlActivity
 
-screenable if is_object(activity)
+screenable if {
+	is_object(activity)
+	is_number(amount)
+	count(unreadable_totals) == 0
+}
+
+# A day's total that is no two-place decimal: left out, it would understate the day.
+unreadable_totals contains t.total if {
+	some party in ["customer", "receiver"]
+	is_object(activity[party])
+	some types in object.get(activity[party], "today", {})
+	some t in types
+	not readable(t.total)
+}
+
+readable(decimal) if is_number(cents(decimal))
 
 # The sides of a customer's day this movement adds to: purchases and transfers go out of the acting
 # customer's accounts, redemptions come in; a transfer also comes in on its receiver's side.

@@ -154,6 +154,18 @@ test_missing_facts_deny if {
 	result.reasons[0].code == "AML_FACTS_MISSING"
 }
 
+test_an_unreadable_amount_is_refused_not_screened_as_nothing if {
+	result := decision with input as movement("account.transfer", "500000", quiet)
+	result.allow == false
+	result.reasons[0].code == "AML_FACTS_MISSING"
+}
+
+test_an_unreadable_day_total_is_refused_not_left_out if {
+	result := decision with input as movement("account.transfer", "10.00", transfer_to({"INCOMING": {"DEPOSIT": {"total": "499999.5", "count": 1}}}))
+	result.allow == false
+	result.reasons[0].code == "AML_FACTS_MISSING"
+}
+
 test_every_alert_cites_its_rule if {
 	result := decision with input as movement("account.transfer", "500000.00", quiet)
 	contains(alerts(result)[0].reason, "《金融机构大额交易和可疑交易报告管理办法》第5条第(三)项")
