@@ -86,7 +86,7 @@ export function createFloorHandler({ sql, secret, timeZone = 'Asia/Shanghai' }: 
       policySha256: SHA256,
       reasons: ['ROLE_ALLOWS'],
       detail: {
-        verdicts: [{ policy: 'access@3', effect: 'allow', reasons: [{ code: 'ROLE_ALLOWS', message: `roles [${claims.roles.join(', ')}] may ${what.action}`, regulation: null }] }],
+        verdicts: [{ policy: POLICIES[0]!, effect: 'allow', reasons: [{ code: 'ROLE_ALLOWS', message: `roles [${claims.roles.join(', ')}] may ${what.action}`, regulation: null }] }],
         obligations: {},
         shadow: [],
         input: { principal: { id: claims.sub, roles: claims.roles }, purpose, action: what.action, now: at.toISOString() },

@@ -19,7 +19,7 @@ import type { Reason } from '../policy/types.ts';
 import type { Gated } from './frame.ts';
 
 /** The confirmation code of the special written risk warning (the suitability policy's). */
-export const CONFIRM_RISK_MISMATCH = 'CONFIRM_RISK_MISMATCH';
+const CONFIRM_RISK_MISMATCH = 'CONFIRM_RISK_MISMATCH';
 
 /** What the customer sent about the warning. */
 export interface ConfirmationInput {
@@ -92,6 +92,6 @@ function confirmationsAsked(error: unknown): readonly AskedConfirmation[] {
 }
 
 /** The sha256 (hex) of a warning's text, as the client computes it over the message's UTF-8 bytes. */
-export function sha256Hex(text: string): string {
+function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }

@@ -43,7 +43,7 @@ export interface CoolingOffData {
 }
 
 /** A product's class for the cooling-off rules: its offering and category, e.g. `PRIVATE_FUND`. */
-export const productClass = (product: Pick<ProductFact, 'offering' | 'category'>): string => `${product.offering}_${product.category}`;
+const productClass = (product: Pick<ProductFact, 'offering' | 'category'>): string => `${product.offering}_${product.category}`;
 
 /** The cooling-off terms of a purchase of `product`, or null when its class has none. */
 export function termsFor(policy: CoolingOffData, product: ProductFact): (CoolingOffTerms & { productClass: string }) | null {

@@ -5,7 +5,8 @@
 // another: first the customers it touches, in one statement in id order (a transfer: its sender
 // and its receiver); then the accounts, in one statement in id order; then the ledger transaction
 // it changes, if any (cancelling or completing a pending purchase). The balance checked is the
-// balance debited, and a customer's same-day AML totals and positions cannot move under a check.
+// balance debited, and a customer's same-day AML totals and positions cannot move under a check
+// (the cooling-off sweep grows positions without the customer's lock: it only ever adds to them).
 
 import type { Fragment } from 'postgres';
 import type { Sql, Tx } from '../db/database.ts';

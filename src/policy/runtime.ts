@@ -27,7 +27,7 @@ export interface VersionSet {
   decide(request: PolicyRequest): Decision;
   /** The same request decided with one module's shadow version in place of its enforced one. */
   decideWithShadow(shadow: { module: string; policy: ActivePolicy }, request: PolicyRequest): Decision;
-  /** The body of the enforced version of a `data` module. Throws (fails closed) when missing. */
+  /** The body (for Rego, the data) of the enforced version of a module. Throws (fails closed) when missing. */
   data<T>(module: string): T;
 }
 

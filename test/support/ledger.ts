@@ -111,8 +111,11 @@ export interface Booking {
 export async function book(sql: Sql, { type, customerId, from, to, amount, currency = 'CNY', createdAt }: Booking): Promise<string> {
   const [row] = await sql<{ id: string }[]>`
     with t as (
-      insert into transactions (type, status, amount, currency, customer_id, created_at)
-      values (${type}, 'COMPLETED', ${amount}, ${currency}, ${customerId}, coalesce(${createdAt ?? null}::timestamptz, now())) returning id
+      -- a transfer names its receiving customer, as the gateway's do: the aml facts count their incoming side
+      insert into transactions (type, status, amount, currency, customer_id, receiving_customer_id, created_at)
+      values (${type}, 'COMPLETED', ${amount}, ${currency}, ${customerId},
+              case when ${type} = 'TRANSFER' then (select customer_id from accounts where id = ${to}) end,
+              coalesce(${createdAt ?? null}::timestamptz, now())) returning id
     ), legs as (
       insert into postings (transaction_id, account_id, amount)
       select t.id, x.account_id, x.amount
