@@ -64,3 +64,16 @@ export function businessDate(now: Date, timeZone: string): string {
 }
 
 const lastDate = new Map<string, { date: string; start: Date; end: Date }>();
+
+/**
+ * A business day as the calendar fact writes it: its local midnight with the zone's offset then
+ * ("2026-11-30T00:00:00+08:00"), from its date and the instant it begins.
+ */
+export function localMidnight(date: string, start: number): string {
+  const offset = Date.parse(`${date}T00:00:00Z`) - start;
+  const minutes = Math.round(Math.abs(offset) / 60_000);
+  return `${date}T00:00:00${offset < 0 ? '-' : '+'}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
+/** The ISO weekday of a date: Monday 1 … Sunday 7. */
+export const isoWeekday = (date: string): number => new Date(`${date}T00:00:00Z`).getUTCDay() || 7;

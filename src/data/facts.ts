@@ -3,7 +3,7 @@
 // They are system reads (src/data/system.ts): the caller's permit decides the write itself.
 // Each provider sends its statement at once, so a write can pipeline them with its locks.
 
-import { businessDate, businessDay } from '../clock.ts';
+import { businessDate, businessDay, isoWeekday, localMidnight } from '../clock.ts';
 import type { Sql } from '../db/database.ts';
 import { toGlobalId } from '../ids.ts';
 import type { FactSubject } from '../policy/permit.ts';
@@ -214,20 +214,14 @@ async function businessCalendar(_tx: Sql, { now, timeZone }: FactSubject): Promi
     for (let instant = now; days.length < CALENDAR_DAYS; ) {
       const { start, end } = businessDay(instant, timeZone);
       const date = businessDate(instant, timeZone);
-      days.push(`${date}T00:00:00${utcOffset(Date.parse(`${date}T00:00:00Z`) - start.getTime())}`);
+      days.push(localMidnight(date, start.getTime()));
       instant = end;
     }
     calendars.clear();
-    calendar = { weekday: new Date(`${today}T00:00:00Z`).getUTCDay() || 7, days };
+    calendar = { weekday: isoWeekday(today), days };
     calendars.set(key, calendar);
   }
   return calendar;
-}
-
-/** An offset from UTC in milliseconds as ISO 8601 writes it: "+08:00", "-03:30". */
-function utcOffset(ms: number): string {
-  const minutes = Math.round(Math.abs(ms) / 60_000);
-  return `${ms < 0 ? '-' : '+'}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
 /** A side of a customer's money: what comes into their accounts, or goes out of them. */

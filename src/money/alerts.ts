@@ -10,27 +10,29 @@
 
 import type { Fragment } from 'postgres';
 import type { Tx } from '../db/database.ts';
+import type { Side } from '../data/facts.ts';
 import type { AlertObligation } from '../policy/types.ts';
 
 /** The customers holding each side of a movement; a side no customer holds (a collection account's) is absent. */
-export type AlertParties = Partial<Record<Side, string>>;
-
-type Side = 'INCOMING' | 'OUTGOING';
+export type AlertParties<Id = string> = Partial<Record<Side, Id>>;
 
 const SIDED = /^(.+):(INCOMING|OUTGOING)$/;
 
 /** An alert as stored: its rule without the side, the side, and whose it is (null: the transaction's customer). */
-interface BookedAlert {
-  kind: string;
+export interface BookedAlert<Id = string> {
+  kind: AlertObligation['kind'];
   rule: string | null;
   side: Side | null;
-  customerId: string | null;
+  customerId: Id | null;
   reason: string;
   dueAt: string | null;
 }
 
-/** Whose each alert is. Throws (the movement fails, closed) for a side the movement has no customer on. */
-function bookAlerts(alerts: readonly AlertObligation[], parties: AlertParties): BookedAlert[] {
+/**
+ * Whose each alert is (the gateway's movements and the demo seed book alike). Throws (the movement
+ * fails, closed) for a side the movement has no customer on.
+ */
+export function bookAlerts<Id>(alerts: readonly AlertObligation[], parties: AlertParties<Id>): BookedAlert<Id>[] {
   return alerts.map((alert) => {
     const sided = alert.rule === null ? null : SIDED.exec(alert.rule);
     const side = (sided?.[2] as Side | undefined) ?? null;

@@ -1,43 +1,30 @@
 // The risk alerts of the demo's history, booked as src/money/alerts.ts books them, and how far
 // compliance has got with them.
 
+import { bookAlerts, type AlertParties } from '../../money/alerts.ts';
 import type { AlertObligation } from '../../policy/types.ts';
 import { weightedTable, type Random } from '../random.ts';
-import type { AlertStatus, RiskAlertRow, Side } from './rows.ts';
+import type { AlertStatus, RiskAlertRow } from './rows.ts';
 import { DAY, iso } from './time.ts';
 
-/** The customers holding each side of a movement (a side no customer holds, a collection account's, is absent). */
-export type AlertParties = Partial<Record<Side, number>>;
-
-/** An alert about one side of a customer's day names the side after its rule: "0503:INCOMING". */
-const SIDED = /^(.+):(INCOMING|OUTGOING)$/;
-
 /**
- * The rows of the alerts a movement's decision obliged: each about the customer on its side (or,
- * without one, the customer the transaction is booked to: `parties`' only one), with its rule
- * without the side, its deadline, and the movement's time. Throws for a side the movement has no
- * customer on, as the gateway refuses the movement then.
+ * The rows of the alerts a movement's decision obliged, booked as the gateway books them: each about
+ * the customer on its side or, without one, the customer the transaction is booked to (`parties`'
+ * only one), with its deadline and the movement's time.
  */
-export function alertRows(alerts: readonly AlertObligation[], parties: AlertParties, transactionId: number, at: number, rng: Random, now: number): RiskAlertRow[] {
+export function alertRows(alerts: readonly AlertObligation[], parties: AlertParties<number>, transactionId: number, at: number, rng: Random, now: number): RiskAlertRow[] {
   const booked = parties.OUTGOING ?? parties.INCOMING!;
-  return alerts.map((alert) => {
-    const sided = alert.rule === null ? null : SIDED.exec(alert.rule);
-    const side = (sided?.[2] as Side | undefined) ?? null;
-    const customerId = side === null ? booked : parties[side];
-    if (customerId === undefined) throw new Error(`alert ${alert.rule} is about the ${side} side of a movement no customer holds`);
-    const dueAt = alert.dueAt ?? null;
-    return {
-      kind: alert.kind,
-      status: reviewStatus(alert.kind, at, dueAt, rng, now),
-      customer_id: customerId,
-      transaction_id: transactionId,
-      rule: sided?.[1] ?? alert.rule,
-      side,
-      reason: alert.reason,
-      due_at: dueAt,
-      created_at: iso(at),
-    };
-  });
+  return bookAlerts(alerts, parties).map((alert) => ({
+    kind: alert.kind,
+    status: reviewStatus(alert.kind, at, alert.dueAt, rng, now),
+    customer_id: alert.customerId ?? booked,
+    transaction_id: transactionId,
+    rule: alert.rule,
+    side: alert.side,
+    reason: alert.reason,
+    due_at: alert.dueAt,
+    created_at: iso(at),
+  }));
 }
 
 /** Large-value alerts are reported to the regulator unless review finds them a mistake. */

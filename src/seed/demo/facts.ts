@@ -4,6 +4,7 @@
 // database computes, migration 0007). The `amlActivity` fact is activity.ts's.
 
 import { createHash } from 'node:crypto';
+import { isoWeekday, localMidnight } from '../../clock.ts';
 import {
   CALENDAR_DAYS,
   type BusinessCalendarFact,
@@ -117,19 +118,13 @@ export function businessCalendars(businessDay: (at: number) => BusinessDay): (to
     if (!calendar) {
       const days: string[] = [];
       for (let day = today; days.length < CALENDAR_DAYS; day = businessDay(day.end)) {
-        days.push(`${day.date}T00:00:00${utcOffset(Date.parse(`${day.date}T00:00:00Z`) - day.start)}`);
+        days.push(localMidnight(day.date, day.start));
       }
-      calendar = { weekday: new Date(`${today.date}T00:00:00Z`).getUTCDay() || 7, days };
+      calendar = { weekday: isoWeekday(today.date), days };
       known.set(today.date, calendar);
     }
     return calendar;
   };
-}
-
-/** An offset from UTC in milliseconds as ISO 8601 writes it: "+08:00", "-03:30". */
-function utcOffset(ms: number): string {
-  const minutes = Math.round(Math.abs(ms) / 60_000);
-  return `${ms < 0 ? '-' : '+'}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
 /** A disclosure as the facts need it: its content hash computed once. */

@@ -5,11 +5,12 @@
 // Balances are tracked in cents so nothing is spent that is not there; money received from later
 // customers only adds to a balance, so it cannot break that.
 
+import type { AlertParties } from '../../money/alerts.ts';
 import type { AlertObligation } from '../../policy/types.ts';
 import { weightedTable, type Random } from '../random.ts';
 import { newActivity } from './activity.ts';
 import { decimal, granularity, logUniform, realisticAmount, roundDown } from './amounts.ts';
-import { alertRows, type AlertParties } from './alerts.ts';
+import { alertRows } from './alerts.ts';
 import type { CustomerAccount } from './customers.ts';
 import { businessCalendars, type Customer } from './facts.ts';
 import { CURRENCY } from './market.ts';
@@ -229,7 +230,7 @@ function recorder(ledger: Ledger, customer: AccountHolder, out: CustomerBatch) {
       { transaction_id: id, account_id: fromAccount, amount: `-${amount}` },
       { transaction_id: id, account_id: toAccount, amount },
     );
-    const parties: AlertParties =
+    const parties: AlertParties<number> =
       receiver !== null ? { OUTGOING: customer.id, INCOMING: receiver + 1 } : type === 'PURCHASE' ? { OUTGOING: customer.id } : { INCOMING: customer.id };
     out.alerts.push(...alertRows(alerts, parties, id, at, ledger.rng, ledger.now));
     ledger.deciding.activity.add(customer.index, id, type, cents, at, receiver);

@@ -2,6 +2,7 @@
 // are explicit so rows can reference each other before anything is inserted; timestamps are ISO
 // strings, dates 'YYYY-MM-DD', money 'NNN.NN'.
 
+import type { Side } from '../../data/facts.ts';
 import type { AlertKind, RISK_LEVELS, Tolerance } from '../../policy/vocabulary.ts';
 
 /** The `institutions.kind` values. */
@@ -36,7 +37,6 @@ export type DisclosureKind = 'PROSPECTUS' | 'RISK_DISCLOSURE' | 'FEE_SCHEDULE' |
 /** The ledger transaction types the demo history uses (no reversals). */
 export type TransactionType = 'DEPOSIT' | 'PURCHASE' | 'REDEMPTION' | 'TRANSFER';
 /** A side of a customer's day: what comes into their accounts, or goes out of them (`risk_alerts.side`). */
-export type Side = 'INCOMING' | 'OUTGOING';
 /** The `risk_alerts.status` values. */
 export type AlertStatus = 'OPEN' | 'UNDER_REVIEW' | 'CLOSED' | 'REPORTED';
 
