@@ -80,14 +80,16 @@ ProductRef.implement({
     }),
     issuer: t.field({
       type: InstitutionRef,
+      batched: true,
       resolve: (p, args, { sql, loaders }) => existing(loadInstitution(sql, loaders, permitOf(args), p.issuerId), 'Institution'),
     }),
     distributor: t.field({
       type: InstitutionRef,
       description: 'The institution that sells it on this platform',
+      batched: true,
       resolve: (p, args, { sql, loaders }) => existing(loadInstitution(sql, loaders, permitOf(args), p.distributorId), 'Institution'),
     }),
-    minAmount: t.field({ type: 'Decimal', resolve: (p) => p.minAmount }),
+    minAmount: t.expose('minAmount', { type: 'Decimal' }),
     disclosures: t.field({
       type: [DisclosureRef],
       resolve: (p, args, { sql, loaders, now }) => loadDisclosuresOf(sql, loaders, permitOf(args), p.id, now),

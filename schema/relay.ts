@@ -74,19 +74,20 @@ export const PageInfoRef = builder.objectRef<{ hasNextPage: boolean; endCursor: 
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Pothos refs carry the builder's types
 export function connectionOf<T extends { id: string }>(name: string, node: ObjectRef<any, T>) {
-  const edge = builder.objectRef<T>(`${name}Edge`).implement({
+  const edge = builder.objectRef<{ node: T }>(`${name}Edge`).implement({
     action: 'public',
     fields: (t) => ({
       // the connection's field decided these rows under the node type's read action
-      node: t.field({ type: node, action: 'public', resolve: (row) => row as never }),
-      cursor: t.string({ resolve: (row) => toCursor(row.id) }),
+      node: t.expose('node', { type: node, action: 'public' }),
+      cursor: t.string({ resolve: (edge) => toCursor(edge.node.id) }),
     }),
   });
   return builder.objectRef<Page<T>>(`${name}Connection`).implement({
     action: 'public',
     connectionOf: name,
     fields: (t) => ({
-      edges: t.field({ type: [edge], resolve: (page) => page.rows }),
+      // an edge is the object its node is a property of, so an executor reads it without a call per row
+      edges: t.field({ type: [edge], resolve: (page) => page.rows.map((node) => ({ node })) }),
       pageInfo: t.field({
         type: PageInfoRef,
         resolve: (page) => ({ hasNextPage: page.hasNextPage, endCursor: page.rows.length ? toCursor(page.rows.at(-1)!.id) : null }),

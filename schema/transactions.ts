@@ -40,20 +40,22 @@ TransactionRef.implement({
   interfaces: [NodeRef],
   fields: (t) => ({
     id: t.id({ action: 'public', resolve: (x) => toGlobalId('Transaction', x.id) }),
-    type: t.field({ type: TransactionType, resolve: (x) => x.type as never }),
-    status: t.field({ type: TransactionStatus, resolve: (x) => x.status as never }),
+    type: t.expose('type', { type: TransactionType }),
+    status: t.expose('status', { type: TransactionStatus }),
     amount: t.field({ type: 'Decimal', nullable: true, personal: 'transactionAmount', resolve: (x) => x.amount }),
     currency: t.exposeString('currency'),
     customer: t.field({
       type: CustomerRef,
+      batched: true,
       resolve: (x, args, { sql, loaders }) => existing(loadCustomer(sql, loaders, permitOf(args), x.customerId), 'Customer'),
     }),
     product: t.field({
       type: ProductRef,
       nullable: true,
+      batched: true,
       resolve: (x, args, { sql, loaders }) => (x.productId ? loadProduct(sql, loaders, permitOf(args), x.productId) : null),
     }),
-    createdAt: t.field({ type: 'DateTime', resolve: (x) => x.createdAt }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
     coolingOff: t.field({
       type: CoolingOffPeriodRef,
       nullable: true,

@@ -2,11 +2,13 @@ import { getOperationAST, getVariableValues, type DocumentNode, type ExecutionRe
 import type { Plugin } from 'graphql-yoga';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { GateContext } from './policy/gate.ts';
+import { plainFieldsOf, withoutResolvers, type PlainFields } from './policy/plain-fields.ts';
 
 /**
  * Executes each operation as code compiled once for its document (graphql-jit): the resolvers are
- * the schema's own, so every field still passes the gate's wrapper, but the walk over the selection
- * (collecting fields, completing values, building the result) is straight-line code instead of
+ * the schema's own, so every field still passes the gate's wrapper (or, a plain field the request's
+ * decisions leave untouched, is read as the property the wrapper would return), but the walk over
+ * the selection (collecting fields, completing values, building the result) is straight-line code instead of
  * graphql-js's interpretation per field and per row. Variables are coerced by graphql-js first, so
  * a bad variable is refused exactly as before (the same errors, naming the same input field). The
  * request deadline (`args.signal`, set by useRequestDeadline) answers at once when it fires, and
@@ -20,8 +22,16 @@ export function useCompiledExecution(): Plugin {
     if (!byName) compiled.set(document, (byName = new Map()));
     let entry = byName.get(operationName ?? '');
     if (!entry) {
-      const query = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
-      entry = isCompiledQuery(query) ? { query, variables: getOperationAST(document, operationName)?.variableDefinitions ?? [] } : query;
+      const options = { disablingCapturingStackErrors: true };
+      const query = compileQuery(schema, document, operationName ?? undefined, options);
+      if (isCompiledQuery(query)) {
+        const variables = getOperationAST(document, operationName)?.variableDefinitions ?? [];
+        const plain = plainFieldsOf(schema, document);
+        const direct = plain.fields.length ? withoutResolvers(plain.fields, () => compileQuery(schema, document, operationName ?? undefined, options)) : undefined;
+        entry = { query, variables, ...(direct && isCompiledQuery(direct) ? { direct: { query: direct, leaves: plain.leaves } } : {}) };
+      } else {
+        entry = query;
+      }
       byName.set(operationName ?? '', entry);
     }
     return entry;
@@ -34,9 +44,11 @@ export function useCompiledExecution(): Plugin {
       setExecuteFn(((execution: typeof args & { signal?: AbortSignal }) => {
         const coerced = getVariableValues(execution.schema, entry.variables, execution.variableValues ?? {});
         if (coerced.errors) return { errors: coerced.errors };
+        const context = execution.contextValue as unknown as GateContext;
         const signal = execution.signal;
-        if (signal) (execution.contextValue as unknown as GateContext).signal = signal;
-        const result = entry.query.query(execution.rootValue, execution.contextValue, execution.variableValues);
+        if (signal) context.signal = signal;
+        const query = entry.direct && context.policy.untouched(entry.direct.leaves) ? entry.direct.query : entry.query;
+        const result = query.query(execution.rootValue, execution.contextValue, execution.variableValues);
         return signal && result instanceof Promise ? untilAborted(result, signal) : result;
       }) as never);
     },
@@ -47,6 +59,11 @@ export function useCompiledExecution(): Plugin {
 interface Compiled {
   query: CompiledQuery;
   variables: readonly VariableDefinitionNode[];
+  /**
+   * The same operation reading its plain fields as properties, for requests whose decisions leave
+   * them untouched (src/policy/plain-fields.ts); absent when it selects none.
+   */
+  direct?: { query: CompiledQuery; leaves: PlainFields['leaves'] };
 }
 
 /** The execution's result, or the signal's reason as its only error once it aborts. */

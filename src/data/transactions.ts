@@ -7,8 +7,8 @@ import { byKeys, groupBy, list, permitted } from './query.ts';
 
 export interface TransactionRow {
   id: string;
-  type: string;
-  status: string;
+  type: 'PURCHASE' | 'REDEMPTION' | 'TRANSFER' | 'DEPOSIT' | 'REVERSAL';
+  status: 'PENDING' | 'COMPLETED' | 'REJECTED' | 'REVERSED';
   amount: string;
   currency: string;
   customerId: string;

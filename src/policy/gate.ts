@@ -8,7 +8,17 @@ import SchemaBuilder, {
   type SchemaTypes,
   type TypeParam,
 } from '@pothos/core';
-import { isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import {
+  getNamedType,
+  isObjectType,
+  Kind,
+  type GraphQLFieldResolver,
+  type GraphQLObjectType,
+  type GraphQLOutputType,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
 import { notFound } from '../errors.ts';
 import { isResourceType, type ResourceType } from '../resources.ts';
 import { matches } from './condition.ts';
@@ -98,6 +108,12 @@ declare global {
       resource?: ResourceType;
       /** A personal-information category (e.g. `identityNumber`): the privacy policy masks or hides by it. */
       personal?: string;
+      /**
+       * For a to-one relation without arguments whose resolver batches its loads (DataLoader) and
+       * reads only its parent, args and context (no resolve info): the gate may resolve it for
+       * every record of a list at once, before their fields run, and hand each its record then.
+       */
+      batched?: boolean;
     }
   }
 }
@@ -109,6 +125,10 @@ interface ObjectField {
   /** The read action of the records it returns; when it differs from `action`, they are read again under it. */
   read: { action: string; resource: ResourceType; records: RecordSource | undefined } | undefined;
   mutation: boolean;
+  /** The type of the records it returns, and whether they come as a connection's page (under `edges.node`). */
+  rows: { type: string; page: boolean };
+  /** Set for a batched relation (FieldOptions.batched): its own resolver, which `loadAhead` calls. */
+  batched?: GraphQLFieldResolver<unknown, unknown, object>;
 }
 
 /**
@@ -141,10 +161,14 @@ export class PothosGatePlugin<Types extends SchemaTypes> extends BasePlugin<Type
     if (isLeaf(fieldConfig.type)) {
       const action = options.action ?? parent.action;
       if (!action) throw new PothosSchemaError(`${where} declares no policy action (set action, or 'public')`);
-      return { ...fieldConfig, extensions: { ...extensions, action } };
+      // public, or read under its type's action and personal to no one: see plain-fields.ts
+      const plain = exposed(fieldConfig) && !options.personal && (action === 'public' || options.action === undefined);
+      return { ...fieldConfig, extensions: { ...extensions, action, ...(plain ? { plain: true } : {}) } };
     }
     const field = this.objectField(fieldConfig, where);
-    return { ...fieldConfig, extensions: { ...extensions, action: field.action, gate: field } };
+    // a public field the gate does not wrap: its property, records another field decided (an edge's node)
+    const plain = field.action === 'public' && exposed(fieldConfig);
+    return { ...fieldConfig, extensions: { ...extensions, action: field.action, gate: field, ...(plain ? { plain: true } : {}) } };
   }
 
   override wrapResolve(
@@ -155,17 +179,23 @@ export class PothosGatePlugin<Types extends SchemaTypes> extends BasePlugin<Type
     if (action === 'public') return resolver;
     const field = fieldConfig.extensions?.gate as ObjectField | undefined;
     if (!field) return leafResolver(resolver, action as string, this.typeOptions(fieldConfig.parentType).resource!);
+    if (fieldConfig.pothosOptions.batched) field.batched = resolver as GraphQLFieldResolver<unknown, unknown, object>;
     return objectResolver(resolver, field);
   }
 
   private objectField(fieldConfig: PothosOutputFieldConfig<Types>, where: string): ObjectField {
     const options = fieldConfig.pothosOptions;
-    let returned = this.typeOptions(namedType(fieldConfig.type));
+    const named = namedType(fieldConfig.type);
+    let returned = this.typeOptions(named);
+    const rows = { type: returned.connectionOf ?? named, page: returned.connectionOf !== undefined };
     if (returned.connectionOf) returned = this.typeOptions(returned.connectionOf);
     const readAction = returned.action;
     const action = options.action ?? readAction;
     if (!action) throw new PothosSchemaError(`${where} returns records of a type that declares no read action; declare one (or 'public') on the type or an action on the field`);
-    if (action === 'public') return { action, resource: undefined, read: undefined, mutation: false };
+    if (options.batched && (action !== readAction || fieldConfig.type.kind === 'List' || Object.keys(fieldConfig.args).length > 0)) {
+      throw new PothosSchemaError(`${where}: only a to-one relation without arguments read under its records' read action can be batched`);
+    }
+    if (action === 'public') return { action, resource: undefined, read: undefined, mutation: false, rows };
     const read =
       readAction && readAction !== 'public' ? { action: readAction, resource: returned.resource!, records: returned.records as RecordSource | undefined } : undefined;
     const resource = options.resource ?? (action === readAction ? read?.resource : undefined);
@@ -175,7 +205,7 @@ export class PothosGatePlugin<Types extends SchemaTypes> extends BasePlugin<Type
     if (typeof action === 'string' && read && action !== read.action && !read.records?.load && !read.records?.attributes) {
       throw new PothosSchemaError(`${where} returns ${namedType(fieldConfig.type)} records under ${action}: the type needs records.load or records.attributes to read them again under ${read.action}`);
     }
-    return { action, resource, read, mutation: fieldConfig.parentType === 'Mutation' };
+    return { action, resource, read, mutation: fieldConfig.parentType === 'Mutation', rows };
   }
 
   private typeOptions(typeName: string): { action?: Action; resource?: ResourceType; records?: RecordSource; connectionOf?: string } {
@@ -206,6 +236,14 @@ function objectResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, f
       read = { action, resource, records: undefined };
     }
     const permit = policy.permit(action, resource);
+    if (field.batched) {
+      // resolved ahead with the other records of its list (loadAhead): its record, or its error, now
+      const ahead = aheadOf(context, field)?.get(parent as object);
+      if (ahead) {
+        if ('error' in ahead) throw ahead.error;
+        return noteRecords(policy, read!.action, read!.records, ahead.value);
+      }
+    }
     if (read && typeof field.action === 'function') policy.decidedAt(action, info.fieldName);
     const since = field.mutation ? policy.mark() : 0;
     let result = resolver(parent, withPermit(args, permit), context, info);
@@ -222,15 +260,152 @@ function objectResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, f
       return result instanceof Promise ? result.then((value) => readUnder(policy, under, context, value)) : readUnder(policy, under, context, result);
     }
     const { action: readAction, records } = read;
-    return result instanceof Promise ? result.then((value) => noteRecords(policy, readAction, records, value)) : noteRecords(policy, readAction, records, result);
+    const noted = (value: unknown) => {
+      noteRecords(policy, readAction, records, value);
+      // a list of records: their batched relations are loaded before their fields run
+      return !field.mutation && isList(value) ? loadAhead(context as GateContext, info, field.rows, value) : value;
+    };
+    return result instanceof Promise ? result.then(noted) : noted(result);
   };
 }
 
+/** A batched relation's outcome for one parent record, resolved ahead. */
+type Ahead = { value: unknown } | { error: unknown };
+
+// per request (its context), per batched relation: each parent record's outcome
+const aheadByRequest = new WeakMap<object, Map<ObjectField, WeakMap<object, Ahead>>>();
+
+function aheadOf(context: unknown, field: ObjectField): WeakMap<object, Ahead> | undefined {
+  return aheadByRequest.get(context as object)?.get(field);
+}
+
+function isList(value: unknown): boolean {
+  return Array.isArray(value) || (value !== null && typeof value === 'object' && Array.isArray((value as { rows?: unknown }).rows));
+}
+
+/**
+ * Resolves the batched relations the query selects on a list's records for all of them at once
+ * (one load per relation and level, as DataLoader would batch them), then the relations of those,
+ * and resolves to the list. Each relation is decided as its own field would be; a relation that is
+ * denied, or selected under a directive or through anything but plain selections, is left to its
+ * field, which decides and resolves it row by row as ever.
+ */
+async function loadAhead(context: GateContext, info: GraphQLResolveInfo, rows: ObjectField['rows'], value: unknown): Promise<unknown> {
+  const type = info.schema.getType(rows.type);
+  if (!isObjectType(type)) return value;
+  let selections = info.fieldNodes.map((node) => node.selectionSet).filter((set) => set !== undefined);
+  if (rows.page) selections = subSelections(subSelections(selections, 'edges', info) ?? [], 'node', info) ?? [];
+  await loadRelations(context, info, type, rowsOf(value), selections);
+  return value;
+}
+
+async function loadRelations(context: GateContext, info: GraphQLResolveInfo, type: GraphQLObjectType, parents: readonly object[], selections: readonly SelectionSetNode[]): Promise<void> {
+  if (parents.length === 0 || selections.length === 0) return;
+  const fields = type.getFields();
+  const loads: Promise<void>[] = [];
+  // in the order the query selects them, so they are decided in the order their fields would be
+  for (const name of selectedNames(selections, info)) {
+    const field = fields[name];
+    const gate = field?.extensions.gate as ObjectField | undefined;
+    if (!field || !gate?.batched) continue;
+    const sub = subSelections(selections, name, info);
+    if (!sub) continue;
+    loads.push(loadRelation(context, info, gate, field.type, parents, sub));
+  }
+  await Promise.all(loads);
+}
+
+async function loadRelation(context: GateContext, info: GraphQLResolveInfo, gate: ObjectField, type: GraphQLOutputType, parents: readonly object[], sub: readonly SelectionSetNode[]): Promise<void> {
+  const { policy, signal } = context;
+  if (signal?.aborted) return;
+  let permit: Permit;
+  try {
+    permit = policy.permit(gate.action as string, gate.resource!);
+  } catch {
+    return; // denied: each field says so itself
+  }
+  const args = withPermit({}, permit);
+  let byField = aheadByRequest.get(context);
+  if (!byField) aheadByRequest.set(context, (byField = new Map()));
+  // one map per request and relation: records of another list (or level) keep theirs
+  let outcomes = byField.get(gate);
+  if (!outcomes) byField.set(gate, (outcomes = new WeakMap()));
+  const resolve = gate.batched!;
+  await Promise.all(
+    parents.map((parent) => {
+      try {
+        return Promise.resolve(resolve(parent, args, context, undefined as never)).then(
+          (value) => void outcomes.set(parent, { value }),
+          (error: unknown) => void outcomes.set(parent, { error }),
+        );
+      } catch (error) {
+        outcomes.set(parent, { error });
+        return undefined;
+      }
+    }),
+  );
+  const related = new Set<object>();
+  for (const parent of parents) {
+    const outcome = outcomes.get(parent);
+    if (outcome && 'value' in outcome && outcome.value !== null && typeof outcome.value === 'object') related.add(outcome.value);
+  }
+  const named = getNamedType(type);
+  if (isObjectType(named)) await loadRelations(context, info, named, [...related], sub);
+}
+
+/** The names of the fields selected in these selection sets (through fragments), first selection first. */
+function selectedNames(sets: readonly SelectionSetNode[], info: GraphQLResolveInfo): Set<string> {
+  const names = new Set<string>();
+  const visit = (set: SelectionSetNode) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) names.add(selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet);
+      else if (info.fragments[selection.name.value]) visit(info.fragments[selection.name.value]!.selectionSet);
+    }
+  };
+  for (const set of sets) visit(set);
+  return names;
+}
+
+/**
+ * The selection sets of the field `name` within these selection sets (through fragments), or
+ * undefined when it is not selected, or selected with arguments or under a directive anywhere
+ * (then its field decides for itself, as ever).
+ */
+function subSelections(sets: readonly SelectionSetNode[], name: string, info: GraphQLResolveInfo): SelectionSetNode[] | undefined {
+  const found: SelectionSetNode[] = [];
+  let plain = true;
+  const visit = (set: SelectionSetNode) => {
+    for (const selection of set.selections) {
+      if (selection.directives?.length) {
+        plain = false;
+        continue;
+      }
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value !== name) continue;
+        if (selection.arguments?.length) plain = false;
+        if (selection.selectionSet) found.push(selection.selectionSet);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        visit(selection.selectionSet);
+      } else {
+        const fragment = info.fragments[selection.name.value];
+        if (fragment) visit(fragment.selectionSet);
+      }
+    }
+  };
+  for (const set of sets) visit(set);
+  return plain && found.length ? found : undefined;
+}
+
+// the args of fields without arguments (relations, once per row): one frozen object per permit
+const permitOnly = new WeakMap<Permit, object>();
+
 /** The args a resolver gets: the field's own, and the gate's permit. */
 function withPermit(args: object, permit: Permit): object {
-  // most fields that return records take no arguments (relations): skip copying nothing
   for (const _ in args) return { ...args, [PERMIT]: permit };
-  return { [PERMIT]: permit };
+  let only = permitOnly.get(permit);
+  if (!only) permitOnly.set(permit, (only = Object.freeze({ [PERMIT]: permit })));
+  return only;
 }
 
 /** Notes the keys of the records a field returned (a record, a list of them, or a page). */
@@ -273,6 +448,11 @@ function rowsOf(value: unknown): readonly object[] {
 
 function keyOf(records: RecordSource | undefined, row: object): string | undefined {
   return records?.key ? records.key(row) : ((row as { id?: string }).id ?? undefined);
+}
+
+/** Whether a field is its parent's property of the same name (`t.expose…`). */
+function exposed<Types extends SchemaTypes>(fieldConfig: PothosOutputFieldConfig<Types>): boolean {
+  return fieldConfig.extensions?.pothosExposedField === fieldConfig.name;
 }
 
 function isLeaf(type: { kind: string; type?: unknown }): boolean {

@@ -33,6 +33,12 @@ export interface RequestPolicy {
   checkPurpose(): void;
   /** Hidden and masked fields of the records read under `action`; `null` when none apply. Throws when the read is denied. */
   fieldEffects(action: string, resource: ResourceType): FieldEffects | null;
+  /**
+   * Whether each of these actions' type-level decisions allows and neither hides nor masks the
+   * named fields: then reading those fields is all the gate would do. Decides without keeping: a
+   * decision enters the stream only when a field asks for it, as ever.
+   */
+  untouched(leaves: readonly { action: string; fields: readonly string[] }[]): boolean;
   /** The resource type whose rows an action covers (from the catalogue); throws for an unknown action. */
   resourceOf(action: string): ResourceType;
   /** Notes the keys of records a field returned under `action`, for the decision stream. */
@@ -112,8 +118,10 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
   const report: PolicyReport = { versions: versions.ids, hidden: [], masked: [], reasons: [] };
   let described: { paths: readonly FieldPath[]; operation: { name: string | null; hash: string | null } } = { paths: [], operation: { name: null, hash: null } };
 
-  function decideAndKeep(request: PolicyRequest, isTypeLevel: boolean): Kept {
-    const decision = versions.decide(request);
+  // type-level decisions made ahead of their fields (untouched): kept once a field asks for them
+  const ahead = new Map<string, Decision>();
+
+  function decideAndKeep(request: PolicyRequest, isTypeLevel: boolean, decision = versions.decide(request)): Kept {
     const shadow = versions.shadows.flatMap(({ module, policy }) => {
       const other = versions.decideWithShadow({ module, policy }, request);
       return differ(decision, other) ? [{ policy: policy.id, outcome: other.allow ? ('allow' as const) : ('deny' as const), obligations: other.obligations }] : [];
@@ -143,7 +151,8 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
   function typeDecision(action: string, resource: ResourceType): Kept {
     let entry = typeLevel.get(action);
     if (!entry) {
-      entry = decideAndKeep({ principal, purpose, action, now }, true);
+      const request = { principal, purpose, action, now };
+      entry = decideAndKeep(request, true, ahead.get(action) ?? versions.decide(request));
       entry.record.resourceType = resource;
       typeLevel.set(action, entry);
     }
@@ -242,6 +251,16 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
         effects.set(action, found);
       }
       return found;
+    },
+    untouched(leaves) {
+      for (const { action, fields } of leaves) {
+        let decision = typeLevel.get(action)?.decision ?? ahead.get(action);
+        if (!decision) ahead.set(action, (decision = versions.decide({ principal, purpose, action, now })));
+        if (!decision.allow) return false;
+        const { hide, mask } = decision.obligations;
+        if (fields.some((field) => hide?.includes(field) || (mask && Object.hasOwn(mask, field)))) return false;
+      }
+      return true;
     },
     resourceOf,
     returned(action, keys) {
