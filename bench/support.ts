@@ -125,7 +125,7 @@ export async function openBench({ customers = 200, seedName = 'bench', verbose =
   try {
     db = await openDatabase({ url: databaseUrl, max: 10 });
     await migrate(db.sql);
-    policies = await startPolicyRuntime({ db, dir: loadConfig({}).policiesDir, modules: await configuredModules(loadConfig({})), catalogue, watch: false, log: (m) => log(m) });
+    policies = await startPolicyRuntime({ db, dir: loadConfig({}).policiesDir, modules: await configuredModules(), catalogue, watch: false, log: (m) => log(m) });
     log(`bench: seeding ${customers} customers into ${databaseName}…`);
     const seeded = await seed(db.sql, { customers, seed: seedName, policies: policies.at(new Date()), timeZone: loadConfig({}).timeZone });
     log(`bench: ${seeded.customers} customers, ${seeded.transactions} transactions, ${seeded.products} products, ${seeded.accounts} accounts`);

@@ -88,11 +88,27 @@ export async function lockCustomerOfTransaction(tx: Tx, permit: Permit, transact
  * Locks the accounts with these keys, and the collection account of `productKey` if given, in
  * ascending id order (the one order every movement uses), and returns those that exist, each
  * saying whether `permit` covers it (a movement credits accounts it may not debit).
+ *
+ * A purchase only credits the collection account (`productCredited`): it reads it without taking
+ * its lock here. Every buyer of a product shares that one row, and holding it from this statement
+ * to the commit would queue all of them behind each other's facts and decisions; the credit's own
+ * UPDATE, pipelined with the COMMIT, still serializes the balance.
  */
-export async function lockAccounts(tx: Tx, keys: readonly string[], { permit, productKey }: { permit: Permit; productKey?: string }): Promise<LockedAccount[]> {
+export async function lockAccounts(tx: Tx, keys: readonly string[], { permit, productKey, productCredited = false }: { permit: Permit; productKey?: string; productCredited?: boolean }): Promise<LockedAccount[]> {
+  const columns = tx`a.id, a.kind, a.customer_id, a.product_id, a.currency, a.balance, a.allow_negative,
+                     coalesce(${permitted(fragments(tx), permit, 'Account')}, false) as permitted`;
+  if (productCredited && productKey) {
+    return tx<LockedAccount[]>`
+      with locked as (
+        select ${columns} from accounts a where a.id = any(${keys as string[]}::bigint[]) order by a.id for update
+      )
+      select * from locked
+      union all
+      select ${columns} from accounts a where a.product_id = ${productKey} and a.id <> all(${keys as string[]}::bigint[])
+      order by id`.execute();
+  }
   return tx<LockedAccount[]>`
-    select a.id, a.kind, a.customer_id, a.product_id, a.currency, a.balance, a.allow_negative,
-           coalesce(${permitted(fragments(tx), permit, 'Account')}, false) as permitted
+    select ${columns}
       from accounts a
      where a.id = any(${keys as string[]}::bigint[]) or a.product_id = ${productKey ?? null}
      order by a.id

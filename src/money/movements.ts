@@ -82,7 +82,7 @@ export function purchase(ctx: MovementContext, input: PurchaseInput): Promise<Tr
     lockCustomers: (tx) => lockCustomers(tx, ctx.permit, input.accountKey),
     keys: { account: input.accountKey, product: input.productKey },
     facts: OWN_FACTS,
-    read: (tx) => readProductMovement(tx, ctx, input.productKey, input.accountKey),
+    read: (tx) => readProductMovement(tx, ctx, input.productKey, input.accountKey, 'purchase'),
     record: (customerId, _read, facts) => accountRecord(input.accountKey, customerId, facts, policyInput),
     gate: (records, record) => confirmedDecision(records, record, input, ctx.policies.find((p) => p.id.startsWith('suitability@')), ctx.now),
     decide: (customerId, { accounts }, facts) => {
@@ -121,7 +121,7 @@ export function redeem(ctx: MovementContext, input: RedeemInput): Promise<Transa
     lockCustomers: (tx) => lockCustomers(tx, ctx.permit, input.accountKey),
     keys: { account: input.accountKey, product: input.productKey },
     facts: OWN_FACTS,
-    read: (tx) => readProductMovement(tx, ctx, input.productKey, input.accountKey),
+    read: (tx) => readProductMovement(tx, ctx, input.productKey, input.accountKey, 'redemption'),
     record: (customerId, _read, facts) => accountRecord(input.accountKey, customerId, facts, { productId: input.productKey, accountId: input.accountKey, amount }),
     decide: (customerId, { accounts, position }, facts): Written => {
       const open = openForDealing(facts.product as ProductFact | null, 'redemption');
@@ -214,9 +214,9 @@ interface ProductMovement {
   position: string | null;
 }
 
-async function readProductMovement(tx: Tx, ctx: MovementContext, productKey: string, accountKey: string): Promise<ProductMovement> {
+async function readProductMovement(tx: Tx, ctx: MovementContext, productKey: string, accountKey: string, movement: 'purchase' | 'redemption'): Promise<ProductMovement> {
   const [accounts, [position]] = await Promise.all([
-    lockAccounts(tx, [accountKey], { permit: ctx.permit, productKey }),
+    lockAccounts(tx, [accountKey], { permit: ctx.permit, productKey, productCredited: movement === 'purchase' }),
     tx<{ amount: string }[]>`
       select p.amount from positions p
        where p.customer_id = (select a.customer_id from accounts a where a.id = ${accountKey} and ${permitted(tx as unknown as Sql, ctx.permit, 'Account')})
