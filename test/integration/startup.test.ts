@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/auth.ts';
@@ -10,28 +8,13 @@ import { DEV_JWT_SECRET, loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { seedUnderPolicies } from '../../src/seed/seed.ts';
+import { fingate as cli } from '../support/cli.ts';
 import { realServer } from '../support/database.ts';
 import { catalogue, modules } from '../support/modules.ts';
 import { temporaryDir } from '../support/temp.ts';
 
-const CLI = fileURLToPath(new URL('../../src/bin/fingate.js', import.meta.url));
-
-/** Runs `fingate <args>` to completion (or until `until` sees its output), with a clean environment. */
-function fingate(args: string[], env: Record<string, string>, until?: (output: string) => boolean) {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, FINGATE_DEMO_CUSTOMERS: '20', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  const seen = new Promise<void>((resolve) => {
-    const check = () => until?.(stdout + stderr) && resolve();
-    child.stdout.on('data', (c) => ((stdout += c), check()));
-    child.stderr.on('data', (c) => ((stderr += c), check()));
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, seen, exited, output: () => ({ stdout, stderr }) };
-}
+/** `fingate <args>` as operators run it, on any free port unless told otherwise. */
+const fingate = (args: string[], env: Record<string, string>, until?: (output: string) => boolean) => cli(args, { PORT: '0', ...env }, until);
 
 /** Runs `fingate <args>` to completion; resolves with its exit code and the lines it wrote to stderr. */
 async function failure(args: string[], env: Record<string, string>) {
