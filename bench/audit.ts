@@ -79,11 +79,12 @@ function syntheticRecord(i: number, ids: readonly string[]): AuditRecord {
     decision: 'ALLOW',
     failed: false,
     inTransaction: false,
-    policies: ['access@2', 'privacy@1', 'suitability@1', 'aml@1', 'risk-questionnaire@1', 'audit@1'],
-    policySha256: Array.from({ length: 6 }, (_, k) => String(k).repeat(64)),
+    // as many versions as are in force today, as long
+    policies: ['access@4', 'privacy@2', 'suitability@2', 'aml@2', 'risk-questionnaire@1', 'licensing@1', 'disclosure@1', 'cooling-off@1', 'audit@2'],
+    policySha256: Array.from({ length: 9 }, (_, k) => String(k).repeat(64)),
     reasons: ['SAME_INSTITUTION', 'MASKED_FOR_STAFF'],
     detail: {
-      verdicts: [{ policy: 'access@2', effect: 'allow', reasons: [{ code: 'SAME_INSTITUTION', message: 'Advisors serve the customers of their own institution', regulation: '《个人信息保护法》第51条' }] }],
+      verdicts: [{ policy: 'access@4', effect: 'allow', reasons: [{ code: 'SAME_INSTITUTION', message: 'Advisors serve the customers of their own institution', regulation: '《个人信息保护法》第51条' }] }],
       obligations: { rows: { op: 'eq', field: 'institutionId', value: '1' }, mask: { idNumber: { keepStart: 3, keepEnd: 4 }, phone: { keepStart: 3, keepEnd: 4 } } },
       shadow: [],
       input: { principal: { id: `advisor-${i % 50}`, roles: ['advisor'], scopes: [], institutionId: '1' }, purpose: PURPOSE, action: 'customer.read', now: at.toISOString() },
