@@ -81,7 +81,7 @@ export interface ObservabilityConfig {
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** How bearer tokens are verified (see ../shared/contract/AUTH.md). */
+/** How bearer tokens are verified (see schema/contract/AUTH.md). */
 export interface JwtConfig {
   /** HS256 secret. */
   secret: string | undefined;
