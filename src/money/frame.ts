@@ -18,7 +18,7 @@
 import type { Fragment } from 'postgres';
 import type { Sql, Tx } from '../db/database.ts';
 import type { TransactionRow } from '../data/transactions.ts';
-import { clientError, isClientError } from '../errors.ts';
+import { clientError } from '../errors.ts';
 import type { FactSubject, Permit, RecordDecider, RecordDocument } from '../policy/permit.ts';
 import type { Obligations } from '../policy/types.ts';
 import { alertsStatement, type AlertParties } from './alerts.ts';
@@ -95,13 +95,13 @@ export async function move<Read>(ctx: FrameContext, movement: Movement<Read>): P
     try {
       return await inTransaction(ctx.sql, (tx, begun, commit) => execute(tx, ctx, claim, movement, begun, commit));
     } catch (error) {
-      if (isClientError(error)) throw error;
-      const code = (error as { code?: string }).code;
+      // a client error carries no SQLSTATE: it falls through to the rethrow
+      const { code, table_name: table } = error as { code?: string; table_name?: string };
       // fixed lock order makes these unexpected; PostgreSQL still advises retrying them whole
       if ((code === '40P01' || code === '40001') && attempt < ATTEMPTS) continue;
       if (code === '40P01' || code === '40001' || code === '55P03') throw clientError('SERVICE_UNAVAILABLE');
       // the balance and position CHECKs are the backstop behind the checks under the locks
-      if (code === '23514' && ['accounts', 'positions'].includes((error as { table_name?: string }).table_name ?? '')) throw clientError('INSUFFICIENT_FUNDS');
+      if (code === '23514' && (table === 'accounts' || table === 'positions')) throw clientError('INSUFFICIENT_FUNDS');
       throw error;
     }
   }

@@ -1,0 +1,100 @@
+// What a movement does when PostgreSQL fails it (frame.ts): serialization failures and deadlocks
+// are retried whole, up to three attempts; a lock timeout is not; a failed balance or position
+// CHECK is INSUFFICIENT_FUNDS. A trigger on `transactions` raises the SQLSTATE under test for one
+// customer's movements, a set number of times, counting the attempts in a sequence (sequences are
+// not rolled back with the failed attempt).
+
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { toGlobalId } from '../../src/ids.ts';
+import { startGateway, type TestGateway } from '../support/gateway.ts';
+import { balanceOf, expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
+
+let gw: TestGateway;
+
+beforeAll(async () => {
+  gw = await startGateway({ customers: 2 });
+  await gw.db.sql.unsafe(`
+    create table injected_faults (customer_id bigint primary key, errcode text not null, table_name text not null, times int not null, attempts text not null);
+    create function inject_fault() returns trigger language plpgsql security definer as $$
+    declare
+      fault injected_faults;
+    begin
+      select * into fault from injected_faults where customer_id = new.customer_id;
+      if found and nextval(fault.attempts::regclass) <= fault.times then
+        raise exception 'injected fault' using errcode = fault.errcode, table = fault.table_name;
+      end if;
+      return new;
+    end $$;
+    create trigger inject_fault before insert on transactions for each row execute function inject_fault();`);
+});
+afterAll(() => gw?.close());
+afterEach(() => expectLedgerSound(gw.db.sql));
+
+const TRANSFER = `mutation Transfer($input: TransferInput!) { transfer(input: $input) { id amount } }`;
+
+/**
+ * A customer holding 100.00 whose movements fail with `errcode` (reported on `table`) the first
+ * `times` times they write; `attempts()` counts the writes tried.
+ */
+async function faulty(errcode: string, times: number, table = 'transactions') {
+  const id = await newCustomer(gw.db.sql);
+  const from = await openAccount(gw.db.sql, id, '100.00');
+  const to = await openAccount(gw.db.sql, await newCustomer(gw.db.sql), '0');
+  const sequence = `fault_attempts_${id}`;
+  await gw.db.sql.unsafe(`create sequence ${sequence}`);
+  await gw.db.sql`insert into injected_faults values (${id}, ${errcode}, ${table}, ${times}, ${sequence})`;
+  const token = await gw.token({ roles: ['customer'], customerId: toGlobalId('Customer', id), sub: `customer-${id}` });
+  return {
+    from,
+    to,
+    transfer: () =>
+      gw.request(TRANSFER, { token, variables: { input: { fromAccountId: toGlobalId('Account', from), toAccountId: toGlobalId('Account', to), amount: '10.00', idempotencyKey: randomUUID() } } }),
+    async attempts(): Promise<number> {
+      const [row] = await gw.db.sql.unsafe<{ n: string; called: boolean }[]>(`select last_value as n, is_called as called from ${sequence}`);
+      return row!.called ? Number(row!.n) : 0;
+    },
+  };
+}
+
+describe('a movement PostgreSQL fails', () => {
+  it.each(['40001', '40P01'])('is retried whole after %s (serialization failure, deadlock) and moves the money once', async (errcode) => {
+    const movement = await faulty(errcode, 2);
+    const response = await movement.transfer();
+    expect(response.errors).toBeUndefined();
+    expect(response.data.transfer.amount).toBe('10.00');
+    expect(await movement.attempts()).toBe(3);
+    expect(await balanceOf(gw.db.sql, movement.from)).toBe('90.00');
+    expect(await balanceOf(gw.db.sql, movement.to)).toBe('10.00');
+  });
+
+  it.each(['40001', '40P01'])('is given up after the third %s with SERVICE_UNAVAILABLE, and moves nothing', async (errcode) => {
+    const movement = await faulty(errcode, 3);
+    const response = await movement.transfer();
+    expect(response.errors?.map((e) => e.extensions.code)).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(await movement.attempts()).toBe(3);
+    expect(await balanceOf(gw.db.sql, movement.from)).toBe('100.00');
+  });
+
+  it('is answered SERVICE_UNAVAILABLE at once after a lock timeout (55P03), not retried', async () => {
+    const movement = await faulty('55P03', 1);
+    expect((await movement.transfer()).errors?.map((e) => e.extensions.code)).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(await movement.attempts()).toBe(1);
+  });
+
+  it.each(['accounts', 'positions'])('is INSUFFICIENT_FUNDS when a CHECK on %s refuses it (23514)', async (table) => {
+    const movement = await faulty('23514', 1, table);
+    expect((await movement.transfer()).errors?.map((e) => e.extensions.code)).toEqual(['INSUFFICIENT_FUNDS']);
+    expect(await movement.attempts()).toBe(1);
+  });
+
+  it.each([
+    ['a CHECK on another table', '23514', 'transactions'],
+    ['any other failure, on accounts too', '23505', 'accounts'],
+  ])('is an unexpected error, not retried, after %s', async (_case, errcode, table) => {
+    const movement = await faulty(errcode, 1, table);
+    expect((await movement.transfer()).errors?.map((e) => e.extensions.code)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(await movement.attempts()).toBe(1);
+    expect(await balanceOf(gw.db.sql, movement.from)).toBe('100.00');
+  });
+});
