@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/ids.ts';
-import { reverseTransaction } from '../../src/money/ledger.ts';
+import { postTransaction, reverseTransaction } from '../../src/money/ledger.ts';
+import type { Tx } from '../../src/db/database.ts';
 import { systemPermit } from '../../src/data/system.ts';
 import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
 import { balanceOf, expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
@@ -28,6 +29,9 @@ const ACKNOWLEDGE = `mutation Ack($input: AcknowledgeDisclosureInput!) { acknowl
 const account = (key: string) => toGlobalId('Account', key);
 const product = (key: string) => toGlobalId('Product', key);
 const codeOf = (response: GraphQLResponse) => response.errors?.[0]?.extensions.code;
+/** The database key of a transaction's global id. */
+const keyOf = (id: string) => Buffer.from(id, 'base64url').toString().split(':')[1]!;
+const correction = () => systemPermit('Account', 'correction');
 
 /** A new customer with one account per balance, and their token. */
 async function customer(...balances: string[]): Promise<{ id: string; token: string; accounts: string[] }> {
@@ -546,6 +550,37 @@ describe('purchase and redemption', () => {
     expect(codeOf(await buy(who, online.minAmount))).toBe('INSUFFICIENT_FUNDS');
     expect(await positionOf(who.id)).toBeNull();
   });
+
+  describe('corrected by a reversal', () => {
+    it('a purchase returns the money and takes back its position, all of it when that is all it holds', async () => {
+      const who = await investor('100000.00');
+      const bought = await buy(who, online.minAmount);
+      const reversal = await reverseTransaction(gw.db.sql, correction(), keyOf(bought.data.purchaseProduct.id), new Date());
+      expect(reversal).toMatchObject({ type: 'REVERSAL', amount: online.minAmount });
+      expect(await positionOf(who.id)).toBe('0.00');
+      expect(await balanceOf(gw.db.sql, who.accounts[0]!)).toBe('100000.00');
+    });
+
+    it('a redemption takes the money back and gives the position back', async () => {
+      const who = await investor('100000.00');
+      expect((await buy(who, online.minAmount)).errors).toBeUndefined();
+      const sold = await sell(who, '1.00');
+      await reverseTransaction(gw.db.sql, correction(), keyOf(sold.data.redeemProduct.id), new Date());
+      expect(await positionOf(who.id)).toBe(online.minAmount);
+      const [{ paid }] = await gw.db.sql<[{ paid: string }]>`select (100000 - ${online.minAmount}::numeric)::text as paid`;
+      expect(await balanceOf(gw.db.sql, who.accounts[0]!)).toBe(paid);
+    });
+
+    it('is refused with INSUFFICIENT_FUNDS for a purchase whose position was partly redeemed since, and changes nothing', async () => {
+      const who = await investor('100000.00');
+      const bought = await buy(who, online.minAmount);
+      expect((await sell(who, '1.00')).errors).toBeUndefined();
+      const refused = reverseTransaction(gw.db.sql, correction(), keyOf(bought.data.purchaseProduct.id), new Date());
+      await expect(refused).rejects.toMatchObject({ extensions: { code: 'INSUFFICIENT_FUNDS' } });
+      const [{ rest }] = await gw.db.sql<[{ rest: string }]>`select (${online.minAmount}::numeric - 1)::text as rest`;
+      expect(await positionOf(who.id)).toBe(rest);
+    });
+  });
 });
 
 describe('risk assessment', () => {
@@ -646,14 +681,57 @@ describe('what the database refuses', () => {
     const alice = await customer('100.00');
     const bob = await customer('0');
     const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '30.00');
-    const key = Buffer.from(response.data.transfer.id, 'base64url').toString().split(':')[1]!;
-    const reversal = await reverseTransaction(gw.db.sql, systemPermit("Account", "correction"), key, new Date());
+    const key = keyOf(response.data.transfer.id);
+    const reversal = await reverseTransaction(gw.db.sql, correction(), key, new Date());
     expect(reversal).toMatchObject({ type: 'REVERSAL', status: 'COMPLETED', amount: '30.00' });
     expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('100.00');
     expect(await balanceOf(gw.db.sql, bob.accounts[0]!)).toBe('0.00');
     const [original] = await gw.db.sql`select status from transactions where id = ${key}`;
     expect(original).toEqual({ status: 'REVERSED' });
-    await expect(reverseTransaction(gw.db.sql, systemPermit("Account", "correction"), key, new Date())).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    await expect(reverseTransaction(gw.db.sql, correction(), key, new Date())).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'id' } });
+    // a reversal is COMPLETED, and is never reversed in turn
+    await expect(reverseTransaction(gw.db.sql, correction(), reversal.id, new Date())).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'id' } });
+    expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('100.00');
+  });
+
+  it('refuses to reverse a transaction that does not exist with NOT_FOUND', async () => {
+    await expect(reverseTransaction(gw.db.sql, correction(), '999999999', new Date())).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+  });
+
+  it("reverses under the customer's lock, like every movement: a reversal waits for a movement of theirs in flight", async () => {
+    const alice = await customer('100.00');
+    const bob = await customer('0');
+    const key = keyOf((await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '30.00')).data.transfer.id);
+    let locked!: () => void;
+    let release!: () => void;
+    const taken = new Promise<void>((resolve) => (locked = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // the lock every movement of alice's takes first
+    const inFlight = gw.db.sql.begin(async (tx) => {
+      await tx`select id from customers where id = ${alice.id} for no key update`;
+      locked();
+      await released;
+    });
+    await taken;
+    const reversal = reverseTransaction(gw.db.sql, correction(), key, new Date());
+    const first = await Promise.race([reversal.then(() => 'reversed'), new Promise((resolve) => setTimeout(resolve, 300, 'waiting'))]);
+    release();
+    await inFlight;
+    expect(first).toBe('waiting');
+    expect(await reversal).toMatchObject({ type: 'REVERSAL', amount: '30.00' });
+  });
+
+  it('refuses postings that do not sum to zero before they reach the database: the transaction it was tried in carries on', async () => {
+    const alice = await customer('100.00');
+    const bob = await customer('0');
+    const entry = { type: 'TRANSFER' as const, cents: 1000n, currency: 'CNY', customerId: alice.id, productId: null, createdAt: new Date() };
+    const after = await gw.db.sql.begin(async (tx) => {
+      const unbalanced = [{ accountId: alice.accounts[0]!, cents: -1000n }, { accountId: bob.accounts[0]!, cents: 999n }];
+      await expect(postTransaction(tx as unknown as Tx, { ...entry, postings: unbalanced })).rejects.toThrow();
+      return tx<{ ok: number }[]>`select 1 as ok`;
+    });
+    expect(after).toEqual([{ ok: 1 }]);
+    expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('100.00');
   });
 
   it('refuses to reverse a transfer the receiver has spent a cent of, with INSUFFICIENT_FUNDS, and changes nothing', async () => {
@@ -662,8 +740,8 @@ describe('what the database refuses', () => {
     const carol = await customer('0');
     const response = await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '30.00');
     expect((await transfer(bob.token, bob.accounts[0]!, carol.accounts[0]!, '0.01')).errors).toBeUndefined();
-    const key = Buffer.from(response.data.transfer.id, 'base64url').toString().split(':')[1]!;
-    await expect(reverseTransaction(gw.db.sql, systemPermit('Account', 'correction'), key, new Date())).rejects.toMatchObject({ extensions: { code: 'INSUFFICIENT_FUNDS' } });
+    const key = keyOf(response.data.transfer.id);
+    await expect(reverseTransaction(gw.db.sql, correction(), key, new Date())).rejects.toMatchObject({ extensions: { code: 'INSUFFICIENT_FUNDS' } });
     expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('70.00');
     expect(await balanceOf(gw.db.sql, bob.accounts[0]!)).toBe('29.99');
     const [original] = await gw.db.sql`select status from transactions where id = ${key}`;
