@@ -318,9 +318,9 @@ function customerAccount(accounts: readonly LockedAccount[], key: string, field:
   return account;
 }
 
-/** The product's collection account; a product without one cannot be dealt in. */
+/** The product's collection account (the only kind of account with a product); a product without one cannot be dealt in. */
 function collectionAccount(accounts: readonly LockedAccount[], productId: string): LockedAccount {
-  const account = accounts.find((a) => a.kind === 'PRODUCT' && a.productId === productId);
+  const account = accounts.find((a) => a.productId === productId);
   if (!account) {
     throw clientError(
       'PRODUCT_NOT_AVAILABLE',

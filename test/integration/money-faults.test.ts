@@ -1,32 +1,19 @@
 // What a movement does when PostgreSQL fails it (frame.ts): serialization failures and deadlocks
 // are retried whole, up to three attempts; a lock timeout is not; a failed balance or position
-// CHECK is INSUFFICIENT_FUNDS. A trigger on `transactions` raises the SQLSTATE under test for one
-// customer's movements, a set number of times, counting the attempts in a sequence (sequences are
-// not rolled back with the failed attempt).
+// CHECK is INSUFFICIENT_FUNDS. The faults are provoked by a trigger (test/support/faults.ts).
 
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/ids.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
+import { installFaultTrigger, watchWrites } from '../support/faults.ts';
 import { balanceOf, expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
 
 let gw: TestGateway;
 
 beforeAll(async () => {
   gw = await startGateway({ customers: 2 });
-  await gw.db.sql.unsafe(`
-    create table injected_faults (customer_id bigint primary key, errcode text not null, table_name text not null, times int not null, attempts text not null);
-    create function inject_fault() returns trigger language plpgsql security definer as $$
-    declare
-      fault injected_faults;
-    begin
-      select * into fault from injected_faults where customer_id = new.customer_id;
-      if found and nextval(fault.attempts::regclass) <= fault.times then
-        raise exception 'injected fault' using errcode = fault.errcode, table = fault.table_name;
-      end if;
-      return new;
-    end $$;
-    create trigger inject_fault before insert on transactions for each row execute function inject_fault();`);
+  await installFaultTrigger(gw.db.sql);
 });
 afterAll(() => gw?.close());
 afterEach(() => expectLedgerSound(gw.db.sql));
@@ -41,19 +28,14 @@ async function faulty(errcode: string, times: number, table = 'transactions') {
   const id = await newCustomer(gw.db.sql);
   const from = await openAccount(gw.db.sql, id, '100.00');
   const to = await openAccount(gw.db.sql, await newCustomer(gw.db.sql), '0');
-  const sequence = `fault_attempts_${id}`;
-  await gw.db.sql.unsafe(`create sequence ${sequence}`);
-  await gw.db.sql`insert into injected_faults values (${id}, ${errcode}, ${table}, ${times}, ${sequence})`;
+  const writes = await watchWrites(gw.db.sql, id, { errcode, times, table });
   const token = await gw.token({ roles: ['customer'], customerId: toGlobalId('Customer', id), sub: `customer-${id}` });
   return {
     from,
     to,
     transfer: () =>
       gw.request(TRANSFER, { token, variables: { input: { fromAccountId: toGlobalId('Account', from), toAccountId: toGlobalId('Account', to), amount: '10.00', idempotencyKey: randomUUID() } } }),
-    async attempts(): Promise<number> {
-      const [row] = await gw.db.sql.unsafe<{ n: string; called: boolean }[]>(`select last_value as n, is_called as called from ${sequence}`);
-      return row!.called ? Number(row!.n) : 0;
-    },
+    attempts: writes.attempts,
   };
 }
 

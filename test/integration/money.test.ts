@@ -5,13 +5,16 @@ import { postTransaction, reverseTransaction } from '../../src/money/ledger.ts';
 import type { Tx } from '../../src/db/database.ts';
 import { systemPermit } from '../../src/data/system.ts';
 import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
-import { balanceOf, expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
+import { newProduct } from '../support/catalogue.ts';
+import { installFaultTrigger, watchWrites } from '../support/faults.ts';
+import { balanceOf, book, expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
 
 let gw: TestGateway;
 let staff: string;
 
 beforeAll(async () => {
   gw = await startGateway({ customers: 10 });
+  await installFaultTrigger(gw.db.sql);
   staff = await gw.token({ roles: ['compliance'] });
 });
 afterAll(() => gw?.close());
@@ -74,7 +77,7 @@ describe('transfer', () => {
     const bob = await customer('100.00');
     const stolen = await transfer(alice.token, bob.accounts[0]!, alice.accounts[0]!, '10.00');
     const missing = await transfer(alice.token, '999999999', alice.accounts[0]!, '10.00');
-    expect(codeOf(stolen)).toBe('NOT_FOUND');
+    expect(stolen.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'input.fromAccountId' });
     expect(stolen.errors?.[0]?.extensions).toEqual(missing.errors?.[0]?.extensions);
     expect(stolen.errors?.[0]?.message).toBe(missing.errors?.[0]?.message);
     expect(await balanceOf(gw.db.sql, bob.accounts[0]!)).toBe('100.00');
@@ -87,6 +90,14 @@ describe('transfer', () => {
       const response = await transfer(alice.token, alice.accounts[0]!, to, '10.00');
       expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'input.toAccountId' });
     }
+  });
+
+  it('refuses a destination in another currency with NOT_FOUND naming input.toAccountId, and moves nothing', async () => {
+    const alice = await customer('100.00');
+    const dollars = await openAccount(gw.db.sql, await newCustomer(gw.db.sql), '0', 'USD');
+    const response = await transfer(alice.token, alice.accounts[0]!, dollars, '10.00');
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'input.toAccountId' });
+    expect(await balanceOf(gw.db.sql, alice.accounts[0]!)).toBe('100.00');
   });
 
   it('refuses a transfer from an account to itself with BAD_USER_INPUT naming input.toAccountId', async () => {
@@ -436,7 +447,7 @@ describe('purchase and redemption', () => {
   it('refuses to redeem a product that does not exist with NOT_FOUND', async () => {
     const who = await investor('100.00');
     const response = await sell(who, '1.00', '999999999');
-    expect(codeOf(response)).toBe('NOT_FOUND');
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'input.productId' });
   });
 
   it('refuses a purchase or redemption repeated under its key with another input with IDEMPOTENCY_CONFLICT, and deals once', async () => {
@@ -545,10 +556,91 @@ describe('purchase and redemption', () => {
     });
   });
 
-  it('answers INSUFFICIENT_FUNDS for a purchase the balance does not cover', async () => {
+  it('answers INSUFFICIENT_FUNDS for a purchase the balance does not cover, checked under the locks before anything is written', async () => {
     const who = await investor('1.00');
+    const writes = await watchWrites(gw.db.sql, who.id);
     expect(codeOf(await buy(who, online.minAmount))).toBe('INSUFFICIENT_FUNDS');
+    expect(await writes.attempts()).toBe(0);
     expect(await positionOf(who.id)).toBeNull();
+  });
+
+  it('answers INSUFFICIENT_FUNDS for a redemption the collection account cannot pay, checked under the locks before anything is written', async () => {
+    const who = await investor('100000.00');
+    expect((await buy(who, online.minAmount)).errors).toBeUndefined();
+    const [collection] = await gw.db.sql<{ id: string; balance: string }[]>`select id, balance from accounts where product_id = ${online.id}`;
+    const sink = await newCustomer(gw.db.sql);
+    const parked = await openAccount(gw.db.sql, sink, '0');
+    // the collection account's money is elsewhere for the moment
+    await book(gw.db.sql, { type: 'TRANSFER', customerId: sink, from: collection!.id, to: parked, amount: collection!.balance });
+    try {
+      const writes = await watchWrites(gw.db.sql, who.id);
+      expect(codeOf(await sell(who, '1.00'))).toBe('INSUFFICIENT_FUNDS');
+      expect(await writes.attempts()).toBe(0);
+      expect(await positionOf(who.id)).toBe(online.minAmount);
+    } finally {
+      await book(gw.db.sql, { type: 'TRANSFER', customerId: sink, from: parked, to: collection!.id, amount: collection!.balance });
+    }
+  });
+
+  it("refuses another customer's account with NOT_FOUND naming input.accountId, to buy from and to redeem into", async () => {
+    const who = await investor('100000.00');
+    const other = await customer('100000.00');
+    const theirs = { token: who.token, accounts: other.accounts };
+    for (const response of [await buy(theirs, online.minAmount), await sell(theirs, '1.00')]) {
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'input.accountId' });
+    }
+    expect(await balanceOf(gw.db.sql, other.accounts[0]!)).toBe('100000.00');
+  });
+
+  it("refuses an account in another currency than the product's with BAD_USER_INPUT naming input.accountId, to buy from and to redeem into", async () => {
+    const who = await investor('100000.00');
+    expect((await buy(who, online.minAmount)).errors).toBeUndefined();
+    const dollars = { token: who.token, accounts: [await openAccount(gw.db.sql, who.id, '0', 'USD')] };
+    for (const response of [await buy(dollars, online.minAmount), await sell(dollars, '1.00')]) {
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.accountId' });
+    }
+    expect(await positionOf(who.id)).toBe(online.minAmount);
+  });
+
+  it('takes another echoed warning sha256 under a used key as another request: IDEMPOTENCY_CONFLICT', async () => {
+    const who = await investor('100000.00');
+    const key = randomUUID();
+    const echo = (text: string) => createHash('sha256').update(text).digest('hex');
+    expect((await buy(who, online.minAmount, online.id, key, true, echo('one text'))).errors).toBeUndefined();
+    const retry = await buy(who, online.minAmount, online.id, key, true, echo('another text'));
+    expect(retry.errors?.[0]?.extensions).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', field: 'input.idempotencyKey' });
+  });
+
+  describe('a product of its own', () => {
+    /** A new product like the one on sale, with its collection account made after `who`'s account (unless `collection` is false). */
+    async function productFor(who: { token: string }, { collection = true } = {}): Promise<string> {
+      const [like] = await gw.db.sql<{ category: string; issuerId: string; distributorId: string }[]>`
+        select category, issuer_id, distributor_id from products where id = ${online.id}`;
+      const key = await newProduct(gw.db.sql, { ...like!, minAmount: '1.00' });
+      if (!collection) await gw.db.sql`delete from accounts where product_id = ${key}`;
+      await gw.request(ASSESS, { token: who.token, variables: { input: { answers: Array(10).fill(4) } } });
+      const disclosures = await gw.db.sql<{ id: string }[]>`select id from disclosures where product_id = ${key}`;
+      for (const d of disclosures) await gw.request(ACKNOWLEDGE, { token: who.token, variables: { input: { disclosureId: toGlobalId('Disclosure', d.id) } } });
+      return key;
+    }
+
+    it("is paid into its own collection account, however old the buyer's account is", async () => {
+      const who = await customer('1000.00');
+      const key = await productFor(who);
+      const response = await buy(who, '10.00', key);
+      expect(response.errors).toBeUndefined();
+      const [collection] = await gw.db.sql<{ balance: string }[]>`select balance from accounts where product_id = ${key}`;
+      expect(collection!.balance).toBe('10.00');
+      expect(await balanceOf(gw.db.sql, who.accounts[0]!)).toBe('990.00');
+    });
+
+    it('cannot be bought without a collection account: PRODUCT_NOT_AVAILABLE naming input.productId', async () => {
+      const who = await customer('1000.00');
+      const key = await productFor(who, { collection: false });
+      const response = await buy(who, '10.00', key);
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'PRODUCT_NOT_AVAILABLE', field: 'input.productId' });
+      expect(await balanceOf(gw.db.sql, who.accounts[0]!)).toBe('1000.00');
+    });
   });
 
   describe('corrected by a reversal', () => {
