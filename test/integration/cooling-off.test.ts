@@ -7,8 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/ids.ts';
 import { completeDuePurchases } from '../../src/money/cooling-off.ts';
+import { realServer } from '../support/database.ts';
 import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
-import { balanceOf, expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
+import { newProduct, publishDisclosure } from '../support/catalogue.ts';
+import { installFaultTrigger, watchWrites } from '../support/faults.ts';
+import { balanceOf, book, expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
 import { agePeriod } from '../support/cooling-off.ts';
 
 let gw: TestGateway;
@@ -24,6 +27,7 @@ interface Product {
 
 beforeAll(async () => {
   gw = await startGateway({ customers: 10 });
+  await installFaultTrigger(gw.db.sql);
   const product = async (category: string, offering: string) => {
     const [row] = await gw.db.sql<Product[]>`
       select p.id, p.min_amount, a.id as collection from products p join accounts a on a.product_id = p.id
@@ -107,6 +111,9 @@ describe('buying a private product', () => {
     const bought = await buy(who, privateWmp);
     expect(bought).toMatchObject({ type: 'PURCHASE', status: 'PENDING', amount: privateWmp.minAmount, coolingOff: { returnCallRequired: false, returnCallAt: null } });
     expect(Date.parse(bought.coolingOff.endsAt) - Date.parse(bought.coolingOff.startsAt)).toBe(24 * 3_600_000);
+    // the period names the cooling-off version whose terms it runs under
+    const [coolingOff] = gw.policies.at(new Date()).policies.filter((p) => p.id.startsWith('cooling-off@'));
+    expect(await gw.db.sql`select policy from cooling_off_periods where transaction_id = ${key(bought.id)}`).toEqual([{ policy: coolingOff!.id }]);
     expect(await positionOf(who, privateWmp)).toBeNull();
     const [{ expected }] = await gw.db.sql<[{ expected: string }]>`select (${collectionBefore}::numeric + ${privateWmp.minAmount}::numeric)::text as expected`;
     expect(await balanceOf(gw.db.sql, privateWmp.collection)).toBe(expected);
@@ -164,9 +171,45 @@ describe('cancelling within the period', () => {
     const bought = await buy(who, privateWmp);
     const stolen = await cancel(mallory, bought.id);
     const missing = await cancel(mallory, toGlobalId('Transaction', '999999999'));
-    expect(codeOf(stolen)).toBe('NOT_FOUND');
+    expect(stolen.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'input.transactionId' });
     expect(stolen.errors?.[0]?.extensions).toEqual(missing.errors?.[0]?.extensions);
     expect(await balanceOf(gw.db.sql, who.account)).not.toBe('2000000.00');
+  });
+
+  it('refuses a key used to cancel one purchase for cancelling another with IDEMPOTENCY_CONFLICT', async () => {
+    const who = await investor('2000000.00');
+    const [first, second] = [await buy(who, privateWmp), await buy(who, privateWmp)];
+    const idempotencyKey = randomUUID();
+    expect((await cancel(who, first.id, idempotencyKey)).errors).toBeUndefined();
+    const reused = await cancel(who, second.id, idempotencyKey);
+    expect(reused.errors?.[0]?.extensions).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', field: 'input.idempotencyKey' });
+    expect((await gw.request(TRANSACTION, { token: who.token, variables: { id: second.id } })).data.transaction.status).toBe('PENDING');
+  });
+
+  it('answers INSUFFICIENT_FUNDS when the collection account cannot pay the refund, checked under the locks before anything is written', async () => {
+    const who = await investor('2000000.00');
+    // a product of the private WMP's kind whose collection account is newer than the buyer's account
+    const [like] = await gw.db.sql<{ category: string; issuerId: string; distributorId: string; riskLevel: string }[]>`
+      select category, issuer_id, distributor_id, risk_level from products where id = ${privateWmp.id}`;
+    const productKey = await newProduct(gw.db.sql, { ...like!, offering: 'PRIVATE', minAmount: '1000.00' });
+    const kinds = await gw.db.sql<{ kind: string }[]>`select distinct kind from disclosures where product_id = ${privateWmp.id} and kind <> 'RISK_DISCLOSURE'`;
+    for (const { kind } of kinds) await publishDisclosure(gw.db.sql, productKey, kind, 1);
+    const disclosures = await gw.db.sql<{ id: string }[]>`select id from disclosures where product_id = ${productKey}`;
+    for (const d of disclosures) await gw.request(ACKNOWLEDGE, { token: who.token, variables: { input: { disclosureId: toGlobalId('Disclosure', d.id) } } });
+    const [collection] = await gw.db.sql<{ id: string }[]>`select id from accounts where product_id = ${productKey}`;
+    const bought = await buy(who, { id: productKey, minAmount: '1000.00', collection: collection!.id });
+    expect(bought.status).toBe('PENDING');
+    const sink = await newCustomer(gw.db.sql);
+    const parked = await openAccount(gw.db.sql, sink, '0');
+    await book(gw.db.sql, { type: 'TRANSFER', customerId: sink, from: collection!.id, to: parked, amount: '0.01' });
+    try {
+      const writes = await watchWrites(gw.db.sql, who.id);
+      expect(codeOf(await cancel(who, bought.id))).toBe('INSUFFICIENT_FUNDS');
+      expect(await writes.attempts()).toBe(0);
+      expect((await gw.request(TRANSACTION, { token: who.token, variables: { id: bought.id } })).data.transaction.status).toBe('PENDING');
+    } finally {
+      await book(gw.db.sql, { type: 'TRANSFER', customerId: sink, from: parked, to: collection!.id, amount: '0.01' });
+    }
   });
 
   it('refuses to cancel a purchase without a period (a public fund, a transfer) with NOT_IN_COOLING_OFF', async () => {
@@ -239,6 +282,36 @@ describe('after the period', () => {
     const response = await gw.request(RETURN_CALL, { token: who.token, variables: { input: { transactionId: bought.id } } });
     expect(codeOf(response)).toBe('POLICY_DENIED');
     expect(await positionOf(who, privateFund)).toBeNull();
+  });
+});
+
+describe('recording a return call', () => {
+  it('answers a purchase that does not exist with NOT_FOUND naming input.transactionId', async () => {
+    const response = await gw.request(RETURN_CALL, { token: await advisor(), variables: { input: { transactionId: toGlobalId('Transaction', '999999999') } } });
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'input.transactionId' });
+  });
+
+  // two connections at once: the embedded database serves one at a time
+  it.skipIf(!realServer)("locks no account: it is not held up by a movement of the customer's money in flight", async () => {
+    const who = await investor('2000000.00');
+    const bought = await buy(who, privateFund);
+    await age(bought.id, 25);
+    let locked!: () => void;
+    let release!: () => void;
+    const taken = new Promise<void>((resolve) => (locked = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const inFlight = gw.db.sql.begin(async (tx) => {
+      await tx`select id from accounts where id in (${who.account}, ${privateFund.collection}) for update`;
+      locked();
+      await released;
+    });
+    await taken;
+    const call = gw.request(RETURN_CALL, { token: await advisor(), variables: { input: { transactionId: bought.id } } });
+    const first = await Promise.race([call.then(() => 'recorded'), new Promise((resolve) => setTimeout(resolve, 2000, 'waiting'))]);
+    release();
+    await inFlight;
+    expect(first).toBe('recorded');
+    expect((await call).data.recordReturnCall.status).toBe('COMPLETED');
   });
 });
 
