@@ -229,10 +229,28 @@ describe('every mutation leaves its record, written in its own transaction', () 
     const assessment = assessed.events.find((e) => e.action === 'customer.assessRisk' && e.inTransaction)!;
     expect(assessment).toMatchObject({ kind: 'suitability', resourceIds: [alice.id], customerIds: [customerId(alice.id)], fieldPath: 'Mutation.submitRiskAssessment' });
     expect(assessment.detail.input.args.input.answers).toEqual(Array(10).fill(3));
+    expect(assessment.detail.input.facts.customer).toMatchObject({ id: alice.id });
     expect(years(assessment)).toBeCloseTo(20, 1);
     const [d] = await gw.db.sql<[{ id: string }]>`select id from disclosures where published_at <= now() order by id desc limit 1`;
     const acknowledged = await recorded(`mutation Ack($input: AcknowledgeDisclosureInput!) { acknowledgeDisclosure(input: $input) { acknowledgedAt } }`, { token: alice.token, variables: { input: { disclosureId: toGlobalId('Disclosure', d.id) } } });
     expect(acknowledged.events.find((e) => e.action === 'disclosure.acknowledge' && e.inTransaction)).toMatchObject({ kind: 'suitability', detail: { input: { args: { input: { disclosureId: d.id } } } } });
+  });
+
+  it("reviewRiskAlert: the decision on the alert, with its customer, the customer's facts and the step asked", async () => {
+    const [sender, receiver] = [await newCustomer(gw.db.sql), await newCustomer(gw.db.sql)];
+    const [from, to] = [await openAccount(gw.db.sql, sender, '600000.00'), await openAccount(gw.db.sql, receiver, '0')];
+    expect((await gw.request(TRANSFER, { token: await gw.customerToken(sender), variables: transferInput(from, to, '500000.00') })).errors).toBeUndefined();
+    const [alert] = await gw.db.sql<[{ id: string; kind: string }]>`select id, kind from risk_alerts where customer_id = ${sender} order by id limit 1`;
+    const input = { alertId: toGlobalId('RiskAlert', alert.id), status: 'UNDER_REVIEW', reason: 'checked the source of funds' };
+    const { response, events } = await recorded(`mutation Review($input: ReviewRiskAlertInput!) { reviewRiskAlert(input: $input) { status } }`, { token: compliance, variables: { input } });
+    expect(response.errors).toBeUndefined();
+    const decided = events.find((e) => e.action === 'riskAlert.review' && e.inTransaction)!;
+    expect(decided).toMatchObject({ resourceType: 'RiskAlert', resourceIds: [alert.id], customerIds: [customerId(sender)], decision: 'ALLOW' });
+    expect(decided.detail.input).toMatchObject({
+      resource: { type: 'RiskAlert', id: alert.id, attributes: { id: alert.id, customerId: sender, kind: alert.kind, status: 'OPEN' } },
+      args: { input: { alertId: alert.id, status: 'UNDER_REVIEW' } },
+      facts: { customer: { id: sender } },
+    });
   });
 
   it('activatePolicy: the activation, in its transaction, as kind "policy"', async () => {

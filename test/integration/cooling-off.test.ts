@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/ids.ts';
 import { completeDuePurchases } from '../../src/money/cooling-off.ts';
+import { eventsOf } from '../support/audit.ts';
 import { realServer } from '../support/database.ts';
 import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
 import { newProduct, publishDisclosure } from '../support/catalogue.ts';
@@ -132,9 +133,13 @@ describe('cancelling within the period', () => {
   it('refunds the full amount with a REVERSAL, and the purchase becomes REVERSED', async () => {
     const who = await investor('2000000.00');
     const bought = await buy(who, privateWmp);
-    const refund = await cancel(who, bought.id);
+    const requestId = `t-${randomUUID()}`;
+    const refund = await gw.request(CANCEL, { token: who.token, headers: { 'x-request-id': requestId }, variables: { input: { transactionId: bought.id, idempotencyKey: randomUUID() } } });
     expect(refund.errors).toBeUndefined();
     expect(refund.data.cancelPurchase).toMatchObject({ type: 'REVERSAL', status: 'COMPLETED', amount: privateWmp.minAmount });
+    // the decision, recorded with the purchase it cancels
+    const decided = (await eventsOf(gw, requestId)).find((e) => e.action === 'transaction.cancel' && e.inTransaction);
+    expect(decided?.detail.input).toMatchObject({ resource: { type: 'Transaction', id: key(bought.id) }, args: { input: { transactionId: key(bought.id) } } });
     expect(await balanceOf(gw.db.sql, who.account)).toBe('2000000.00');
     expect((await gw.request(TRANSACTION, { token: who.token, variables: { id: bought.id } })).data.transaction.status).toBe('REVERSED');
     expect(await positionOf(who, privateWmp)).toBeNull();

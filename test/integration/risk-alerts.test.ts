@@ -127,6 +127,12 @@ describe('review', () => {
     expect((await review(toGlobalId('RiskAlert', '999999999'), 'UNDER_REVIEW')).errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'input.alertId' });
   });
 
+  it('takes a reason of up to 2000 characters, not one more', async () => {
+    const { alerts } = await largeValue();
+    expect((await review(alerts[0].id, 'UNDER_REVIEW', 'x'.repeat(2001))).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.reason' });
+    expect((await review(alerts[0].id, 'UNDER_REVIEW', 'x'.repeat(2000))).data.reviewRiskAlert.reviews).toMatchObject([{ reason: 'x'.repeat(2000) }]);
+  });
+
   it('lets one of two reviewers taking the same alert at once win; the other is told the step is gone', async () => {
     const { alerts } = await largeValue();
     const other = await gw.token({ roles: ['compliance'], sub: 'officer-2' });
