@@ -61,8 +61,9 @@ export function score(answers: readonly number[], questionnaire: Questionnaire):
     return trigger.scores.includes(answers[index]!);
   });
   if (lowest) return { score: total, tolerance: 'C1', lowestCategory: true };
-  // the policy file's schema makes the bands cover 0 … the highest possible score
-  const band = bands.find((b) => b.minScore <= total && total <= b.maxScore)!;
+  // the policy file's schema orders the bands C1…C5, contiguous from 0 to the highest possible
+  // score: the first that reaches the total is its band
+  const band = bands.find((b) => total <= b.maxScore)!;
   return { score: total, tolerance: band.tolerance, lowestCategory: false };
 }
 

@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/ids.ts';
+import { pruneExpiredKeys } from '../../src/money/idempotency.ts';
 import { postTransaction, reverseTransaction } from '../../src/money/ledger.ts';
 import type { Tx } from '../../src/db/database.ts';
 import { systemPermit } from '../../src/data/system.ts';
+import { eventsOf } from '../support/audit.ts';
 import { realServer } from '../support/database.ts';
 import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
 import { newProduct } from '../support/catalogue.ts';
@@ -312,6 +314,19 @@ describe('idempotency keys', () => {
     expect(toGlobalId('Transaction', row!.transactionId)).toBe(response.data.transfer.id);
   });
 
+  it('prunes the keys whose retention has expired, and only those', async () => {
+    const alice = await customer('100.00');
+    const bob = await customer('0');
+    const key = randomUUID();
+    await transfer(alice.token, alice.accounts[0]!, bob.accounts[0]!, '1.00', key);
+    await gw.db.sql`
+      insert into idempotency_keys (principal_id, key, operation, fingerprint, transaction_id, created_at, expires_at)
+      select principal_id, ${`${key}-aged`}, operation, fingerprint, transaction_id, now() - interval '8 days', now() - interval '1 day'
+        from idempotency_keys where key = ${key}`;
+    expect(await pruneExpiredKeys(gw.app)).toBe(1);
+    expect((await gw.db.sql<{ key: string }[]>`select key from idempotency_keys where key like ${`${key}%`}`).map((r) => r.key)).toEqual([key]);
+  });
+
   it('treats a key whose retention has expired as a new request', async () => {
     const alice = await customer('100.00');
     const bob = await customer('0');
@@ -547,6 +562,19 @@ describe('purchase and redemption', () => {
       const { who } = await warned();
       const response = await buy(who, fund.minAmount, fund.id, randomUUID(), true, 'not-a-digest');
       expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.confirmedWarningSha256' });
+    });
+
+    it('decides a purchase sent without a confirmation once: its refusal is one decision in the trail', async () => {
+      const { who } = await warned();
+      const requestId = `t-${randomUUID()}`;
+      const refused = await gw.request(PURCHASE, {
+        token: who.token,
+        headers: { 'x-request-id': requestId },
+        variables: { input: { productId: product(fund.id), accountId: account(who.accounts[0]!), amount: fund.minAmount, idempotencyKey: randomUUID() } },
+      });
+      expect(codeOf(refused)).toBe('POLICY_DENIED');
+      const decisions = (await eventsOf(gw, requestId)).filter((e) => e.action === 'product.purchase' && e.resourceId !== null);
+      expect(decisions.map((e) => e.decision)).toEqual(['DENY']);
     });
 
     it('records nothing when nothing needed confirming', async () => {

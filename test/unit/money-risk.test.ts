@@ -50,6 +50,18 @@ describe('scoring the risk questionnaire', () => {
     expect(score([4, 4, 4, 4, 4, 4, 4, 4, 4, 0], questionnaire)).toEqual({ score: 36, tolerance: 'C1', lowestCategory: true });
   });
 
+  it('places a customer in the lowest category when any one of its triggers fires', () => {
+    const twoTriggers = riskQuestionnairePolicy().body!.parse({
+      ...questionnaire,
+      lowestCategory: [...questionnaire.lowestCategory, { item: 'objective', scores: [0], reason: '只求保本', regulation: 'AMAC Art.29' }],
+    });
+    // cannot bear a loss (item 10), though the objective (item 8) is not preservation
+    expect(score([4, 4, 4, 4, 4, 4, 4, 4, 4, 0], twoTriggers)).toMatchObject({ tolerance: 'C1', lowestCategory: true });
+    // the objective is preservation, though a loss could be borne
+    expect(score([4, 4, 4, 4, 4, 4, 4, 0, 4, 4], twoTriggers)).toMatchObject({ tolerance: 'C1', lowestCategory: true });
+    expect(score([4, 4, 4, 4, 4, 4, 4, 1, 4, 4], twoTriggers)).toMatchObject({ tolerance: 'C5', lowestCategory: false });
+  });
+
   it('names input.answers for the wrong number of answers', () => {
     expect(extensionsOf(() => score([1, 2, 3], questionnaire))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.answers' });
     expect(extensionsOf(() => score([], questionnaire))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.answers' });
