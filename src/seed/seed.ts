@@ -130,6 +130,18 @@ const RISK_ALERTS: Columns = {
   created_at: 'timestamptz',
 };
 
+const PURCHASE_CONFIRMATIONS: Columns = {
+  transaction_id: 'bigint',
+  code: 'text',
+  policy: 'text',
+  policy_sha256: 'text',
+  warning: 'text',
+  warning_sha256: 'text',
+  warning_ref: 'text',
+  echoed: 'boolean',
+  confirmed_at: 'timestamptz',
+};
+
 /** Customers generated between two turns of the event loop (a slice of a batch). */
 const SLICE = 250;
 
@@ -279,6 +291,7 @@ function insertBatch(tx: Tx, batch: CustomerBatch): Promise<unknown>[] {
     // one statement for the whole batch: the ledger trigger sees every transaction complete
     insert(tx, 'postings', POSTINGS, batch.postings, false),
     insert(tx, 'positions', POSITIONS, batch.positions, false),
+    insert(tx, 'purchase_confirmations', PURCHASE_CONFIRMATIONS, batch.confirmations, false),
     // each alert as it was raised, then the reviews that brought it where it is (the history and
     // the status cannot disagree: only a review row moves an alert's status)
     insert(tx, 'risk_alerts', RISK_ALERTS, batch.alerts.map((alert) => ({ ...alert, status: 'OPEN' })), false),

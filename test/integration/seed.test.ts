@@ -78,6 +78,20 @@ describe('seeding a database', () => {
     }
   });
 
+  it('records the risk warning each buyer confirmed with their purchase, as the gateway does: text, sha256, suitability version', async () => {
+    const [row] = await db.sql<{ confirmed: number; overridden: number; unmatched: number; wrong: number }[]>`
+      select (select count(*)::int from purchase_confirmations) as confirmed,
+             (select count(distinct transaction_id)::int from risk_alerts where kind = 'SUITABILITY_OVERRIDE') as overridden,
+             (select count(*)::int from (
+                select transaction_id from purchase_confirmations
+                 except select transaction_id from risk_alerts where kind = 'SUITABILITY_OVERRIDE') x) as unmatched,
+             (select count(*)::int from purchase_confirmations c join transactions t on t.id = c.transaction_id
+               where c.code <> 'CONFIRM_RISK_MISMATCH' or c.policy !~ '^suitability@' or c.confirmed_at <> t.created_at
+                  or c.warning_sha256 <> encode(sha256(convert_to(c.warning, 'UTF8')), 'hex') or t.type <> 'PURCHASE') as wrong`;
+    expect(row!.confirmed).toBeGreaterThan(0);
+    expect(row).toEqual({ confirmed: row!.overridden, overridden: row!.overridden, unmatched: 0, wrong: 0 });
+  });
+
   it('moves the identity sequences past the seeded ids', async () => {
     const [customer] = await db.sql<{ id: string }[]>`
       insert into customers (institution_id, name, id_number, phone, birth_date, investor_type, region)
