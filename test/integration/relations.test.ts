@@ -4,11 +4,9 @@
 // same answer as when the field resolves it row by row (selected under a directive, the gate
 // leaves it to its field).
 
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
-import { copyOfPolicies } from '../support/policies.ts';
+import { copyOfPolicies, writeAccessV5 } from '../support/policies.ts';
 
 let gw: TestGateway;
 let compliance: string;
@@ -18,10 +16,9 @@ beforeAll(async () => {
   // access@5: access@4, but auditors may not read the insurers' products, and compliance may not
   // read the fund managers among the institutions
   const dir = await copyOfPolicies();
-  const v4 = await readFile(join(dir, 'access', 'access.v4.yaml'), 'utf8');
-  await writeFile(
-    join(dir, 'access', 'access.v5.yaml'),
-    `${v4.replace('version: 4', 'version: 5')}
+  await writeAccessV5(
+    dir,
+    `
   - effect: deny
     roles: [auditor]
     actions: [product.read]

@@ -124,7 +124,7 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
         const alerts = alertsOf(decidePurchase(deciding, customer, offer.product, from.id, amount, at, verdict.confirmed, activity, acknowledgedAt));
         if (!alerts) break;
         const id = record('PURCHASE', offer.productId, amount, from.id, offer.accountId, at, alerts);
-        const confirmation = verdict.confirmed && confirmationOf(deciding, customer, offer.product, from.id, amount, at, activity, acknowledgedAt, id);
+        const confirmation = verdict.confirmed && confirmationOf(decidePurchase(deciding, customer, offer.product, from.id, amount, at, false, activity, acknowledgedAt), deciding, id, at);
         if (confirmation) out.confirmations.push(confirmation);
         from.balance -= amount;
         positions.set(offer.productId, (positions.get(offer.productId) ?? 0) + amount);

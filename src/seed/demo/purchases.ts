@@ -110,22 +110,11 @@ const CONFIRM_RISK_MISMATCH = 'CONFIRM_RISK_MISMATCH';
 
 /**
  * The warning a confirmed purchase answered, recorded as the gateway records it
- * (src/money/confirmations.ts): decided as if unconfirmed, the purchase is refused asking for the
- * warning, whose text, sha256 and version go with the suitability version in force. Null when the
- * purchase needed no confirmation at its amount (the gateway records none then either).
+ * (src/money/confirmations.ts): `asked` is the purchase decided as if unconfirmed, refused asking
+ * for the warning, whose text, sha256 and version go with the suitability version in force. Null
+ * when the purchase needed no confirmation at its amount (the gateway records none then either).
  */
-export function confirmationOf(
-  deciding: Deciding,
-  buyer: Customer,
-  product: ProductOnOffer,
-  accountId: number,
-  cents: number,
-  at: number,
-  activity: AmlActivityFact,
-  acknowledgedAt: (disclosure: PublishedDisclosure) => number | null,
-  transactionId: number,
-): PurchaseConfirmationRow | null {
-  const asked = decidePurchase(deciding, buyer, product, accountId, cents, at, false, activity, acknowledgedAt);
+export function confirmationOf(asked: Decision, deciding: Deciding, transactionId: number, at: number): PurchaseConfirmationRow | null {
   const warning = asked.allow ? undefined : asked.obligations.confirm?.find((reason) => reason.code === CONFIRM_RISK_MISMATCH);
   const suitability = deciding.policies.policies.find((p) => p.id.startsWith('suitability@'));
   if (!warning || !suitability) return null;
