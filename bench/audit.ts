@@ -80,7 +80,7 @@ function syntheticRecord(i: number, ids: readonly string[]): AuditRecord {
     failed: false,
     inTransaction: false,
     // as many versions as are in force today, as long
-    policies: ['access@4', 'privacy@2', 'suitability@2', 'aml@2', 'risk-questionnaire@1', 'licensing@1', 'disclosure@1', 'cooling-off@1', 'audit@2'],
+    policies: ['access@4', 'privacy@2', 'suitability@2', 'aml@2', 'risk-questionnaire@1', 'licensing@1', 'disclosure@1', 'cooling-off@1', 'audit@3'],
     policySha256: Array.from({ length: 9 }, (_, k) => String(k).repeat(64)),
     reasons: ['SAME_INSTITUTION', 'MASKED_FOR_STAFF'],
     detail: {

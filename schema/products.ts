@@ -1,11 +1,11 @@
 import { currentDisclosureOf, loadDisclosuresOf } from '../src/data/disclosures.ts';
-import { loadInstitution, loadLicences } from '../src/data/institutions.ts';
-import { changeProductStatus, listProducts, loadProduct, loadStatusHistory, statusChangesByKey, type ProductStatusChangeRow } from '../src/data/products.ts';
+import { loadInstitution, loadLicences, type InstitutionRow } from '../src/data/institutions.ts';
+import { changeProductStatus, listProducts, loadProduct, loadStatusHistory, statusChangesByKey, type ProductRow, type ProductStatusChangeRow } from '../src/data/products.ts';
 import { keyOf, toGlobalId } from '../src/ids.ts';
 import { permitOf } from '../src/policy/gate.ts';
 import { RISK_LEVELS } from '../src/policy/vocabulary.ts';
 import { builder } from './builder.ts';
-import { existing, NodeRef, pageArgs, registerNode } from './relay.ts';
+import { existing, NodeRef, pageArgs, registerNode, toOne, type NodeSource } from './relay.ts';
 import { DisclosureRef, InstitutionRef, LicenseRef, ProductConnection, ProductRef } from './refs.ts';
 
 export const LicenseType = builder.enumType('LicenseType', {
@@ -36,6 +36,9 @@ export const ProductStatus = builder.enumType('ProductStatus', {
   description: 'The lifecycle: DRAFT → IN_REVIEW → ONLINE ⇄ SUSPENDED → TERMINATED (final); IN_REVIEW may go back to DRAFT',
   values: ['DRAFT', 'IN_REVIEW', 'ONLINE', 'SUSPENDED', 'TERMINATED'] as const,
 });
+
+/** An institution by key, through the request's loader. */
+const institution: NodeSource<InstitutionRow>['load'] = ({ sql, loaders }, permit, key) => loadInstitution(sql, loaders, permit, key);
 
 const ProductStatusChangeRef = builder.objectRef<ProductStatusChangeRow>('ProductStatusChange');
 
@@ -80,14 +83,12 @@ ProductRef.implement({
     }),
     issuer: t.field({
       type: InstitutionRef,
-      batched: true,
-      resolve: (p, args, { sql, loaders }) => existing(loadInstitution(sql, loaders, permitOf(args), p.issuerId), 'Institution'),
+      ...toOne((p: ProductRow) => p.issuerId, institution, 'Institution'),
     }),
     distributor: t.field({
       type: InstitutionRef,
       description: 'The institution that sells it on this platform',
-      batched: true,
-      resolve: (p, args, { sql, loaders }) => existing(loadInstitution(sql, loaders, permitOf(args), p.distributorId), 'Institution'),
+      ...toOne((p: ProductRow) => p.distributorId, institution, 'Institution'),
     }),
     minAmount: t.expose('minAmount', { type: 'Decimal' }),
     disclosures: t.field({
@@ -134,7 +135,7 @@ const ProductFilter = builder.inputType('ProductFilter', {
 });
 
 registerNode('Product', { action: 'product.read', load: ({ sql, loaders }, permit, key) => loadProduct(sql, loaders, permit, key) });
-registerNode('Institution', { action: 'institution.read', load: ({ sql, loaders }, permit, key) => loadInstitution(sql, loaders, permit, key) });
+registerNode('Institution', { action: 'institution.read', load: institution });
 
 builder.queryFields((t) => ({
   product: t.field({

@@ -17,7 +17,8 @@ export const NodeRef = builder.interfaceRef<{ id: string }>('Node').implement({
 });
 
 
-interface NodeSource<T> {
+/** How a type's records are read by key, under a permit (`node(id:)`, to-one relations). */
+export interface NodeSource<T> {
   /** The action that reads this type; `node(id:)` asks the gate for exactly this one. */
   action: Action;
   load: (context: GatewayContext, permit: Permit, key: string) => Promise<T | null>;
@@ -35,6 +36,47 @@ function nodeAction(args: Record<string, unknown>): Action {
   const action = parsed && nodeSources.get(parsed.type)?.action;
   if (!action) throw badInput('id', 'is not a valid id');
   return action;
+}
+
+/**
+ * A to-one relation, as a field's `resolve` and `batch`: the record its parent names by key, read
+ * under the gate's permit through `load` (a request loader). With `type`, a key that finds nothing
+ * is `NOT_FOUND` (it does not exist, or the permit does not cover it); without, a nullable
+ * relation, and a parent without a key has none. The batch, for a list's records at once, loads
+ * each distinct key once and answers every parent from one settled lot: no promise per parent.
+ */
+export function toOne<Parent, T>(keyOf: (parent: Parent) => string, load: NodeSource<T>['load'], type: NodeType): Relation<Parent, T>;
+export function toOne<Parent, T>(keyOf: (parent: Parent) => string | null, load: NodeSource<T>['load']): Relation<Parent, T | null>;
+export function toOne<Parent, T>(keyOf: (parent: Parent) => string | null, load: NodeSource<T>['load'], type?: NodeType): Relation<Parent, T | null> {
+  const found = (row: T | null) => {
+    if (row === null && type) throw notFound(type);
+    return row;
+  };
+  return {
+    resolve: (parent, args, context) => {
+      const key = keyOf(parent);
+      return key === null ? null : load(context, permitOf(args), key).then(found);
+    },
+    batch: async (parents, args, context) => {
+      const permit = permitOf(args);
+      const keys = parents.map(keyOf);
+      const distinct = [...new Set(keys)].filter((key) => key !== null);
+      const settled = await Promise.allSettled(distinct.map((key) => load(context, permit, key)));
+      const byKey = new Map(distinct.map((key, i) => [key, settled[i]!]));
+      return keys.map((key) => {
+        if (key === null) return null;
+        const outcome = byKey.get(key)!;
+        if (outcome.status === 'rejected') return outcome.reason;
+        return outcome.value === null && type ? notFound(type) : outcome.value;
+      });
+    },
+  };
+}
+
+/** A to-one relation's field options (`toOne`). */
+interface Relation<Parent, T> {
+  resolve: (parent: Parent, args: object, context: GatewayContext) => Promise<T> | T;
+  batch: (parents: readonly Parent[], args: object, context: GatewayContext) => Promise<readonly unknown[]>;
 }
 
 /** The row, or `NOT_FOUND` when it does not exist or the permit does not cover it (the same answer). */

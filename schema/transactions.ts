@@ -1,6 +1,6 @@
 import { loadCustomer } from '../src/data/customers.ts';
 import { loadProduct } from '../src/data/products.ts';
-import { listTransactions, loadAlertsOf, loadCoolingOffOf, loadTransaction, transactionsByKey, type CoolingOffRow } from '../src/data/transactions.ts';
+import { listTransactions, loadAlertsOf, loadCoolingOffOf, loadTransaction, transactionsByKey, type CoolingOffRow, type TransactionRow } from '../src/data/transactions.ts';
 import { badInput } from '../src/errors.ts';
 import { keyOf, toGlobalId } from '../src/ids.ts';
 import type { GatewayContext } from '../src/context.ts';
@@ -9,7 +9,7 @@ import { purchase, redeem, transfer, type MovementContext } from '../src/money/m
 import { permitOf } from '../src/policy/gate.ts';
 import type { Permit } from '../src/policy/permit.ts';
 import { builder } from './builder.ts';
-import { existing, NodeRef, pageArgs, registerNode } from './relay.ts';
+import { existing, NodeRef, pageArgs, registerNode, toOne } from './relay.ts';
 import { CustomerRef, ProductRef, RiskAlertRef, TransactionConnection, TransactionRef } from './refs.ts';
 
 export const TransactionType = builder.enumType('TransactionType', {
@@ -42,18 +42,16 @@ TransactionRef.implement({
     id: t.id({ action: 'public', resolve: (x) => toGlobalId('Transaction', x.id) }),
     type: t.expose('type', { type: TransactionType }),
     status: t.expose('status', { type: TransactionStatus }),
-    amount: t.field({ type: 'Decimal', nullable: true, personal: 'transactionAmount', resolve: (x) => x.amount }),
+    amount: t.expose('amount', { type: 'Decimal', nullable: true, personal: 'transactionAmount' }),
     currency: t.exposeString('currency'),
     customer: t.field({
       type: CustomerRef,
-      batched: true,
-      resolve: (x, args, { sql, loaders }) => existing(loadCustomer(sql, loaders, permitOf(args), x.customerId), 'Customer'),
+      ...toOne((x: TransactionRow) => x.customerId, ({ sql, loaders }, permit, key) => loadCustomer(sql, loaders, permit, key), 'Customer'),
     }),
     product: t.field({
       type: ProductRef,
       nullable: true,
-      batched: true,
-      resolve: (x, args, { sql, loaders }) => (x.productId ? loadProduct(sql, loaders, permitOf(args), x.productId) : null),
+      ...toOne((x: TransactionRow) => x.productId, ({ sql, loaders }, permit, key) => loadProduct(sql, loaders, permit, key)),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     coolingOff: t.field({

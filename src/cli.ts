@@ -14,7 +14,7 @@ import { isClientError, StartupError } from './errors.ts';
 import { catalogue, createGateway } from './gateway.ts';
 import { createTransport } from './http/transport.ts';
 import { toGlobalId } from './ids.ts';
-import { completeDuePurchases } from './money/cooling-off.ts';
+import { coolingOffSweep } from './money/cooling-off.ts';
 import { pruneExpiredKeys } from './money/idempotency.ts';
 import { createLogger, logErrorsTo } from './observability/log.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
@@ -133,8 +133,10 @@ async function start(args: string[]): Promise<void> {
     // idempotency keys are kept 7 days, then pruned (hourly; any instance may do it)
     const pruning = setInterval(() => void pruneExpiredKeys(app.sql).catch((error) => logger.error({ err: error }, 'pruning idempotency keys failed')), 3_600_000).unref();
     closers.unshift(async () => clearInterval(pruning));
-    // purchases whose cooling-off period is over complete within a minute (any instance; each once)
-    const completing = setInterval(() => void completeDuePurchases(app.sql, new Date()).catch((error) => logger.error({ err: error }, 'completing cooling-off purchases failed')), 60_000).unref();
+    // purchases whose cooling-off period is over complete within a minute (any instance; each once),
+    // recorded in the audit trail with the versions in force
+    const sweep = coolingOffSweep(app.sql, policies);
+    const completing = setInterval(() => void sweep(new Date()).catch((error) => logger.error({ err: error }, 'completing cooling-off purchases failed')), 60_000).unref();
     closers.unshift(async () => clearInterval(completing));
     // demo tokens are signed with the documented development secret only: a real secret's tokens never go to a log
     const tokens = config.jwt.devSecret && !config.production ? await demoTokens(app.sql, config) : [];

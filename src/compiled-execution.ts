@@ -26,9 +26,16 @@ export function useCompiledExecution(): Plugin {
       const query = compileQuery(schema, document, operationName ?? undefined, options);
       if (isCompiledQuery(query)) {
         const variables = getOperationAST(document, operationName)?.variableDefinitions ?? [];
-        const plain = plainFieldsOf(schema, document);
-        const direct = plain.fields.length ? withoutResolvers(plain.fields, () => compileQuery(schema, document, operationName ?? undefined, options)) : undefined;
-        entry = { query, variables, ...(direct && isCompiledQuery(direct) ? { direct: { query: direct, leaves: plain.leaves } } : {}) };
+        // every plain field read as a property; failing that (a personal one masked), the others
+        const all = plainFieldsOf(schema, document);
+        const impersonal = plainFieldsOf(schema, document, { personal: false });
+        const direct: Compiled['direct'] = [];
+        for (const plain of impersonal.fields.length < all.fields.length ? [all, impersonal] : [all]) {
+          if (plain.fields.length === 0) continue;
+          const compiledDirect = withoutResolvers(plain.fields, () => compileQuery(schema, document, operationName ?? undefined, options));
+          if (isCompiledQuery(compiledDirect)) direct.push({ query: compiledDirect, leaves: plain.leaves });
+        }
+        entry = { query, variables, direct };
       } else {
         entry = query;
       }
@@ -47,7 +54,7 @@ export function useCompiledExecution(): Plugin {
         const context = execution.contextValue as unknown as GateContext;
         const signal = execution.signal;
         if (signal) context.signal = signal;
-        const query = entry.direct && context.policy.untouched(entry.direct.leaves) ? entry.direct.query : entry.query;
+        const query = entry.direct.find((variant) => context.policy.untouched(variant.leaves))?.query ?? entry.query;
         const result = query.query(execution.rootValue, execution.contextValue, execution.variableValues);
         return signal && result instanceof Promise ? untilAborted(result, signal) : result;
       }) as never);
@@ -61,9 +68,9 @@ interface Compiled {
   variables: readonly VariableDefinitionNode[];
   /**
    * The same operation reading its plain fields as properties, for requests whose decisions leave
-   * them untouched (src/policy/plain-fields.ts); absent when it selects none.
+   * them untouched (src/policy/plain-fields.ts), most direct first; empty when it selects none.
    */
-  direct?: { query: CompiledQuery; leaves: PlainFields['leaves'] };
+  direct: { query: CompiledQuery; leaves: PlainFields['leaves'] }[];
 }
 
 /** The execution's result, or the signal's reason as its only error once it aborts. */

@@ -54,7 +54,7 @@ const WINDOWS_MINUTES = [5, 10, 15, 30, 60, 120, 240, 1440];
 const OWN_AMOUNTS = 20;
 
 /** What every audit record of the floor says about the policy versions (as many, as long, as fingate's). */
-const POLICIES = ['access@4', 'privacy@2', 'suitability@2', 'licensing@1', 'disclosure@1', 'aml@2', 'cooling-off@1', 'risk-questionnaire@1', 'audit@2'];
+const POLICIES = ['access@4', 'privacy@2', 'suitability@2', 'licensing@1', 'disclosure@1', 'aml@2', 'cooling-off@1', 'risk-questionnaire@1', 'audit@3'];
 const SHA256 = POLICIES.map((p) => createHash('sha256').update(p).digest('hex'));
 const YEAR_MS = 365.25 * 24 * 3600_000;
 

@@ -9,8 +9,11 @@ import type { VersionSet } from '../policy/runtime.ts';
 import type { DecisionStream } from '../policy/types.ts';
 import type { ResourceType } from '../resources.ts';
 
-/** The actions of data-changing CLI commands no GraphQL field declares (activations are `policy.activate`). */
-export const OPERATOR_ACTIONS = ['schema.migrate', 'data.seed', 'audit.checkpoint'] as const;
+/**
+ * The actions of data-changing CLI commands and of the gateway's own jobs (the cooling-off sweep's
+ * `transaction.complete`) that no GraphQL field declares (activations are `policy.activate`).
+ */
+export const OPERATOR_ACTIONS = ['schema.migrate', 'data.seed', 'audit.checkpoint', 'transaction.complete'] as const;
 
 /** The verdict an operator's command carries instead of a policy's: replay leaves these alone. */
 export const OPERATOR_VERDICT = 'operator';

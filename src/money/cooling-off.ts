@@ -19,12 +19,15 @@
 // a position's lock waits on a transaction to release.
 
 import type { Fragment } from 'postgres';
+import { createAuditLog } from '../audit/log.ts';
+import { operator, recordCommand } from '../audit/operator.ts';
 import type { CustomerFact, ProductFact } from '../data/facts.ts';
 import type { TransactionRow } from '../data/transactions.ts';
 import { permitted } from '../data/query.ts';
 import type { Sql, Tx } from '../db/database.ts';
 import { clientError } from '../errors.ts';
 import type { Permit, RecordDocument } from '../policy/permit.ts';
+import type { PolicyRuntime, VersionSet } from '../policy/runtime.ts';
 import { inTransaction, move } from './frame.ts';
 import { covers, lockCustomerOfTransaction, reversalOf, type LockedAccount } from './ledger.ts';
 import type { MovementContext } from './movements.ts';
@@ -160,21 +163,47 @@ export async function recordReturnCall(ctx: ReturnCallContext, transactionKey: s
 }
 
 /**
+ * The sweep as the gateway runs it (every minute, on every instance): each run completes what is
+ * due under the policy versions in force at its time, recorded in their audit trail.
+ */
+export function coolingOffSweep(sql: Sql, policies: Pick<PolicyRuntime, 'at'>): (now: Date) => Promise<number> {
+  const audit = createAuditLog(sql);
+  return (now) => completeDuePurchases(sql, now, audit.bind(policies.at(now)));
+}
+
+/** Who completes purchases when their period is over: the gateway itself, recorded like an operator's command. */
+const SWEEPER = operator('fingate:cooling-off-sweep');
+
+/**
  * Completes every purchase whose cooling-off period is over (and whose return call, if it needs one,
  * is recorded), at most `limit` at a time; returns how many. Any instance may run it at any time:
- * rows another sweep holds are skipped, and a purchase completes once.
+ * rows another sweep holds are skipped, and a purchase completes once. What it completed is handed
+ * to the observers of `versions` (the audit trail, as `transaction.complete`) in the same
+ * transaction: a record that cannot be written completes nothing.
  */
-export async function completeDuePurchases(sql: Sql, now: Date, limit = 500): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`
-    with due as (
-      select t.id from transactions t join cooling_off_periods c on c.transaction_id = t.id
-       where t.status = 'PENDING' and c.ends_at <= ${now} and (not c.return_call_required or c.return_call_at is not null)
-       order by t.id
-       limit ${limit}
-         for update of t skip locked
-    ), ${completion(sql, sql`select id from due`)}
-    select count(*)::int as n from completed`;
-  return row!.n;
+async function completeDuePurchases(sql: Sql, now: Date, versions: VersionSet, limit = 500): Promise<number> {
+  return sql.begin(async (tx) => {
+    const completed = await tx<{ id: string }[]>`
+      with due as (
+        select t.id from transactions t join cooling_off_periods c on c.transaction_id = t.id
+         where t.status = 'PENDING' and c.ends_at <= ${now} and (not c.return_call_required or c.return_call_at is not null)
+         order by t.id
+         limit ${limit}
+           for update of t skip locked
+      ), ${completion(fragments(tx), tx`select id from due`)}
+      select id from completed order by id`;
+    if (completed.length === 0) return 0;
+    await recordCommand(fragments(tx), versions, {
+      argv: ['start', '(cooling-off sweep)'],
+      name: 'cooling-off sweep',
+      action: 'transaction.complete',
+      resourceType: 'Transaction',
+      resourceIds: completed.map((row) => row.id),
+      by: SWEEPER,
+      inTransaction: true,
+    });
+    return completed.length;
+  });
 }
 
 /**

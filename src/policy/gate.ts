@@ -12,7 +12,7 @@ import { isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'gra
 import { notFound } from '../errors.ts';
 import { isResourceType, type ResourceType } from '../resources.ts';
 import { matches } from './condition.ts';
-import { aheadOf, loadAhead } from './load-ahead.ts';
+import { aheadOf, loadAhead, type AheadField } from './load-ahead.ts';
 import type { Permit } from './permit.ts';
 import type { RequestPolicy } from './request-policy.ts';
 import type { Catalogue } from './types.ts';
@@ -100,11 +100,12 @@ declare global {
       /** A personal-information category (e.g. `identityNumber`): the privacy policy masks or hides by it. */
       personal?: string;
       /**
-       * For a to-one relation without arguments whose resolver batches its loads (DataLoader) and
-       * reads only its parent, args and context (no resolve info): the gate may resolve it for
-       * every record of a list at once, before their fields run, and hand each its record then.
+       * For a to-one relation without arguments: resolves it for many parent records at once (each
+       * parent's record, null, or an Error, in order), as its resolver would one by one. When a
+       * field returns a list, the gate calls it for every record of the list before their fields
+       * run, and each relation field then hands over its record (schema/relay.ts `toOne`).
        */
-      batched?: boolean;
+      batch?: (parents: readonly ParentShape[], args: object, context: Types['Context']) => Promise<readonly unknown[]>;
     }
   }
 }
@@ -118,8 +119,8 @@ interface ObjectField {
   mutation: boolean;
   /** The type of the records it returns, and whether they come as a connection's page (under `edges.node`). */
   rows: { type: string; page: boolean };
-  /** Set for a batched relation (FieldOptions.batched): its own resolver, which `loadAhead` calls. */
-  batched?: GraphQLFieldResolver<unknown, unknown, object>;
+  /** A relation's batch (FieldOptions.batch), which `loadAhead` calls. */
+  batch?: AheadField['batch'];
 }
 
 /**
@@ -152,8 +153,8 @@ export class PothosGatePlugin<Types extends SchemaTypes> extends BasePlugin<Type
     if (isLeaf(fieldConfig.type)) {
       const action = options.action ?? parent.action;
       if (!action) throw new PothosSchemaError(`${where} declares no policy action (set action, or 'public')`);
-      // public, or read under its type's action and personal to no one: see plain-fields.ts
-      const plain = exposed(fieldConfig) && !options.personal && (action === 'public' || options.action === undefined);
+      // public, or read under its type's action: see plain-fields.ts
+      const plain = exposed(fieldConfig) && (action === 'public' || options.action === undefined);
       return { ...fieldConfig, extensions: { ...extensions, action, ...(plain ? { plain: true } : {}) } };
     }
     const field = this.objectField(fieldConfig, where);
@@ -170,7 +171,6 @@ export class PothosGatePlugin<Types extends SchemaTypes> extends BasePlugin<Type
     if (action === 'public') return resolver;
     const field = fieldConfig.extensions?.gate as ObjectField | undefined;
     if (!field) return leafResolver(resolver, action as string, this.typeOptions(fieldConfig.parentType).resource!);
-    if (fieldConfig.pothosOptions.batched) field.batched = resolver as GraphQLFieldResolver<unknown, unknown, object>;
     return objectResolver(resolver, field);
   }
 
@@ -183,10 +183,11 @@ export class PothosGatePlugin<Types extends SchemaTypes> extends BasePlugin<Type
     const readAction = returned.action;
     const action = options.action ?? readAction;
     if (!action) throw new PothosSchemaError(`${where} returns records of a type that declares no read action; declare one (or 'public') on the type or an action on the field`);
-    if (options.batched && (action !== readAction || fieldConfig.type.kind === 'List' || Object.keys(fieldConfig.args).length > 0)) {
+    if (options.batch && (action !== readAction || fieldConfig.type.kind === 'List' || Object.keys(fieldConfig.args).length > 0)) {
       throw new PothosSchemaError(`${where}: only a to-one relation without arguments read under its records' read action can be batched`);
     }
     if (action === 'public') return { action, resource: undefined, read: undefined, mutation: false, rows };
+    const batch = options.batch as ObjectField['batch'];
     const read =
       readAction && readAction !== 'public' ? { action: readAction, resource: returned.resource!, records: returned.records as RecordSource | undefined } : undefined;
     const resource = options.resource ?? (action === readAction ? read?.resource : undefined);
@@ -196,7 +197,7 @@ export class PothosGatePlugin<Types extends SchemaTypes> extends BasePlugin<Type
     if (typeof action === 'string' && read && action !== read.action && !read.records?.load && !read.records?.attributes) {
       throw new PothosSchemaError(`${where} returns ${namedType(fieldConfig.type)} records under ${action}: the type needs records.load or records.attributes to read them again under ${read.action}`);
     }
-    return { action, resource, read, mutation: fieldConfig.parentType === 'Mutation', rows };
+    return { action, resource, read, mutation: fieldConfig.parentType === 'Mutation', rows, ...(batch ? { batch } : {}) };
   }
 
   private typeOptions(typeName: string): { action?: Action; resource?: ResourceType; records?: RecordSource; connectionOf?: string } {
@@ -227,7 +228,7 @@ function objectResolver<C>(resolver: GraphQLFieldResolver<unknown, C, object>, f
       read = { action, resource, records: undefined };
     }
     const permit = policy.permit(action, resource);
-    if (field.batched) {
+    if (field.batch) {
       // resolved ahead with the other records of its list (loadAhead): its record, or its error, now
       const ahead = aheadOf(context, field)?.get(parent as object);
       if (ahead) {

@@ -1,5 +1,5 @@
 // Loading ahead: when a field returns a list of records, the gate resolves the batched to-one
-// relations the query selects on them (`batched: true` on the field: `Transaction.product`,
+// relations the query selects on them (`batch` on the field: `Transaction.product`,
 // `Product.issuer`…) for all of them at once, level by level, before their fields run. Each
 // relation field then hands over its record (or its error) without a promise per row. Each
 // relation is decided as its own field would decide it; what cannot be loaded ahead (denied,
@@ -9,7 +9,6 @@ import {
   getNamedType,
   isObjectType,
   Kind,
-  type GraphQLFieldResolver,
   type GraphQLObjectType,
   type GraphQLOutputType,
   type GraphQLResolveInfo,
@@ -25,8 +24,8 @@ export interface AheadField {
   readonly resource: ResourceType | undefined;
   /** The type of the records it returns, and whether they come as a connection's page (under `edges.node`). */
   readonly rows: { type: string; page: boolean };
-  /** Set for a batched relation: its own resolver, called here for every record of a list. */
-  batched?: GraphQLFieldResolver<unknown, unknown, object>;
+  /** Set for a batched relation: resolves it for many parent records at once (a record, null or an Error each, in order). */
+  readonly batch?: (parents: readonly object[], args: object, context: GateContext) => Promise<readonly unknown[]>;
 }
 
 /** The args a resolver gets with the gate's permit (gate.ts withPermit). */
@@ -66,7 +65,7 @@ async function loadRelations(context: GateContext, info: GraphQLResolveInfo, typ
   for (const name of selectedNames(selections, info)) {
     const field = fields[name];
     const gate = field?.extensions.gate as AheadField | undefined;
-    if (!field || !gate?.batched) continue;
+    if (!field || !gate?.batch) continue;
     const sub = subSelections(selections, name, info);
     if (!sub) continue;
     loads.push(loadRelation(context, info, gate, field.type, parents, sub, argsWith));
@@ -89,25 +88,19 @@ async function loadRelation(context: GateContext, info: GraphQLResolveInfo, gate
   // one map per request and relation: records of another list (or level) keep theirs
   let outcomes = byField.get(gate);
   if (!outcomes) byField.set(gate, (outcomes = new WeakMap()));
-  const resolve = gate.batched!;
-  await Promise.all(
-    parents.map((parent) => {
-      try {
-        return Promise.resolve(resolve(parent, args, context, undefined as never)).then(
-          (value) => void outcomes.set(parent, { value }),
-          (error: unknown) => void outcomes.set(parent, { error }),
-        );
-      } catch (error) {
-        outcomes.set(parent, { error });
-        return undefined;
-      }
-    }),
-  );
-  const related = new Set<object>();
-  for (const parent of parents) {
-    const outcome = outcomes.get(parent);
-    if (outcome && 'value' in outcome && outcome.value !== null && typeof outcome.value === 'object') related.add(outcome.value);
+  let values: readonly unknown[];
+  try {
+    values = await gate.batch!(parents, args, context);
+  } catch (error) {
+    values = parents.map(() => error);
   }
+  const related = new Set<object>();
+  parents.forEach((parent, i) => {
+    const value = values[i];
+    if (value instanceof Error) return void outcomes.set(parent, { error: value });
+    outcomes.set(parent, { value });
+    if (value !== null && typeof value === 'object') related.add(value);
+  });
   const named = getNamedType(type);
   if (isObjectType(named)) await loadRelations(context, info, named, [...related], sub, argsWith);
 }

@@ -3,11 +3,12 @@ import { isObjectType, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, ty
 /**
  * Plain fields: fields exposed as their record's own property of the same name (`t.expose…`) that
  * are either public (an edge's node, never wrapped by the gate) or scalars read under their type's
- * read action and personal to no one. The gate's whole effect on such a scalar is its type-level
- * decision: denied, the field fails; hiding or masking it, it is null or masked. When a request's
- * decisions do neither for any plain scalar its document selects, every plain field is only its
- * property, and an executor may read it without calling its resolver: the records reach it only
- * through fields the gate decided. In every other case the fields run through the gate's wrapper.
+ * read action. The gate's whole effect on such a scalar is its type-level decision: denied, the
+ * field fails; hiding or masking it (privacy obligations name personal fields), it is null or
+ * masked. When a request's decisions do neither for any plain scalar its document selects, every
+ * plain field is only its property, and an executor may read it without calling its resolver: the
+ * records reach it only through fields the gate decided. In every other case the fields run
+ * through the gate's wrapper.
  */
 export interface PlainFields {
   /** Per read action, the plain scalars the document selects under it (what the request's decisions must leave untouched). */
@@ -16,8 +17,11 @@ export interface PlainFields {
   readonly fields: readonly GraphQLField<unknown, unknown>[];
 }
 
-/** The plain fields a document selects (in any of its operations and fragments) on object types. */
-export function plainFieldsOf(schema: GraphQLSchema, document: DocumentNode): PlainFields {
+/**
+ * The plain fields a document selects (in any of its operations and fragments) on object types;
+ * with `personal: false`, leaving out personal ones (those privacy obligations most often mask).
+ */
+export function plainFieldsOf(schema: GraphQLSchema, document: DocumentNode, { personal = true } = {}): PlainFields {
   const byAction = new Map<string, Set<string>>();
   const fields = new Set<GraphQLField<unknown, unknown>>();
   const typeInfo = new TypeInfo(schema);
@@ -28,6 +32,7 @@ export function plainFieldsOf(schema: GraphQLSchema, document: DocumentNode): Pl
         const field = typeInfo.getFieldDef();
         // selected through an interface, the object type's own field is another: it keeps its resolver
         if (!field?.extensions.plain || !isObjectType(typeInfo.getParentType())) return;
+        if (!personal && field.extensions.personal) return;
         fields.add(field);
         const action = field.extensions.action as string;
         if (action === 'public') return;

@@ -7,7 +7,8 @@ import type { Database, Sql, Tx } from '../db/database.ts';
 import { startPolicyRuntime, type RuntimeOptions } from '../policy/runtime.ts';
 import { demoGenerator, type DemoOptions } from './demo/generator.ts';
 import type { ReferenceData } from './demo/reference.ts';
-import { appendBatch, emptyBatch, type CustomerBatch } from './demo/rows.ts';
+import { appendBatch, emptyBatch, type CustomerBatch, type RiskAlertRow } from './demo/rows.ts';
+import { DAY } from './demo/time.ts';
 
 /** What `seed` loads, and how it reports progress. */
 export interface SeedOptions extends DemoOptions {
@@ -127,6 +128,18 @@ const RISK_ALERTS: Columns = {
   reason: 'text',
   due_at: 'timestamptz',
   created_at: 'timestamptz',
+};
+
+const PURCHASE_CONFIRMATIONS: Columns = {
+  transaction_id: 'bigint',
+  code: 'text',
+  policy: 'text',
+  policy_sha256: 'text',
+  warning: 'text',
+  warning_sha256: 'text',
+  warning_ref: 'text',
+  echoed: 'boolean',
+  confirmed_at: 'timestamptz',
 };
 
 /** Customers generated between two turns of the event loop (a slice of a batch). */
@@ -278,8 +291,42 @@ function insertBatch(tx: Tx, batch: CustomerBatch): Promise<unknown>[] {
     // one statement for the whole batch: the ledger trigger sees every transaction complete
     insert(tx, 'postings', POSTINGS, batch.postings, false),
     insert(tx, 'positions', POSITIONS, batch.positions, false),
-    insert(tx, 'risk_alerts', RISK_ALERTS, batch.alerts, false),
+    insert(tx, 'purchase_confirmations', PURCHASE_CONFIRMATIONS, batch.confirmations, false),
+    // each alert as it was raised, then the reviews that brought it where it is (the history and
+    // the status cannot disagree: only a review row moves an alert's status)
+    insert(tx, 'risk_alerts', RISK_ALERTS, batch.alerts.map((alert) => ({ ...alert, status: 'OPEN' })), false),
+    insertReviews(tx, batch.alerts),
   ];
+}
+
+/** Who reviewed the demo's alerts: the subject of the demo's compliance token. */
+const DEMO_REVIEWER = 'demo-compliance';
+
+/** The review steps from OPEN to each alert's status, a day apart after it was raised, by the demo's compliance officer. */
+function insertReviews(tx: Tx, alerts: readonly RiskAlertRow[]): Promise<unknown> {
+  const steps = alerts.flatMap((alert) => {
+    if (alert.status === 'OPEN') return [];
+    const key = { kind: alert.kind, transaction_id: alert.transaction_id, customer_id: alert.customer_id, rule: alert.rule, side: alert.side };
+    const at = (days: number) => new Date(Date.parse(alert.created_at) + days * DAY).toISOString();
+    const taken = { ...key, step: 1, from_status: 'OPEN', to_status: 'UNDER_REVIEW', reason: 'Taken up for review (demo data)', reviewed_at: at(1) };
+    if (alert.status === 'UNDER_REVIEW') return [taken];
+    const reason = alert.status === 'REPORTED' ? 'Reported to the regulator as a large-value transaction (demo data)' : 'Reviewed: the movement is explained, no report (demo data)';
+    return [taken, { ...key, step: 2, from_status: 'UNDER_REVIEW', to_status: alert.status, reason, reviewed_at: at(2) }];
+  });
+  if (steps.length === 0) return Promise.resolve();
+  // in alert and step order: each step's trigger moves its alert from the status the step names
+  return tx
+    .unsafe(
+      `insert into risk_alert_reviews (alert_id, from_status, to_status, reviewer, reason, reviewed_at)
+       select a.id, s.from_status, s.to_status, $2, s.reason, s.reviewed_at
+         from json_to_recordset($1::text::json) as s(kind text, transaction_id bigint, customer_id bigint, rule text, side text, step int,
+                                                     from_status text, to_status text, reason text, reviewed_at timestamptz)
+         join risk_alerts a on a.kind = s.kind and a.transaction_id = s.transaction_id and a.customer_id = s.customer_id
+                           and a.rule is not distinct from s.rule and a.side is not distinct from s.side
+        order by a.id, s.step`,
+      [JSON.stringify(steps), DEMO_REVIEWER],
+    )
+    .execute();
 }
 
 /** One INSERT of all `rows`, sent at once as a single JSON parameter and unpacked by json_to_recordset. */

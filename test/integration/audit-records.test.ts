@@ -1,4 +1,4 @@
-// Every query and mutation of the contract leaves the records the audit policy (audit@2) says it
+// Every query and mutation of the contract leaves the records the audit policy (audit@3) says it
 // should, as an auditor reads them through auditEvents: who, why, what, which fields were read,
 // masked or hidden, the outcome under which versions, and nothing of the personal data itself.
 
@@ -78,7 +78,7 @@ describe('reads of personal data are recorded once per request and resource type
     });
     expect(event.fields).toEqual(expect.arrayContaining(['customer.name', 'customer.idNumber', 'customer.phone', 'customer.investorType']));
     expect(event.operationHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(event.policies).toEqual(expect.arrayContaining(['access@4', 'privacy@2', 'audit@2']));
+    expect(event.policies).toEqual(expect.arrayContaining(['access@4', 'privacy@2', 'audit@3']));
     expect(event.policyHashes).toHaveLength(event.policies.length);
     for (const hash of event.policyHashes) expect(hash).toMatch(/^[0-9a-f]{64}$/);
     expect(event.reasons).toEqual(expect.arrayContaining(['SAME_INSTITUTION', 'MASKED_FOR_STAFF']));
@@ -135,7 +135,7 @@ describe('reads of personal data are recorded once per request and resource type
 });
 
 describe('reads of data about no one', () => {
-  it('product, products, disclosure and policies leave no record when allowed (audit@2 nonPersonalReads)', async () => {
+  it('product, products, disclosure and policies leave no record when allowed (audit@3 nonPersonalReads)', async () => {
     const [d] = await gw.db.sql<[{ id: string; productId: string }]>`select id, product_id from disclosures where published_at <= now() order by id limit 1`;
     for (const [query, variables] of [
       [`query($id: ID!) { product(id: $id) { name } }`, { id: toGlobalId('Product', d.productId) }],

@@ -5,15 +5,14 @@
 
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { toGlobalId } from '../../src/ids.ts';
-import { completeDuePurchases } from '../../src/money/cooling-off.ts';
+import { keyOf, toGlobalId } from '../../src/ids.ts';
 import { eventsOf } from '../support/audit.ts';
 import { realServer } from '../support/database.ts';
 import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
 import { newProduct, publishDisclosure } from '../support/catalogue.ts';
 import { installFaultTrigger, watchWrites } from '../support/faults.ts';
 import { balanceOf, book, expectLedgerSound, newCustomer, openAccount } from '../support/ledger.ts';
-import { agePeriod } from '../support/cooling-off.ts';
+import { agePeriod, sweep } from '../support/cooling-off.ts';
 
 let gw: TestGateway;
 let privateWmp: Product;
@@ -235,17 +234,49 @@ describe('after the period', () => {
     expect(codeOf(late)).toBe('POLICY_DENIED');
     expect(reasonOf(late)).toBe('COOLING_OFF_ENDED');
     // two instances sweeping at once complete it once
-    const swept = await Promise.all([completeDuePurchases(gw.app, new Date()), completeDuePurchases(gw.app, new Date())]);
+    const swept = await Promise.all([sweep(gw), sweep(gw)]);
     expect(swept.reduce((a, b) => a + b, 0)).toBe(1);
-    expect(await completeDuePurchases(gw.app, new Date())).toBe(0);
+    expect(await sweep(gw)).toBe(0);
     expect((await gw.request(TRANSACTION, { token: who.token, variables: { id: bought.id } })).data.transaction.status).toBe('COMPLETED');
+    expect(await positionOf(who, privateWmp)).toBe(privateWmp.minAmount);
+  });
+
+  it('records each purchase the sweep completes in the audit trail: a transaction record of the sweep, kept ten years', async () => {
+    const who = await investor('2000000.00');
+    const bought = await buy(who, privateWmp);
+    await age(bought.id, 25);
+    expect(await sweep(gw)).toBe(1);
+    const key = keyOf(bought.id, 'Transaction');
+    const records = await gw.db.sql<{ action: string; kind: string; actor: string; decision: string; inTransaction: boolean; years: number }[]>`
+      select action, kind, actor, decision, in_transaction, extract(year from age(retain_until, at))::int as years
+        from audit_events where ${key} = any(resource_ids) and action = 'transaction.complete'`;
+    expect(records).toEqual([{ action: 'transaction.complete', kind: 'transaction', actor: 'fingate:cooling-off-sweep', decision: 'ALLOW', inTransaction: true, years: 10 }]);
+  });
+
+  it('completes nothing when its audit record cannot be written, and completes it on the next run', async () => {
+    const who = await investor('2000000.00');
+    const bought = await buy(who, privateWmp);
+    await age(bought.id, 25);
+    await gw.asOwner(async (sql) => {
+      await sql`create function refuse_sweep() returns trigger language plpgsql as $$
+                begin if new.action = 'transaction.complete' then raise exception 'audit store unavailable'; end if; return new; end $$`;
+      await sql`create trigger refuse_sweep before insert on audit_events for each row execute function refuse_sweep()`;
+    });
+    try {
+      await expect(sweep(gw)).rejects.toThrow();
+      expect((await gw.request(TRANSACTION, { token: who.token, variables: { id: bought.id } })).data.transaction.status).toBe('PENDING');
+      expect(await positionOf(who, privateWmp)).toBeNull();
+    } finally {
+      await gw.asOwner(async (sql) => void (await sql`drop function refuse_sweep() cascade`));
+    }
+    expect(await sweep(gw)).toBe(1);
     expect(await positionOf(who, privateWmp)).toBe(privateWmp.minAmount);
   });
 
   it('leaves a purchase whose period is still running to the sweep of a later day', async () => {
     const who = await investor('2000000.00');
     const bought = await buy(who, privateWmp);
-    await completeDuePurchases(gw.app, new Date());
+    await sweep(gw);
     expect((await gw.request(TRANSACTION, { token: who.token, variables: { id: bought.id } })).data.transaction.status).toBe('PENDING');
   });
 
@@ -257,7 +288,7 @@ describe('after the period', () => {
     expect(reasonOf(early)).toBe('RETURN_CALL_DURING_COOLING_OFF');
     await age(bought.id, 25);
     // over, but not called: the sweep leaves it, and the customer may still withdraw
-    await completeDuePurchases(gw.app, new Date());
+    await sweep(gw);
     expect((await gw.request(TRANSACTION, { token: who.token, variables: { id: bought.id } })).data.transaction.status).toBe('PENDING');
     const called = await gw.request(RETURN_CALL, { token: staff, variables: { input: { transactionId: bought.id } } });
     expect(called.errors).toBeUndefined();

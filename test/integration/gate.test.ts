@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import type postgres from 'postgres';
 import { newInstitution, newProduct } from '../support/catalogue.ts';
 import { startGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
 import { newCustomer, openAccount } from '../support/ledger.ts';
-import { copyOfPolicies } from '../support/policies.ts';
+import { copyOfPolicies, writeAccessV5 } from '../support/policies.ts';
 
 // The gate decides every read of records under the read action of their own type, hands permits
 // only it can make, and reports every decision of a request to observers, whole.
@@ -160,10 +160,9 @@ describe('the decision stream', () => {
 describe('relations are decided under their own read action', () => {
   beforeAll(async () => {
     // access@5: advisors no longer read risk profiles; customers no longer read licences
-    const v4 = await readFile(join(dir, 'access', 'access.v4.yaml'), 'utf8');
-    await writeFile(
-      join(dir, 'access', 'access.v5.yaml'),
-      `${v4.replace('version: 4', 'version: 5')}
+    await writeAccessV5(
+      dir,
+      `
   - effect: deny
     roles: [advisor]
     actions: [riskProfile.read]

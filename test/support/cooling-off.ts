@@ -2,7 +2,7 @@
 // period, so its owner lifts the guard for the one statement that moves it into the past.
 
 import type { Sql } from '../../src/db/database.ts';
-import { completeDuePurchases } from '../../src/money/cooling-off.ts';
+import { coolingOffSweep } from '../../src/money/cooling-off.ts';
 import type { TestGateway } from './gateway.ts';
 
 /** Moves the cooling-off period of the purchase `transactionKey` `hours` into the past. */
@@ -19,7 +19,12 @@ export async function agePeriod(gw: Pick<TestGateway, 'asOwner'>, transactionKey
 }
 
 /** Lets the purchase's period pass and runs the sweep as the gateway would: a purchase that needs no return call completes. */
-export async function waitOutCoolingOff(gw: Pick<TestGateway, 'asOwner' | 'app'>, transactionKey: string): Promise<void> {
+export async function waitOutCoolingOff(gw: Pick<TestGateway, 'asOwner' | 'app' | 'policies'>, transactionKey: string): Promise<void> {
   await agePeriod(gw, transactionKey, 25);
-  await completeDuePurchases(gw.app, new Date());
+  await sweep(gw);
+}
+
+/** Runs the cooling-off sweep once, as the gateway does; resolves with how many purchases it completed. */
+export function sweep(gw: Pick<TestGateway, 'app' | 'policies'>): Promise<number> {
+  return coolingOffSweep(gw.app, gw.policies)(new Date());
 }

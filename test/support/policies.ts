@@ -10,18 +10,17 @@ export async function copyOfPolicies(): Promise<string> {
   return dir;
 }
 
-/**
- * Writes access.v5.yaml: access@4 plus a rule suspending advisors' access to customer records,
- * the kind of change a compliance team ships as a new version.
- */
-export async function writeAccessV5(dir: string): Promise<void> {
-  const v4 = await readFile(join(dir, 'access', 'access.v4.yaml'), 'utf8');
-  const v5 = `${v4.replace('version: 4', 'version: 5')}
+/** A rule suspending advisors' access to customer records, the kind of change a compliance team ships as a new version. */
+const ADVISORS_SUSPENDED = `
   - effect: deny
     roles: [advisor]
     actions: [customer.read]
     subject: Customer
     reason: { code: ADVISOR_ACCESS_SUSPENDED, message: Advisors may not browse customer records while the access review runs, regulation: "《个人信息保护法》第51条" }
 `;
-  await writeFile(join(dir, 'access', 'access.v5.yaml'), v5);
+
+/** Writes access.v5.yaml: access@4 plus `rules` (YAML list items; default: advisors suspended). */
+export async function writeAccessV5(dir: string, rules = ADVISORS_SUSPENDED): Promise<void> {
+  const v4 = await readFile(join(dir, 'access', 'access.v4.yaml'), 'utf8');
+  await writeFile(join(dir, 'access', 'access.v5.yaml'), `${v4.replace('version: 4', 'version: 5')}${rules}`);
 }

@@ -16,7 +16,7 @@ import type { DecisionRecord, DecisionStream } from '../../src/policy/types.ts';
 import { catalogue, modulesByName } from '../support/modules.ts';
 
 const dir = loadConfig({}).policiesDir;
-const { file: audit } = await loadPolicyFile(join(dir, 'audit', 'audit.v2.yaml'), modulesByName, catalogue);
+const { file: audit } = await loadPolicyFile(join(dir, 'audit', 'audit.v3.yaml'), modulesByName, catalogue);
 const body = audit.body as AuditBody;
 const never = new Set(body.neverRecord);
 
@@ -71,12 +71,13 @@ function stream(decisions: Partial<DecisionRecord>[]): DecisionStream {
   };
 }
 
-describe('records, as audit@2 says', () => {
+describe('records, as audit@3 says', () => {
   it('files each action under its kind, kept as long as the kind says from the decision', () => {
-    const s = stream([{ action: 'account.transfer' }, { action: 'customer.read' }, { action: 'customer.assessRisk' }, { action: 'policy.activate' }, { action: 'audit.read' }]);
+    const s = stream([{ action: 'account.transfer' }, { action: 'transaction.complete' }, { action: 'customer.read' }, { action: 'customer.assessRisk' }, { action: 'policy.activate' }, { action: 'audit.read' }]);
     const records = recordsOf(s, s.decisions, body);
     expect(records.map((r) => [r.action, r.kind, r.retainUntil.toISOString()])).toEqual([
       ['account.transfer', 'transaction', '2036-01-31T10:00:00.000Z'],
+      ['transaction.complete', 'transaction', '2036-01-31T10:00:00.000Z'],
       ['customer.read', 'access', '2029-01-31T10:00:00.000Z'],
       ['customer.assessRisk', 'suitability', '2046-01-31T10:00:00.000Z'],
       ['policy.activate', 'policy', '2046-01-31T10:00:00.000Z'],
@@ -118,12 +119,12 @@ describe('records, as audit@2 says', () => {
 });
 
 describe('an audit policy file that cannot mean what it says is refused with its line', async () => {
-  const original = await readFile(join(dir, 'audit', 'audit.v2.yaml'), 'utf8');
+  const original = await readFile(join(dir, 'audit', 'audit.v3.yaml'), 'utf8');
   async function load(edit: (text: string) => string): Promise<PolicyFileError> {
     const root = await mkdtemp(join(tmpdir(), 'fingate-audit-policy-'));
     await cp(dir, root, { recursive: true });
-    await writeFile(join(root, 'audit', 'audit.v2.yaml'), edit(original));
-    const error = await loadPolicyFile(join(root, 'audit', 'audit.v2.yaml'), modulesByName, catalogue).then(
+    await writeFile(join(root, 'audit', 'audit.v3.yaml'), edit(original));
+    const error = await loadPolicyFile(join(root, 'audit', 'audit.v3.yaml'), modulesByName, catalogue).then(
       () => undefined,
       (e: unknown) => e,
     );

@@ -10,14 +10,25 @@ import type { Decision, Obligations, PolicyRequest } from '../../src/policy/type
 const W2 = parse(`{ transactions(first: 100) { edges { cursor node { id type amount currency product { name issuer { name } } customer { name } } } } }`);
 
 describe('plainFieldsOf', () => {
-  it('finds the exposed scalars read under their type action and the public exposed fields, not personal or computed ones', () => {
+  it('finds the exposed scalars read under their type action and the public exposed fields, not computed ones', () => {
     const plain = plainFieldsOf(schema, W2);
+    expect(plain.leaves).toEqual([
+      { action: 'transaction.read', fields: ['type', 'amount', 'currency'] },
+      { action: 'product.read', fields: ['name'] },
+      { action: 'institution.read', fields: ['name'] },
+      { action: 'customer.read', fields: ['name'] },
+    ]);
+    // id and cursor are computed: they keep their resolvers
+    expect(plain.fields.map((f) => f.name).sort()).toEqual(['amount', 'currency', 'name', 'name', 'name', 'node', 'type']);
+  });
+
+  it('leaves out the personal ones when asked to (the variant for requests that mask one)', () => {
+    const plain = plainFieldsOf(schema, W2, { personal: false });
     expect(plain.leaves).toEqual([
       { action: 'transaction.read', fields: ['type', 'currency'] },
       { action: 'product.read', fields: ['name'] },
       { action: 'institution.read', fields: ['name'] },
     ]);
-    // amount and customer.name are personal, id and cursor computed: all keep their resolvers
     expect(plain.fields.map((f) => f.name).sort()).toEqual(['currency', 'name', 'name', 'node', 'type']);
   });
 

@@ -11,7 +11,7 @@ import { loadPolicyStore } from '../../src/policy/store.ts';
 import { catalogue, modules } from '../support/modules.ts';
 
 /** What the demo generator reads of a version set. */
-export type DemoPolicies = Pick<VersionSet, 'decide' | 'data' | 'facts'>;
+export type DemoPolicies = Pick<VersionSet, 'decide' | 'data' | 'facts' | 'policies'>;
 
 /** The versions in force on a new database over `dir` (default: the project's policies). */
 export async function policiesInForce(dir = loadConfig({}).policiesDir): Promise<DemoPolicies> {
@@ -25,6 +25,7 @@ export async function policiesInForce(dir = loadConfig({}).policiesDir): Promise
   const deciding = modules.filter((m) => engines.get(m.engine)?.decides && newest.has(m.name));
   const enforced = deciding.map((m) => ({ id: newest.get(m.name)!.file.id, compiled: newest.get(m.name)!.compiled }));
   return {
+    policies: [...newest.values()].map(({ file }) => ({ id: file.id, sha256: file.sha256 })),
     facts: [...new Set(deciding.flatMap((m) => m.facts ?? []))],
     decide: (request) => decide(enforced, request),
     data<T>(module: string): T {

@@ -28,7 +28,7 @@ export interface DemoOptions {
    * the customers' answers, the versions decide their purchases, redemptions and transfers and
    * oblige their alerts, and the `cooling-off` policy's classes are not offered (offers.ts).
    */
-  policies: Pick<VersionSet, 'decide' | 'facts' | 'data'>;
+  policies: Pick<VersionSet, 'decide' | 'facts' | 'data' | 'policies'>;
   /** The business day's time zone (FINGATE_TIME_ZONE): the facts' business days, same-day totals and calendars. */
   timeZone: string;
 }

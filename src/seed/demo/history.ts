@@ -16,7 +16,7 @@ import { businessCalendars, type Customer } from './facts.ts';
 import { CURRENCY } from './market.ts';
 import { activityAt, alertsOf, decideRedemption, decideTransfer, leastLargeTransfer, type Deciding } from './movements.ts';
 import { chooseOffer, offersOf, type CoolingOffPolicies, type Offer } from './offers.ts';
-import { acknowledgedBeforeBuying, decidePurchase, purchaseDecisions, type PurchaseDecisions } from './purchases.ts';
+import { acknowledgedBeforeBuying, confirmationOf, decidePurchase, purchaseDecisions, type PurchaseDecisions } from './purchases.ts';
 import { CLEARING_ACCOUNT_ID, productAccountId, type ReferenceData } from './reference.ts';
 import type { CustomerBatch, TransactionType } from './rows.ts';
 import { businessDays, DAY, iso, MINUTE } from './time.ts';
@@ -123,7 +123,9 @@ export function history(customer: AccountHolder, ledger: Ledger, out: CustomerBa
         }
         const alerts = alertsOf(decidePurchase(deciding, customer, offer.product, from.id, amount, at, verdict.confirmed, activity, acknowledgedAt));
         if (!alerts) break;
-        record('PURCHASE', offer.productId, amount, from.id, offer.accountId, at, alerts);
+        const id = record('PURCHASE', offer.productId, amount, from.id, offer.accountId, at, alerts);
+        const confirmation = verdict.confirmed && confirmationOf(decidePurchase(deciding, customer, offer.product, from.id, amount, at, false, activity, acknowledgedAt), deciding, id, at);
+        if (confirmation) out.confirmations.push(confirmation);
         from.balance -= amount;
         positions.set(offer.productId, (positions.get(offer.productId) ?? 0) + amount);
         break;

@@ -19,7 +19,7 @@ export type Mover = Customer & { index: number };
 
 /** What deciding a movement needs besides the movement: the policies in force, the days, the ledger so far. */
 export interface Deciding {
-  policies: Pick<VersionSet, 'decide' | 'facts'>;
+  policies: Pick<VersionSet, 'decide' | 'facts' | 'policies'>;
   businessDay: (at: number) => BusinessDay;
   calendar: (day: BusinessDay) => BusinessCalendarFact;
   activity: Activity;

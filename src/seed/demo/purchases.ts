@@ -17,12 +17,13 @@
 // made (`decidePurchase`: its amount, the day's activity, the acknowledgements as made), and that
 // decision books it and raises its alerts.
 
+import { createHash } from 'node:crypto';
 import type { AmlActivityFact, LicencesFact, ProductFact } from '../../data/facts.ts';
 import type { Decision, PolicyRequest } from '../../policy/types.ts';
 import { decimal } from './amounts.ts';
 import { currentDisclosures, SUPPLIED_FACTS, type Customer, type PublishedDisclosure } from './facts.ts';
 import { movementRequest, productFacts, type Deciding } from './movements.ts';
-import type { DisclosureKind } from './rows.ts';
+import type { DisclosureKind, PurchaseConfirmationRow } from './rows.ts';
 import type { BusinessDay } from './time.ts';
 
 /** How the policies answer a purchase. */
@@ -102,6 +103,32 @@ export function decidePurchase(
   acknowledgedAt: (disclosure: PublishedDisclosure) => number | null,
 ): Decision {
   return deciding.policies.decide(purchaseRequest(deciding, buyer, product, accountId, decimal(cents), at, confirmed, activity, acknowledgedAt));
+}
+
+/** The code of the special written risk warning a purchase above the buyer's tolerance asks them to confirm. */
+const CONFIRM_RISK_MISMATCH = 'CONFIRM_RISK_MISMATCH';
+
+/**
+ * The warning a confirmed purchase answered, recorded as the gateway records it
+ * (src/money/confirmations.ts): `asked` is the purchase decided as if unconfirmed, refused asking
+ * for the warning, whose text, sha256 and version go with the suitability version in force. Null
+ * when the purchase needed no confirmation at its amount (the gateway records none then either).
+ */
+export function confirmationOf(asked: Decision, deciding: Deciding, transactionId: number, at: number): PurchaseConfirmationRow | null {
+  const warning = asked.allow ? undefined : asked.obligations.confirm?.find((reason) => reason.code === CONFIRM_RISK_MISMATCH);
+  const suitability = deciding.policies.policies.find((p) => p.id.startsWith('suitability@'));
+  if (!warning || !suitability) return null;
+  return {
+    transaction_id: transactionId,
+    code: warning.code,
+    policy: suitability.id,
+    policy_sha256: suitability.sha256,
+    warning: warning.message,
+    warning_sha256: createHash('sha256').update(warning.message).digest('hex'),
+    warning_ref: warning.ref ?? null,
+    echoed: true,
+    confirmed_at: new Date(at).toISOString(),
+  };
 }
 
 function purchaseRequest(

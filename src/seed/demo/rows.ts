@@ -175,6 +175,19 @@ export interface RiskAlertRow {
   created_at: string;
 }
 
+/** A row of `purchase_confirmations`: the special written risk warning a buyer confirmed, as the gateway records it. */
+export interface PurchaseConfirmationRow {
+  transaction_id: number;
+  code: string;
+  policy: string;
+  policy_sha256: string;
+  warning: string;
+  warning_sha256: string;
+  warning_ref: string | null;
+  echoed: boolean;
+  confirmed_at: string;
+}
+
 /** The rows of a run of consecutive customers; postings of a transaction are always in the same batch. */
 export interface CustomerBatch {
   customers: CustomerRow[];
@@ -185,11 +198,12 @@ export interface CustomerBatch {
   positions: PositionRow[];
   acknowledgements: AcknowledgementRow[];
   alerts: RiskAlertRow[];
+  confirmations: PurchaseConfirmationRow[];
 }
 
 /** A batch with no rows yet. */
 export function emptyBatch(): CustomerBatch {
-  return { customers: [], riskAssessments: [], accounts: [], transactions: [], postings: [], positions: [], acknowledgements: [], alerts: [] };
+  return { customers: [], riskAssessments: [], accounts: [], transactions: [], postings: [], positions: [], acknowledgements: [], alerts: [], confirmations: [] };
 }
 
 /** Appends the rows of `batch` to those of `into`, table by table. */
