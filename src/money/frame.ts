@@ -143,7 +143,7 @@ async function execute<Read>(
   // runs them in. (Had BEGIN failed, the claim could not commit without its result: the database
   // checks that at the end of the statement.)
   const records = ctx.permit.records!;
-  const [, outcome, customerId, read, facts] = await Promise.all([
+  const [, outcome, customerId, read, facts] = await pipelined([
     begun,
     claimKey(tx, claim),
     movement.lockCustomers(tx),
@@ -168,6 +168,21 @@ async function execute<Read>(
   if (obligations.alerts?.length) statements.push(alertsStatement(tx, obligations.alerts, parties));
   const [posted] = await Promise.all([postTransaction(tx, entry, statements), records.observe(tx as unknown as Sql), commit()]);
   return posted;
+}
+
+/**
+ * The results of statements pipelined in one transaction. Once one fails, PostgreSQL fails every
+ * statement behind it only because the transaction is aborted (25P02), and those rejections may
+ * arrive first (one network read carries them all): the failure to report is the first one in
+ * sending order (e.g. the claim's IDEMPOTENCY_IN_PROGRESS, not a lock's "transaction aborted").
+ */
+export async function pipelined<const T extends readonly unknown[]>(statements: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  try {
+    return await Promise.all(statements);
+  } catch (error) {
+    for (const statement of statements) await statement;
+    throw error;
+  }
 }
 
 async function storedTransaction(tx: Tx, transactionId: string): Promise<TransactionRow> {

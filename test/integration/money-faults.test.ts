@@ -80,3 +80,29 @@ describe('a movement PostgreSQL fails', () => {
     expect(await balanceOf(gw.db.sql, movement.from)).toBe('100.00');
   });
 });
+
+describe('a duplicate that cannot wait for the first request with its key', () => {
+  it('is IDEMPOTENCY_IN_PROGRESS, not a failure of the statements sent behind its claim, and moves nothing', async () => {
+    const id = await newCustomer(gw.db.sql);
+    const from = await openAccount(gw.db.sql, id, '100.00');
+    const to = await openAccount(gw.db.sql, await newCustomer(gw.db.sql), '0');
+    const token = await gw.token({ roles: ['customer'], customerId: toGlobalId('Customer', id), sub: `customer-${id}` });
+    const key = randomUUID();
+    // the first request's claim, uncommitted: the duplicate waits on it as long as it may (5 s)
+    const first = await gw.db.sql.reserve();
+    try {
+      await first`begin`;
+      await first`insert into idempotency_keys (principal_id, key, operation, fingerprint, expires_at)
+                  values (${`customer-${id}`}, ${key}, 'transfer', ${'0'.repeat(64)}, now() + interval '7 days')`;
+      const response = await gw.request(TRANSFER, {
+        token,
+        variables: { input: { fromAccountId: toGlobalId('Account', from), toAccountId: toGlobalId('Account', to), amount: '10.00', idempotencyKey: key } },
+      });
+      expect(response.errors?.map((e) => e.extensions.code)).toEqual(['IDEMPOTENCY_IN_PROGRESS']);
+    } finally {
+      await first`rollback`;
+      first.release();
+    }
+    expect(await balanceOf(gw.db.sql, from)).toBe('100.00');
+  }, 15_000);
+});
