@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -59,8 +60,35 @@ describe('the lock on an embedded data directory', () => {
     expect((await lockDataDir(dir)).holder).toMatchObject({ host: `not-${hostname()}` });
   });
 
-  it('refuses a lock file it cannot read as one, rather than guess', async () => {
-    await writeFile(lockFile(), 'garbage');
+  it.each([['garbage'], ['null'], [JSON.stringify({ host: hostname() })], [JSON.stringify({ pid: process.pid })], [JSON.stringify({ pid: '1', host: hostname() })]])(
+    'refuses a lock file it cannot read as one (%s), rather than guess',
+    async (text) => {
+      await writeFile(lockFile(), text);
+      await expect(lockDataDir(dir)).rejects.toBeInstanceOf(StartupError);
+    },
+  );
+
+  it('holds for a live process whose lock names neither boot nor start time (as one written off Linux does)', async () => {
+    await writeLock({ pid: process.pid, host: hostname() });
+    expect((await lockDataDir(dir)).holder).toMatchObject({ pid: process.pid });
+  });
+
+  it('holds for a live process this user may not signal (pid 1, when not root)', async () => {
+    await writeLock({ pid: 1, host: hostname() });
+    expect((await lockDataDir(dir)).holder).toMatchObject({ pid: 1 });
+  });
+
+  it.skipIf(process.platform !== 'linux')('names its holder by pid, host, boot id and start time (Linux), as proc(5) gives them', async () => {
+    const attempt = await lockDataDir(dir);
+    // starttime is field 22 of /proc/<pid>/stat; field 2, the command, may hold spaces and parentheses
+    const started = /\)\s+\S+(?:\s+\S+){18}\s+(\d+)/.exec(readFileSync('/proc/self/stat', 'utf8'))![1];
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    expect(JSON.parse(await readFile(lockFile(), 'utf8'))).toEqual({ pid: process.pid, host: hostname(), boot, started });
+    await attempt.lock!.release();
+  });
+
+  it('gives up (StartupError) on a lock that never settles: a dangling link in its place', { timeout: 10_000 }, async () => {
+    await symlink(join(dir, 'nowhere'), lockFile());
     await expect(lockDataDir(dir)).rejects.toBeInstanceOf(StartupError);
   });
 

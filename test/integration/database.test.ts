@@ -152,7 +152,7 @@ describe('opening the embedded database', () => {
       const refused = await openDatabase({ dataDir, exclusive: true }).catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(StartupError);
       expect((refused as Error).message).toMatch(new RegExp(`\\bprocess ${process.pid}\\b`));
-      expect((refused as Error).message).not.toContain(hostname());
+      expect((refused as Error).message).not.toContain(` on ${hostname()}`); // its own host goes without saying
     });
   });
 
