@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { appendFile, cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.ts';
+import { openDatabase, type Database } from '../../src/db/database.ts';
 import { migrate, migrationsApplied, migrationsDir, MigrationError, readMigrations } from '../../src/db/migrate.ts';
-import { freshDatabase } from '../support/database.ts';
+import { freshDatabase, realServer } from '../support/database.ts';
 import { temporaryDir } from '../support/temp.ts';
 
 let db: Database & { drop(): Promise<void> };
@@ -60,5 +62,52 @@ describe('the migration runner', () => {
     await expect(migrate(db.sql, dir)).rejects.toThrow(/tabel/);
     const [row] = await db.sql`select to_regclass('half_applied') as t`;
     expect(row?.t).toBeNull();
+  });
+});
+
+describe('the migration files', () => {
+  const folder = async (files: Record<string, string>) => {
+    const dir = await temporaryDir('fingate-migration-files');
+    for (const [name, sql] of Object.entries(files)) await writeFile(join(dir, name), sql);
+    return dir;
+  };
+
+  it('are the .sql files of the folder, by version; anything else there is not one', async () => {
+    const dir = await folder({ '0002_second.sql': 'select 2;', 'README.md': '# notes', '0001_first.sql': 'select 1;' });
+    expect((await readMigrations(dir)).map((m) => [m.version, m.name])).toEqual([
+      [1, '0001_first.sql'],
+      [2, '0002_second.sql'],
+    ]);
+  });
+
+  it.each([['v0001_first.sql'], ['0001_first.sql.sql'], ['001_first.sql'], ['0001_First.sql']])('refuse a file named %s (MigrationError)', async (name) => {
+    const dir = await folder({ [name]: 'select 1;' });
+    await expect(readMigrations(dir)).rejects.toMatchObject({ name: 'MigrationError' });
+  });
+
+  it('refuse two files with the same version (MigrationError)', async () => {
+    const dir = await folder({ '0001_first.sql': 'select 1;', '0001_again.sql': 'select 1;' });
+    await expect(readMigrations(dir)).rejects.toMatchObject({ name: 'MigrationError' });
+  });
+});
+
+describe.skipIf(!realServer)('two instances migrating one new database at once (needs DATABASE_URL)', () => {
+  it('apply each migration once: one applies them all, the other finds nothing left to do', async () => {
+    const server = process.env.DATABASE_URL!;
+    const name = `fingate_test_${randomBytes(6).toString('hex')}`;
+    const admin = postgres(server, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    const url = new URL(server);
+    url.pathname = `/${name}`;
+    const [a, b] = [await openDatabase({ url: url.toString(), max: 1 }), await openDatabase({ url: url.toString(), max: 1 })];
+    try {
+      const all = (await readMigrations()).map((m) => m.name);
+      const applied = await Promise.all([migrate(a.sql), migrate(b.sql)]);
+      expect(applied.sort((x, y) => y.length - x.length)).toEqual([all, []]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    }
   });
 });

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../../src/config.ts';
 import { toSql } from '../../src/db/row-filter.ts';
 import { caslBodySchema, compileCasl } from '../../src/policy/casl.ts';
-import { matches, NONE } from '../../src/policy/condition.ts';
+import { matches, NONE, type Condition } from '../../src/policy/condition.ts';
 import type { Principal } from '../../src/policy/principal.ts';
 import type { PolicyFile } from '../../src/policy/types.ts';
 import { freshDatabase } from '../support/database.ts';
@@ -233,5 +233,57 @@ describe('row conditions on private products', async () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+// Values no row can equal (NULL, or a key that is not an integer) compare as PostgreSQL's
+// two-valued reading of the condition, the same as `matches` reads it in memory.
+describe('row conditions on values no column can equal', () => {
+  const transactions = [
+    { id: '1', customer_id: '1', institution_id: '1', product_id: '1', type: 'PURCHASE', status: 'COMPLETED' },
+    { id: '2', customer_id: null, institution_id: '1', product_id: '2', type: 'REDEMPTION', status: 'PENDING' },
+  ];
+  const products = [
+    { id: '1', distributor_id: '1', status: 'ONLINE', holder_ids: ['1', '2'] },
+    { id: '2', distributor_id: '1', status: 'ONLINE', holder_ids: null },
+  ];
+  const transactionAttributes = (r: (typeof transactions)[number]) => ({ id: r.id, customerId: r.customer_id, institutionId: r.institution_id, productId: r.product_id, type: r.type, status: r.status });
+  const productAttributes = (r: (typeof products)[number]) => ({ id: r.id, distributorId: r.distributor_id, status: r.status, holderIds: r.holder_ids });
+
+  it.each<[string, Condition, string[]]>([
+    ['text equal to NULL', { op: 'eq', field: 'type', value: null }, []],
+    ['text not equal to NULL', { op: 'ne', field: 'type', value: null }, ['1', '2']],
+    ['a key equal to a non-integer', { op: 'eq', field: 'customerId', value: 'one' }, []],
+    ['a key not equal to a non-integer', { op: 'ne', field: 'customerId', value: '1.5' }, ['1', '2']],
+    ['a key in a list of NULL and non-integers', { op: 'in', field: 'customerId', value: [null, 'x'] }, []],
+    ['text in a list of NULL', { op: 'in', field: 'type', value: [null] }, []],
+  ])('%s selects what matches selects', async (_name, condition, expected) => {
+    await db.sql`delete from pt`;
+    await db.sql`insert into pt ${db.sql(transactions)}`;
+    const viaSql = (await db.sql<{ id: string }[]>`select t.id from pt t where ${toSql(db.sql, condition, columns)} order by t.id`).map((r) => r.id);
+    expect(viaSql).toEqual(expected);
+    expect(transactions.filter((r) => matches(condition, transactionAttributes(r))).map((r) => r.id)).toEqual(expected);
+  });
+
+  it.each<[string, Condition, string[]]>([
+    ['a key set holding a non-integer', { op: 'eq', field: 'holderIds', value: 'x' }, []],
+    ['a key set not holding a non-integer', { op: 'ne', field: 'holderIds', value: 'x' }, ['1', '2']],
+    ['a key set holding any of a list of NULL and non-integers', { op: 'in', field: 'holderIds', value: [null, '-0'] }, []],
+  ])('%s selects what matches selects', async (_name, condition, expected) => {
+    await db.sql`delete from pp`;
+    for (const r of products) await db.sql`insert into pp values (${r.id}, ${r.distributor_id}, ${r.status}, ${r.holder_ids})`;
+    const viaSql = (await db.sql<{ id: string }[]>`select p.id from pp p where ${toSql(db.sql, condition, productColumns)} order by p.id`).map((r) => r.id);
+    expect(viaSql).toEqual(expected);
+    expect(products.filter((r) => matches(condition, productAttributes(r))).map((r) => r.id)).toEqual(expected);
+  });
+});
+
+describe('a row condition made into SQL', () => {
+  it('is made once per condition and columns, and reused', () => {
+    const condition: Condition = { op: 'eq', field: 'customerId', value: '1' };
+    const fragment = toSql(db.sql, condition, columns);
+    expect(toSql(db.sql, condition, columns)).toBe(fragment);
+    expect(toSql(db.sql, condition, { ...columns })).not.toBe(fragment);
+    expect(toSql(db.sql, { ...condition }, columns)).not.toBe(fragment);
   });
 });
