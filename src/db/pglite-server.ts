@@ -98,6 +98,8 @@ function serveClient(socket: Socket, db: PGlite, backend: Turns, password: strin
       const code = message.readInt32BE(4);
       if (code === SSL_REQUEST || code === GSSENC_REQUEST) socket.write('N');
       else if (code !== PROTOCOL_3) socket.destroy(); // a CancelRequest: PGlite has no backend to signal
+      // PGlite is shared: a startup packet it cannot parse would leave it failing every later login
+      else if (!wellFormed(message)) socket.end(fatal('08P01'));
       else {
         startup = message;
         const role = startupParameters(message).get('role');
@@ -106,7 +108,7 @@ function serveClient(socket: Socket, db: PGlite, backend: Turns, password: strin
       }
     } else if (!authenticated) {
       if (message[0] !== PASSWORD || !samePassword(message.subarray(5, -1), password)) {
-        socket.end(passwordFailed());
+        socket.end(fatal('28P01'));
         return;
       }
       authenticated = true;
@@ -229,9 +231,23 @@ function samePassword(given: Buffer, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-function passwordFailed(): Buffer {
-  const fields = ['SFATAL', 'VFATAL', 'C28P01', 'Mpassword authentication failed'].map((field) => `${field}\0`).join('');
+/** What PostgreSQL says with the errors this server answers itself. */
+const FATAL_MESSAGES = {
+  // Stryker disable next-line StringLiteral: message text, tests assert codes
+  '08P01': 'invalid startup packet layout',
+  // Stryker disable next-line StringLiteral: message text, tests assert codes
+  '28P01': 'password authentication failed',
+};
+
+/** An ErrorResponse that ends the connection (FATAL) with `sqlstate`. */
+function fatal(sqlstate: keyof typeof FATAL_MESSAGES): Buffer {
+  const fields = ['SFATAL', 'VFATAL', `C${sqlstate}`, `M${FATAL_MESSAGES[sqlstate]}`].map((field) => `${field}\0`).join('');
   return packet(0x45, Buffer.from(`${fields}\0`));
+}
+
+/** Whether a startup packet is as PostgreSQL requires: name\0value\0 pairs, then \0, a user among them. */
+function wellFormed(startup: Buffer): boolean {
+  return startup.at(-1) === 0 && startup.at(-2) === 0 && Boolean(startupParameters(startup).get('user'));
 }
 
 /** The parameters of a startup packet: after its length and protocol version, name\0value\0 pairs. */

@@ -168,6 +168,18 @@ describe('the embedded database served to several clients', () => {
       await raw.closed;
     });
 
+    it.each([
+      ['no parameters (8 bytes, no terminator)', untyped(PROTOCOL_3)],
+      ['parameters without their terminator', untyped(PROTOCOL_3, Buffer.from('user\0postgres\0'))],
+      ['no user', untyped(PROTOCOL_3, Buffer.from('database\0postgres\0\0'))],
+    ])('refuses (08P01) a startup packet with %s, and serves the next client as ever', async (_name, bytes) => {
+      const raw = await rawClient(server.address);
+      raw.send(bytes);
+      expect(await raw.next()).toMatchObject({ type: 'E', sqlstate: '08P01' });
+      await raw.closed;
+      expect(await client()`select 1 as one`).toEqual([{ one: 1 }]);
+    });
+
     it('hangs up on Terminate', async () => {
       const raw = await rawClient(server.address);
       await raw.login(password);
