@@ -1,12 +1,10 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { buildSchema, getNamedType, isInputObjectType, isInterfaceType, isObjectType, type GraphQLField, type GraphQLInputField } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { printedSchema, schema, schemaFile } from '../../schema/index.ts';
 
 /** The public contract, kept in the repository so a clone tests on its own. */
 const contractDir = new URL('../../schema/contract/', import.meta.url);
-/** Where the contract is maintained, beside the repository on the project's own machines. */
-const upstreamDir = new URL('../../../shared/contract/', import.meta.url);
 const contract = buildSchema(readFileSync(new URL('contract.graphql', contractDir), 'utf8'));
 
 /** Ours may drop an outer non-null (a policy can hide the value); nothing else may differ. */
@@ -69,14 +67,5 @@ describe('the printed schema', () => {
       .filter(([, f]) => getNamedType(f.type).name === 'Float')
       .map(([t, f]) => `${t}.${f.name}`);
     expect(floats).toEqual([]);
-  });
-});
-
-describe('the contract kept in schema/contract', () => {
-  const files = (dir: URL) => Object.fromEntries(readdirSync(dir).sort().map((name) => [name, readFileSync(new URL(name, dir), 'utf8')]));
-
-  const upstream = existsSync(upstreamDir);
-  it.skipIf(!upstream)(`equals the maintained one in ../shared/contract${upstream ? '' : ' (skipped: no ../shared/contract beside this clone)'}`, () => {
-    expect(files(contractDir)).toEqual(files(upstreamDir));
   });
 });
