@@ -1,0 +1,245 @@
+// `fingate policy …` as compliance uses it to check, compare, enforce and roll back policy versions,
+// run in this process against a database of its own (the child-process runs, as operators start
+// them, are in audit-cli, audit-replay and embedded).
+
+import { randomBytes } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StartupError } from '../../src/errors.ts';
+import { policyCommand } from '../../src/policy/commands.ts';
+import { realServer } from '../support/database.ts';
+import { copyOfPolicies, writeAccessV5 } from '../support/policies.ts';
+import { temporaryDir } from '../support/temp.ts';
+
+let dir: string;
+let dropDatabase = async () => {};
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  dir = await copyOfPolicies();
+  process.env.FINGATE_POLICIES_DIR = dir;
+  process.env.FINGATE_PLUGINS = '';
+  if (realServer) {
+    const name = `fingate_test_${randomBytes(6).toString('hex')}`;
+    const admin = postgres(saved.DATABASE_URL!, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    const url = new URL(saved.DATABASE_URL!);
+    url.pathname = `/${name}`;
+    process.env.DATABASE_URL = url.toString();
+    dropDatabase = async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    };
+  } else {
+    process.env.FINGATE_DATA_DIR = await temporaryDir('fingate-policy-commands');
+  }
+  // the first start enforces the newest version of each module; access@5 comes later, as a draft
+  await policy('list');
+  await writeAccessV5(dir);
+}, 60_000);
+
+afterAll(async () => {
+  process.env = saved;
+  await dropDatabase();
+});
+
+/** Runs `fingate policy <args>`, collecting what it prints. */
+async function policy(...args: string[]): Promise<{ code: number; lines: string[] }> {
+  const lines: string[] = [];
+  const code = await policyCommand(args, (line) => lines.push(...line.split('\n')));
+  return { code, lines };
+}
+
+const file = (module: string, name: string) => relative(process.cwd(), join(dir, module, name));
+
+describe('validate', () => {
+  it('passes every committed file, naming each with its id and hash', async () => {
+    const { code, lines } = await policy('validate');
+    expect(code).toBe(0);
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines.every((l) => /^ok {4}\S+ \([a-z-]+@\d+, sha256 [0-9a-f]{12}\)$/.test(l))).toBe(true);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^ok {4}${file('access', 'access.v5.yaml').replaceAll('.', '\\.')} \\(access@5, `)));
+  });
+
+  it('exits 1 naming the file and line of an error, and still checks the other files', async () => {
+    const broken = join(dir, 'access', 'access.v6.yaml');
+    const v5 = await readFile(join(dir, 'access', 'access.v5.yaml'), 'utf8');
+    await writeFile(broken, v5.replace('version: 5', 'version: 6').replace('actions: [customer.read]', 'actions: [customer.browse]'));
+    const line = v5.split('\n').findIndex((l) => l.includes('actions: [customer.read]')) + 1;
+    try {
+      const { code, lines } = await policy('validate', join(dir, 'access', 'access.v4.yaml'), broken);
+      expect(code).toBe(1);
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/^ok {4}.*access\.v4\.yaml \(access@4, /);
+      expect(lines[1]!.startsWith(`error ${file('access', 'access.v6.yaml')}:${line}: `)).toBe(true);
+    } finally {
+      await rm(broken);
+    }
+  });
+});
+
+describe('test', () => {
+  it('runs every case file and exits 0 when all pass', async () => {
+    const { code, lines } = await policy('test');
+    expect(code).toBe(0);
+    expect(lines.filter((l) => l.startsWith('ok  ')).length).toBeGreaterThan(50);
+    expect(lines.some((l) => l.startsWith('FAIL'))).toBe(false);
+    expect(lines.at(-1)).toBe('all policy cases pass');
+  }, 120_000);
+
+  it('exits 1 and names the case and what it got when a case fails', async () => {
+    const cases = join(dir, 'access', 'access.v5.test.yaml');
+    const v4 = await readFile(join(dir, 'access', 'access.v4.test.yaml'), 'utf8');
+    await writeFile(cases, v4.replace('policy: access@4', 'policy: access@5'));
+    try {
+      const { code, lines } = await policy('test');
+      expect(code).toBe(1);
+      const failed = lines.filter((l) => l.startsWith('FAIL'));
+      expect(failed.length).toBeGreaterThan(0);
+      expect(failed.every((l) => /^FAIL {2}access@5 {2}\S/.test(l))).toBe(true);
+      expect(lines.at(-1)).toBe(`${failed.length} failing`);
+    } finally {
+      await rm(cases);
+    }
+  }, 120_000);
+});
+
+describe('diff', () => {
+  it('shows the lines a new version adds, with the two files named', async () => {
+    const { code, lines } = await policy('diff', 'access', '4', 'v5');
+    expect(code).toBe(0);
+    expect(lines.slice(0, 2)).toEqual([`--- ${file('access', 'access.v4.yaml')}`, `+++ ${file('access', 'access.v5.yaml')}`]);
+    expect(lines).toContain('-version: 4');
+    expect(lines).toContain('+version: 5');
+    expect(lines).toContain('+    actions: [customer.read]');
+    expect(lines.filter((l) => l.startsWith('-'))).toEqual(['--- ' + file('access', 'access.v4.yaml'), '-version: 4']);
+  });
+
+  it('says so when two versions are the same', async () => {
+    expect(await policy('diff', 'access', '4', '4')).toEqual({ code: 0, lines: ['no differences'] });
+  });
+
+  it('compares the Rego sources of two Rego versions too', async () => {
+    const { lines } = await policy('diff', 'suitability', '1', '2');
+    const rego = lines.indexOf(`--- ${file('suitability', 'suitability.v1.rego')}`);
+    expect(rego).toBeGreaterThan(0);
+    expect(lines[rego + 1]).toBe(`+++ ${file('suitability', 'suitability.v2.rego')}`);
+    expect(lines.slice(rego + 2).some((l) => l.startsWith('+'))).toBe(true);
+  });
+
+  it('refuses a missing version or argument with one line', async () => {
+    await expect(policy('diff', 'access', '4', '9')).rejects.toBeInstanceOf(StartupError);
+    await expect(policy('diff', 'access', '9', '4')).rejects.toBeInstanceOf(StartupError);
+    await expect(policy('diff', 'access', '4')).rejects.toBeInstanceOf(StartupError);
+  });
+});
+
+describe('activations', () => {
+  const modes = async (module: string) => {
+    const { lines } = await policy('list');
+    return Object.fromEntries(lines.filter((l) => l.startsWith(`${module}@`)).map((l) => l.split(/\s+/).slice(0, 2)));
+  };
+
+  it('lists every loaded version with the mode it runs in', async () => {
+    expect(await modes('access')).toEqual({ 'access@1': 'INACTIVE', 'access@2': 'INACTIVE', 'access@3': 'INACTIVE', 'access@4': 'ENFORCE', 'access@5': 'INACTIVE' });
+  }, 60_000);
+
+  it('enforces a version now, by the operator named, and records it in the history', async () => {
+    const before = Date.now();
+    const { code, lines } = await policy('activate', 'access', 'v5', '--by', 'alice-ops');
+    expect(code).toBe(0);
+    const [, id, mode, from] = /^(access@5) (ENFORCE) from (\S+) \(activation \d+\)$/.exec(lines[0]!) ?? [];
+    expect([id, mode]).toEqual(['access@5', 'ENFORCE']);
+    expect(new Date(from!).getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(await modes('access')).toMatchObject({ 'access@4': 'INACTIVE', 'access@5': 'ENFORCE' });
+    const history = (await policy('history', 'access')).lines;
+    expect(history.at(-1)).toMatch(/ access@5 +ENFORCE +from \S+ +by alice-ops$/);
+    expect(history.every((l) => l.includes(' access@'))).toBe(true);
+  });
+
+  it('rolls back to the version enforced before', async () => {
+    expect(await policy('rollback', 'access', '--by', 'alice-ops')).toEqual({ code: 0, lines: ['access@4 enforced again (was access@5)'] });
+    expect(await modes('access')).toMatchObject({ 'access@4': 'ENFORCE', 'access@5': 'INACTIVE' });
+  });
+
+  it('refuses a rollback with no earlier enforced version', async () => {
+    await expect(policy('rollback', 'privacy')).rejects.toBeInstanceOf(StartupError);
+    await expect(policy('rollback')).rejects.toBeInstanceOf(StartupError);
+  });
+
+  it('shadows a version and stops shadowing it', async () => {
+    expect((await policy('shadow', 'access', '5')).lines[0]).toMatch(/^access@5 SHADOW from /);
+    expect((await modes('access'))['access@5']).toBe('SHADOW');
+    expect((await policy('deactivate', 'access', '5')).lines[0]).toMatch(/^access@5 INACTIVE from /);
+    expect((await modes('access'))['access@5']).toBe('INACTIVE');
+  });
+
+  it('schedules an activation from a later instant', async () => {
+    const from = new Date(Date.now() + 86_400_000).toISOString();
+    expect((await policy('shadow', 'access', '5', '--from', from)).lines[0]).toMatch(new RegExp(`^access@5 SHADOW from ${from.replaceAll('.', '\\.')} `));
+    expect((await modes('access'))['access@5']).toBe('INACTIVE');
+  });
+
+  it('refuses to leave a module without an enforced version unless forced', async () => {
+    await expect(policy('deactivate', 'access', '4')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect((await modes('access'))['access@4']).toBe('ENFORCE');
+    expect((await policy('deactivate', 'access', '4', '--force')).code).toBe(0);
+    expect((await modes('access'))['access@4']).toBe('INACTIVE');
+    expect((await policy('activate', 'access', '4')).code).toBe(0);
+  });
+
+  it('refuses a malformed version, instant or unknown version before changing anything', async () => {
+    const history = (await policy('history', 'access')).lines;
+    await expect(policy('activate', 'access', 'five')).rejects.toBeInstanceOf(StartupError);
+    await expect(policy('activate', 'access')).rejects.toBeInstanceOf(StartupError);
+    await expect(policy('shadow', 'access', '5', '--from', 'tomorrow')).rejects.toBeInstanceOf(StartupError);
+    await expect(policy('activate', 'access', '9')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect((await policy('history', 'access')).lines).toEqual(history);
+  });
+});
+
+describe('replay', () => {
+  it('reports the window it replayed, counted back from now', async () => {
+    const { code, lines } = await policy('replay', 'access', '5', '--since', '2h');
+    expect(code).toBe(0);
+    const [, since, until] = /^access@5 in place of the recorded access versions, decisions from (\S+) to (\S+)$/.exec(lines[0]!) ?? [];
+    expect(Math.abs(Date.parse(since!) - (Date.now() - 7_200_000))).toBeLessThan(60_000);
+    expect(Math.abs(Date.parse(until!) - Date.now())).toBeLessThan(60_000);
+    expect(lines.slice(1, 5).map((l) => l.trim().split(/\s{2,}/))).toEqual([
+      ['replayed', expect.stringMatching(/^\d+$/)],
+      ['unchanged', expect.stringMatching(/^\d+$/)],
+      ['allow → deny', expect.stringMatching(/^\d+$/)],
+      ['deny → allow', '0'],
+    ]);
+  });
+
+  it('takes days, minutes and ISO 8601 instants as bounds', async () => {
+    const window = async (...bounds: string[]) => {
+      const [, since, until] = /decisions from (\S+) to (\S+)$/.exec((await policy('replay', 'access', '5', ...bounds)).lines[0]!) ?? [];
+      return [Date.parse(since!), Date.parse(until!)];
+    };
+    const [since] = await window('--since', '3d');
+    expect(Math.abs(since! - (Date.now() - 3 * 86_400_000))).toBeLessThan(60_000);
+    const [minutes] = await window('--since', '45m');
+    expect(Math.abs(minutes! - (Date.now() - 45 * 60_000))).toBeLessThan(60_000);
+    expect(await window('--since', '2026-01-02T03:04:05Z', '--until', '2026-01-03')).toEqual([Date.parse('2026-01-02T03:04:05Z'), Date.parse('2026-01-03')]);
+  });
+
+  it('refuses a malformed window, limit or version', async () => {
+    for (const since of ['last week', '7w', '2026-13-45', '']) {
+      await expect(policy('replay', 'access', '5', '--since', since)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: '--since' } });
+    }
+    await expect(policy('replay', 'access', '5', '--limit=-1')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: '--limit' } });
+    await expect(policy('replay', 'access', '5', '--limit', '2.5')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: '--limit' } });
+    for (const version of ['0', 'five', '']) await expect(policy('replay', 'access', version)).rejects.toBeInstanceOf(StartupError);
+  });
+});
+
+describe('usage', () => {
+  it('exits 2 for an unknown command and 0 for none', async () => {
+    expect((await policy('enable', 'access', '5')).code).toBe(2);
+    expect((await policy()).code).toBe(0);
+  });
+});
