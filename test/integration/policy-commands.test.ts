@@ -7,8 +7,9 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../src/db/database.ts';
 import { StartupError } from '../../src/errors.ts';
-import { policyCommand } from '../../src/policy/commands.ts';
+import { policyCommand, recordOperatorCommand } from '../../src/policy/commands.ts';
 import { realServer } from '../support/database.ts';
 import { copyOfPolicies, writeAccessV5 } from '../support/policies.ts';
 import { temporaryDir } from '../support/temp.ts';
@@ -51,6 +52,20 @@ async function policy(...args: string[]): Promise<{ code: number; lines: string[
   const code = await policyCommand(args, (line) => lines.push(...line.split('\n')));
   return { code, lines };
 }
+
+/** Runs `work` on the command's database, opened as the CLI opens it and closed after. */
+async function onDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: process.env.FINGATE_DATA_DIR, max: 1 });
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** The operators' records of `action`, oldest first. */
+const operatorRecords = (action: string) =>
+  onDatabase(({ sql }) => sql`select actor, operation, resource_ids as "resourceIds", in_transaction as "inTransaction" from audit_events where action = ${action} order by id`);
 
 const file = (module: string, name: string) => relative(process.cwd(), join(dir, module, name));
 
@@ -157,6 +172,7 @@ describe('activations', () => {
     const history = (await policy('history', 'access')).lines;
     expect(history.at(-1)).toMatch(/ access@5 +ENFORCE +from \S+ +by alice-ops$/);
     expect(history.every((l) => l.includes(' access@'))).toBe(true);
+    expect(await operatorRecords('policy.activate')).toEqual([{ actor: 'alice-ops', operation: 'fingate policy activate', resourceIds: ['access@5'], inTransaction: true }]);
   });
 
   it('rolls back to the version enforced before', async () => {
@@ -197,6 +213,13 @@ describe('activations', () => {
     await expect(policy('shadow', 'access', '5', '--from', 'tomorrow')).rejects.toBeInstanceOf(StartupError);
     await expect(policy('activate', 'access', '9')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     expect((await policy('history', 'access')).lines).toEqual(history);
+  });
+});
+
+describe('operators’ commands without a transaction of their own', () => {
+  it('are recorded after they ran, by the OS user', async () => {
+    await onDatabase((db) => recordOperatorCommand(db, { argv: ['migrate'], name: 'fingate migrate', action: 'schema.migrate', resourceType: null, resourceIds: ['0042_example'] }));
+    expect(await operatorRecords('schema.migrate')).toEqual([{ actor: `cli:${process.env.USER ?? 'unknown'}`, operation: 'fingate migrate', resourceIds: ['0042_example'], inTransaction: false }]);
   });
 });
 
