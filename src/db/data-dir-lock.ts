@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { StartupError } from '../errors.ts';
 
 /**
@@ -52,20 +53,21 @@ async function takeLock(path: string): Promise<LockAttempt> {
   const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
   await writeFile(draft, own);
   try {
-    // each round takes the lock, finds it held, or removes a stale one: only a crowd of processes
-    // replacing the same stale lock needs more than two
-    for (let round = 0; round < 10; round++) {
+    // each round takes the lock, finds it held, or removes a stale one (or waits for the process
+    // removing it): only a crowd of processes replacing stale locks needs more than two, and three
+    // that each leave a stale lock in a loop took up to six
+    for (let round = 0; round < 20; round++) {
       try {
         await link(draft, path);
         return { lock: { release: () => removeIfSame(path, own) } };
       } catch (error) {
         if (errorCode(error) !== 'EEXIST') throw error;
       }
-      const held = await readFile(path, 'utf8').catch((error) => (errorCode(error) === 'ENOENT' ? undefined : Promise.reject(error)));
+      const held = await readIfAny(path);
       if (held === undefined) continue;
       const holder = parseHolder(held, path);
       if (isRunning(holder)) return { holder };
-      await removeStale(path, held);
+      await removeStale(path, held, draft);
     }
     // Stryker disable next-line StringLiteral: message text, tests assert codes
     throw new StartupError(`${path} keeps changing hands`);
@@ -89,25 +91,48 @@ function isRunning(holder: LockHolder): boolean {
 }
 
 /**
- * Moves a stale lock aside and deletes it, unless what moved is no longer the stale lock that was
- * read (another process replaced it first): that one is put back. A rename is atomic; a read
- * followed by an unlink could delete a lock taken in between.
+ * Deletes a stale lock, unless another process replaced it first. Removers take turns, through a
+ * second lock file taken the same way (the remover's draft linked into place, so it names its
+ * holder): a read followed by an unlink is safe under it, as only removers delete a lock that is
+ * not theirs and no taker can link over an existing one. (Moving the lock aside to check it, and
+ * putting a live one back, lets a third process take the free name meanwhile: two holders.)
  */
-async function removeStale(path: string, stale: string): Promise<void> {
-  const aside = `${path}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+async function removeStale(path: string, stale: string, draft: string): Promise<void> {
+  const takeover = `${path}.takeover`;
   try {
-    await rename(path, aside);
+    await link(draft, takeover);
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return;
-    throw error;
+    if (errorCode(error) !== 'EEXIST') throw error;
+    return awaitTakeover(takeover);
   }
-  if ((await readFile(aside, 'utf8')) !== stale) await link(aside, path).catch(() => {});
-  await unlink(aside);
+  try {
+    if ((await readIfAny(path)) === stale) await unlink(path);
+  } finally {
+    await unlink(takeover);
+  }
+}
+
+/**
+ * Gives another process's takeover the milliseconds it takes, or deletes it if that process died
+ * holding it, by the rule that judges the lock: no age would tell a dead remover from one the
+ * machine paused, and cutting a live one short lets two removers run at once.
+ *
+ * Not atomic: when two processes find the same abandoned takeover and one deletes it and takes its
+ * own before the other's unlink, that unlink deletes a live one, and two removers may run at once.
+ * That needs a remover to die within its milliseconds, then two others to interleave within
+ * microseconds; ruling it out would need a lock on this lock, with the same question.
+ */
+async function awaitTakeover(takeover: string): Promise<void> {
+  const held = await readIfAny(takeover);
+  if (held === undefined) return;
+  if (isRunning(parseHolder(held, takeover))) await sleep(20);
+  else await unlink(takeover).catch(ignoreMissing);
 }
 
 async function removeIfSame(path: string, content: string): Promise<void> {
-  // a lock taken over while this process was presumed gone is not this process's to remove
-  if ((await readFile(path, 'utf8').catch(() => undefined)) === content) await unlink(path);
+  // a lock taken over while this process was presumed gone is not this process's to remove, and
+  // one deleted meanwhile (by hand: no process deletes a live one) leaves nothing to do
+  if ((await readFile(path, 'utf8').catch(() => undefined)) === content) await unlink(path).catch(ignoreMissing);
 }
 
 function parseHolder(text: string, path: string): LockHolder {
@@ -142,5 +167,9 @@ function readProc(path: string): string | undefined {
     // not Linux, or no such process
   }
 }
+
+const readIfAny = (path: string) => readFile(path, 'utf8').catch(ignoreMissing);
+
+const ignoreMissing = (error: unknown) => (errorCode(error) === 'ENOENT' ? undefined : Promise.reject(error));
 
 const errorCode = (error: unknown) => (error as { code?: string }).code;

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { link, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lockDataDir } from '../../src/db/data-dir-lock.ts';
@@ -15,6 +16,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 describe('the lock on an embedded data directory', () => {
   let dir: string;
   const lockFile = () => join(dir, 'lock');
+  const takeoverFile = () => join(dir, 'lock.takeover');
   const writeLock = (holder: object) => writeFile(lockFile(), `${JSON.stringify(holder)}\n`);
   /** The pid of a process that has exited. */
   const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
@@ -38,12 +40,39 @@ describe('the lock on an embedded data directory', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('is taken over from a process that is gone', async () => {
+  it('is taken over from a process that is gone, leaving nothing else in the folder', async () => {
     await writeLock({ pid: deadPid(), host: hostname() });
     const attempt = await lockDataDir(dir);
     expect(attempt.lock).toBeDefined();
     expect(JSON.parse(await readFile(lockFile(), 'utf8'))).toMatchObject({ pid: process.pid });
+    // no takeover, no drafts, no stale lock set aside
+    expect(await readdir(dir)).toEqual(['lock']);
     await attempt.lock!.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('is taken over from a process that is gone even when another process died removing it, leaving its takeover behind', async () => {
+    await writeLock({ pid: deadPid(), host: hostname() });
+    await writeFile(takeoverFile(), `${JSON.stringify({ pid: deadPid(), host: hostname() })}\n`);
+    const attempt = await lockDataDir(dir);
+    expect(attempt.lock).toBeDefined();
+    expect(await readdir(dir)).toEqual(['lock']);
+    await attempt.lock!.release();
+  });
+
+  it('is taken over only once a live process already removing the stale lock is done, never cutting it short', async () => {
+    const stale = { pid: deadPid(), host: hostname() };
+    await writeLock(stale);
+    const takeover = `${JSON.stringify({ pid: process.pid, host: hostname() })}\n`;
+    await writeFile(takeoverFile(), takeover);
+    const attempt = lockDataDir(dir);
+    await sleep(50);
+    expect(await readFile(takeoverFile(), 'utf8')).toBe(takeover);
+    expect(JSON.parse(await readFile(lockFile(), 'utf8'))).toEqual(stale);
+    // the remover finishes
+    await unlink(lockFile());
+    await unlink(takeoverFile());
+    expect((await attempt).lock).toBeDefined();
   });
 
   it.skipIf(process.platform !== 'linux')('is taken over when its pid now belongs to a process that started later (Linux)', async () => {
@@ -98,28 +127,23 @@ describe('the lock on an embedded data directory', () => {
   });
 
   /*
-   * Two processes in one folder, each in a loop: leave a stale lock when none is there (as a
-   * crashed holder would), take the lock, prove it is theirs alone (a file only one process can
-   * create at a time), release it. Neither may ever fail to take it or find it held, nor find the
-   * other inside.
-   *
-   * Known defect, not this test's subject: release() reads its lock, then unlinks it; a process
-   * checking that lock for staleness may have moved it aside in between (it puts a live one
-   * back), and the unlink fails with ENOENT. Both loops let that one failure pass.
+   * Processes in one folder, each in a loop: leave a stale lock when none is there (as a crashed
+   * holder would), take the lock, prove it is theirs alone (a file only one process can create at
+   * a time), release it. None may ever fail to take it or find it held, fail to release it, nor
+   * find another inside.
    */
-  const releaseKnowingTheRace = (release: () => Promise<void>) => release().catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
   const crowdStep = async (dir: string, stale: string) => {
     await link(stale, join(dir, 'lock')).catch(() => {});
     const attempt = await lockDataDir(dir);
     if (!attempt.lock) return false;
     await writeFile(join(dir, 'inside'), '', { flag: 'wx' });
     await unlink(join(dir, 'inside'));
-    await releaseKnowingTheRace(attempt.lock.release);
+    await attempt.lock.release();
     return true;
   };
 
   /** Another process doing what `crowdStep` does (with a stale lock of its own) until stopped. */
-  async function crowd() {
+  async function crowd(name: string) {
     const child = spawn(
       process.execPath,
       [
@@ -137,12 +161,12 @@ describe('the lock on an embedded data directory', () => {
            if (attempt.lock) {
              await writeFile(join(dir, 'inside'), '', { flag: 'wx' });
              await unlink(join(dir, 'inside'));
-             await attempt.lock.release().catch((error) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
+             await attempt.lock.release();
            }
            if (n === 0) console.log('crowding');
          }`,
         dir,
-        await staleLock('other'),
+        await staleLock(name),
       ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -167,16 +191,23 @@ describe('the lock on an embedded data directory', () => {
     return path;
   }
 
-  it('is taken, or found held by the other, never an error, by two processes replacing stale locks in one folder', async () => {
-    const other = await crowd();
+  it.each([[2], [3]])('is taken, or found held by another, never an error, by %i processes replacing stale locks in one folder', async (processes) => {
+    const others = await Promise.all(Array.from({ length: processes - 1 }, (_, n) => crowd(`other-${n}`)));
     const stale = await staleLock('self');
     let taken = 0;
     try {
       for (let n = 0; n < 300; n++) if (await crowdStep(dir, stale)) taken++;
     } finally {
-      expect(await other.stop()).toBeNull();
+      expect(await Promise.all(others.map((other) => other.stop()))).toEqual(others.map(() => null));
     }
     expect(taken).toBeGreaterThan(0);
+  });
+
+  it('is released without error when its file is already gone (deleted by hand)', async () => {
+    const attempt = await lockDataDir(dir);
+    await unlink(lockFile());
+    await attempt.lock!.release();
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('is not removed by a former holder once another process has taken it over', async () => {
