@@ -3,6 +3,8 @@ import type { DecisionStream, Observer } from './types.ts';
 
 /** Records the decisions a shadow version would have made differently, off the request path. */
 export interface ShadowLog extends Observer {
+  /** Buffers the request's shadow disagreements. */
+  request(stream: DecisionStream): void;
   /** Writes what is buffered. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -38,7 +40,7 @@ export function createShadowLog(sql: Sql, { intervalMs = 1000, log = (m: string)
             resource_id: decision.input.resource?.id ?? null,
             enforced_allow: decision.outcome === 'allow',
             shadow_allow: shadow.outcome === 'allow',
-            detail: JSON.stringify({ enforced: { verdicts: decision.verdicts, obligations: decision.obligations }, shadow: { obligations: shadow.obligations } }),
+            detail: sql.json({ enforced: { verdicts: decision.verdicts, obligations: decision.obligations }, shadow: { obligations: shadow.obligations } } as never),
           });
         }
       }

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLoaders } from '../../src/data/loaders.ts';
@@ -6,11 +6,12 @@ import { byKeys, permitted } from '../../src/data/query.ts';
 import { systemPermit } from '../../src/data/system.ts';
 import type { Sql } from '../../src/db/database.ts';
 import { StartupError } from '../../src/errors.ts';
-import { checkModules } from '../../src/policy/modules.ts';
+import { checkModules, loadModules } from '../../src/policy/modules.ts';
 import { Permit, takeIssuer } from '../../src/policy/permit.ts';
 // the gate's per-request half takes the gate's issuer when it loads
 import '../../src/policy/request-policy.ts';
 import type { PolicyModule } from '../../src/policy/types.ts';
+import { temporaryDir } from '../support/temp.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -83,5 +84,32 @@ describe('the plugin boundary', () => {
     expect(problem([module({ name: 'watch', engine: 'observer', body: undefined })])).toMatch(/^plugin watch: an observer needs observe hooks/);
     for (const message of [problem([module({ name: 'fraud', engine: 'prolog' })])]) expect(message).not.toContain('\n');
     expect(problem([module({ name: 'fine', facts: ['customer'] })])).toBeUndefined();
+  });
+
+  it('stops the start on a module without a lowercase name', () => {
+    for (const name of ['Fraud', '9lives', 'fraud_check', 'x fraud', '', undefined, 7]) {
+      expect(problem([module({ name: name as string })])).toMatch(/^plugin .*: a module needs a lowercase name/);
+    }
+    expect(problem([null as unknown as PolicyModule])).toMatch(/^plugin null: /);
+    expect(problem([module({ name: 'fraud-2' })])).toBeUndefined();
+  });
+
+  it('loads a plugin file exporting a module, a factory of one, or a list of both, in order, and checks them', async () => {
+    const dir = await temporaryDir('fingate-plugins');
+    const plugin = async (name: string, text: string) => {
+      const file = join(dir, `${name}.mjs`);
+      await writeFile(file, text);
+      return file;
+    };
+    const one = (name: string) => `{ name: '${name}', engine: 'data', description: 'd', body: {} }`;
+    const files = [
+      await plugin('object', `export default ${one('a')};`),
+      await plugin('factory', `export default () => (${one('b')});`),
+      await plugin('list', `export default [${one('c')}, () => (${one('d')})];`),
+    ];
+    expect((await loadModules(files, { facts })).map((m) => m.name)).toEqual(['a', 'b', 'c', 'd']);
+    await expect(loadModules([files[0]!, files[0]!], { facts })).rejects.toThrow(/^plugin a: the name is registered twice/);
+    await expect(loadModules([await plugin('broken', 'export default {')], { facts })).rejects.toBeInstanceOf(StartupError);
+    await expect(loadModules([join(dir, 'missing.mjs')], { facts })).rejects.toBeInstanceOf(StartupError);
   });
 });
