@@ -13,7 +13,8 @@ const issuers = new Map<'gate' | 'system', Issue>();
  * the gate (for callers) and the system path (for reads made for the system itself).
  */
 export class Permit {
-  readonly #issued = true;
+  // the brand: only its presence is checked
+  readonly #issued: undefined;
 
   private constructor(
     /** The allowed action, e.g. `customer.read`. */

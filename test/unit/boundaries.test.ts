@@ -38,6 +38,12 @@ describe('permits', () => {
     expect(Permit.is(real)).toBe(true);
   });
 
+  it('cannot be widened once issued', () => {
+    const narrow = systemPermit('Customer', 'seed');
+    expect(() => Object.assign(narrow, { resource: 'Account', rows: { op: 'none' } })).toThrow(TypeError);
+    expect(narrow.resource).toBe('Customer');
+  });
+
   it('refuse a real permit for another resource than the rows being read', () => {
     expect(() => permitted(sql, systemPermit('Account', 'seed'), 'Customer')).toThrow(/covers Account rows, not Customer/);
   });
