@@ -1,6 +1,7 @@
 // Where a shadow version would have decided differently, recorded off the request path: what
 // compliance reads before enforcing it.
 
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShadowLog } from '../../src/policy/shadow-log.ts';
 import type { DecisionRecord, DecisionStream } from '../../src/policy/types.ts';
@@ -35,7 +36,7 @@ const stream = (decisions: DecisionRecord[]): DecisionStream => ({
   operationHash: null,
   principal: { id: 'advisor-1', roles: ['advisor'], scopes: [] } as never,
   purpose: null,
-  at: new Date('2026-11-30T01:02:03Z'),
+  at: new Date(),
   policies: [{ id: 'access@4', sha256: 'a'.repeat(64) }],
   decisions,
 });
@@ -67,6 +68,15 @@ describe('the shadow log', () => {
     } finally {
       await log.close();
     }
+  });
+
+  it('answers the README’s query of what a shadow version would change', async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const query = /```sql\n(select shadow, action,[^`]*policy_shadow_outcomes[^`]*)```/.exec(readme)![1]!;
+    expect(await db.sql.unsafe(query)).toEqual([
+      { shadow: 'access@5', action: 'customer.read', wouldDeny: '1', wouldAllow: '0' },
+      { shadow: 'suitability@3', action: 'customer.update', wouldDeny: '0', wouldAllow: '1' },
+    ]);
   });
 
   it('reports a write that fails and goes on, never failing the request that fed it', async () => {
