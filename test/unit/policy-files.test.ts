@@ -23,6 +23,11 @@ describe('the policy files', () => {
   it('have an up-to-date JSON Schema for editors (run `fingate policy schema` after changing a module)', async () => {
     expect(await readFile(jsonSchemaFile, 'utf8')).toBe(policyFileJsonSchema(configured));
   });
+
+  it('leave out of that schema a module that takes no policy files (an observer without a body)', () => {
+    const watcher = { name: 'watcher', engine: 'observer', description: 'counts requests', observe: { request() {} } } as never;
+    expect(policyFileJsonSchema([...configured, watcher])).toBe(policyFileJsonSchema(configured));
+  });
 });
 
 describe('the example cases beside the policies (fingate policy test)', async () => {
