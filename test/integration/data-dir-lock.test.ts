@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { link, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lockDataDir } from '../../src/db/data-dir-lock.ts';
 import { StartupError } from '../../src/errors.ts';
+import { crowdStep } from '../support/lock-crowd.ts';
 
-const LOCK_MODULE = fileURLToPath(new URL('../../src/db/data-dir-lock.ts', import.meta.url));
+const CROWD_MODULE = fileURLToPath(new URL('../support/lock-crowd.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('the lock on an embedded data directory', () => {
@@ -127,20 +128,9 @@ describe('the lock on an embedded data directory', () => {
   });
 
   /*
-   * Processes in one folder, each in a loop: leave a stale lock when none is there (as a crashed
-   * holder would), take the lock, prove it is theirs alone (a file only one process can create at
-   * a time), release it. None may ever fail to take it or find it held, fail to release it, nor
-   * find another inside.
+   * Processes in one folder, each in a loop of `crowdStep`s: none may ever fail to take the lock or
+   * find it held, fail to release it, nor find another inside.
    */
-  const crowdStep = async (dir: string, stale: string) => {
-    await link(stale, join(dir, 'lock')).catch(() => {});
-    const attempt = await lockDataDir(dir);
-    if (!attempt.lock) return false;
-    await writeFile(join(dir, 'inside'), '', { flag: 'wx' });
-    await unlink(join(dir, 'inside'));
-    await attempt.lock.release();
-    return true;
-  };
 
   /** Another process doing what `crowdStep` does (with a stale lock of its own) until stopped. */
   async function crowd(name: string) {
@@ -150,19 +140,11 @@ describe('the lock on an embedded data directory', () => {
         '--input-type=module',
         '-e',
         `import { register } from 'tsx/esm/api';
-         import { link, unlink, writeFile } from 'node:fs/promises';
-         import { join } from 'node:path';
          register();
-         const { lockDataDir } = await import(${JSON.stringify(LOCK_MODULE)});
+         const { crowdStep } = await import(${JSON.stringify(CROWD_MODULE)});
          const [dir, stale] = process.argv.slice(1);
          for (let n = 0; ; n++) {
-           await link(stale, join(dir, 'lock')).catch(() => {});
-           const attempt = await lockDataDir(dir);
-           if (attempt.lock) {
-             await writeFile(join(dir, 'inside'), '', { flag: 'wx' });
-             await unlink(join(dir, 'inside'));
-             await attempt.lock.release();
-           }
+           await crowdStep(dir, stale);
            if (n === 0) console.log('crowding');
          }`,
         dir,
