@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { appendFile, cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/database.ts';
 import { migrate, migrationsApplied, migrationsDir, MigrationError, readMigrations } from '../../src/db/migrate.ts';
-import { freshDatabase, realServer } from '../support/database.ts';
+import { emptyServerDatabase, freshDatabase, realServer } from '../support/database.ts';
 import { temporaryDir } from '../support/temp.ts';
 
 let db: Database & { drop(): Promise<void> };
@@ -93,21 +91,15 @@ describe('the migration files', () => {
 
 describe.skipIf(!realServer)('two instances migrating one new database at once (needs DATABASE_URL)', () => {
   it('apply each migration once: one applies them all, the other finds nothing left to do', async () => {
-    const server = process.env.DATABASE_URL!;
-    const name = `fingate_test_${randomBytes(6).toString('hex')}`;
-    const admin = postgres(server, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    const url = new URL(server);
-    url.pathname = `/${name}`;
-    const [a, b] = [await openDatabase({ url: url.toString(), max: 1 }), await openDatabase({ url: url.toString(), max: 1 })];
+    const empty = await emptyServerDatabase(process.env.DATABASE_URL!);
+    const [a, b] = [await openDatabase({ url: empty.url, max: 1 }), await openDatabase({ url: empty.url, max: 1 })];
     try {
       const all = (await readMigrations()).map((m) => m.name);
       const applied = await Promise.all([migrate(a.sql), migrate(b.sql)]);
       expect(applied.sort((x, y) => y.length - x.length)).toEqual([all, []]);
     } finally {
       await Promise.all([a.close(), b.close()]);
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
+      await empty.drop();
     }
   });
 });

@@ -2,15 +2,13 @@
 // run in this process against a database of its own (the child-process runs, as operators start
 // them, are in audit-cli, audit-replay and embedded).
 
-import { randomBytes } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/database.ts';
 import { StartupError } from '../../src/errors.ts';
 import { policyCommand, recordOperatorCommand } from '../../src/policy/commands.ts';
-import { realServer } from '../support/database.ts';
+import { emptyServerDatabase, realServer } from '../support/database.ts';
 import { copyOfPolicies, writeAccessV5 } from '../support/policies.ts';
 import { temporaryDir } from '../support/temp.ts';
 
@@ -23,16 +21,9 @@ beforeAll(async () => {
   process.env.FINGATE_POLICIES_DIR = dir;
   delete process.env.FINGATE_PLUGINS; // the project's modules
   if (realServer) {
-    const name = `fingate_test_${randomBytes(6).toString('hex')}`;
-    const admin = postgres(saved.DATABASE_URL!, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    const url = new URL(saved.DATABASE_URL!);
-    url.pathname = `/${name}`;
-    process.env.DATABASE_URL = url.toString();
-    dropDatabase = async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    };
+    const empty = await emptyServerDatabase(saved.DATABASE_URL!);
+    process.env.DATABASE_URL = empty.url;
+    dropDatabase = empty.drop;
   } else {
     process.env.FINGATE_DATA_DIR = await temporaryDir('fingate-policy-commands');
   }

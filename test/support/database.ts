@@ -14,17 +14,31 @@ export async function freshDatabase(): Promise<Database & { drop(): Promise<void
     await migrate(db.sql);
     return { ...db, drop: () => db.close() };
   }
-  const name = `fingate_test_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(server, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString(), max: 20 });
+  const empty = await emptyServerDatabase(server);
+  const db = await openDatabase({ url: empty.url, max: 20 });
   await migrate(db.sql);
   return {
     ...db,
     async drop() {
       await db.close();
+      await empty.drop();
+    },
+  };
+}
+
+/**
+ * A new, empty (unmigrated) database on the PostgreSQL server at `server`, for tests that migrate
+ * it themselves or hand its URL to a command; `drop()` removes it, ending its connections.
+ */
+export async function emptyServerDatabase(server: string, prefix = 'fingate_test'): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(server, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
       await admin.unsafe(`drop database if exists ${name} with (force)`);
       await admin.end();
     },

@@ -3,16 +3,15 @@
 // tests that kill it or run CLI commands beside it, and for benchmarks.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
 import { loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { catalogue } from '../../src/gateway.ts';
 import { configuredModules } from '../../src/policy/commands.ts';
 import { seedUnderPolicies } from '../../src/seed/seed.ts';
+import { emptyServerDatabase } from './database.ts';
 
 const CLI = fileURLToPath(new URL('../../src/bin/fingate.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,12 +20,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export async function seededServerDatabase({ customers, prefix = 'fingate_test' }: { customers: number; prefix?: string }): Promise<{ url: string; drop(): Promise<void> }> {
   const server = process.env.DATABASE_URL;
   if (!server) throw new Error('a separate gateway process needs a PostgreSQL server: set DATABASE_URL');
-  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(server, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString(), max: 4 });
+  const database = await emptyServerDatabase(server, prefix);
+  const db = await openDatabase({ url: database.url, max: 4 });
   try {
     await migrate(db.sql);
     const config = loadConfig({});
@@ -34,13 +29,7 @@ export async function seededServerDatabase({ customers, prefix = 'fingate_test' 
   } finally {
     await db.close();
   }
-  return {
-    url: url.toString(),
-    async drop() {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
+  return database;
 }
 
 /** A running `fingate start` child process. */
