@@ -66,7 +66,7 @@ describe('validate', () => {
     expect(code).toBe(0);
     expect(lines.length).toBeGreaterThan(10);
     expect(lines.every((l) => /^ok {4}\S+ \([a-z-]+@\d+, sha256 [0-9a-f]{12}\)$/.test(l))).toBe(true);
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^ok {4}${file('access', 'access.v5.yaml').replaceAll('.', '\\.')} \\(access@5, `)));
+    expect(lines.some((l) => l.startsWith(`ok    ${file('access', 'access.v5.yaml')} (access@5, `))).toBe(true);
   });
 
   it('exits 1 naming the file and line of an error, and still checks the other files', async () => {
@@ -185,7 +185,7 @@ describe('activations', () => {
 
   it('schedules an activation from a later instant', async () => {
     const from = new Date(Date.now() + 86_400_000).toISOString();
-    expect((await policy('shadow', 'access', '5', '--from', from)).lines[0]).toMatch(new RegExp(`^access@5 SHADOW from ${from.replaceAll('.', '\\.')} `));
+    expect((await policy('shadow', 'access', '5', '--from', from)).lines[0]!.startsWith(`access@5 SHADOW from ${from} `)).toBe(true);
     expect((await modes('access'))['access@5']).toBe('INACTIVE');
   });
 
