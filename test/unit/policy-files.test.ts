@@ -1,11 +1,9 @@
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import SchemaBuilder from '@pothos/core';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { caseFiles, runCaseFile } from '../../src/policy/cases.ts';
 import { loadPolicyFile, PolicyFileError } from '../../src/policy/file.ts';
-import GatePlugin from '../../src/policy/gate.ts';
 import { jsonSchemaFile, policyFileJsonSchema } from '../../src/policy/json-schema.ts';
 import { loadPolicyStore, policyFiles } from '../../src/policy/store.ts';
 import { catalogue, modules as configured, modulesByName as modules } from '../support/modules.ts';
@@ -112,20 +110,6 @@ describe('a broken policy file is refused with its file and line', async () => {
   it('a condition naming a principal attribute that does not exist', async () => {
     const line = lineOf(original, 'conditions: { customerId: "${principal.customerId}" }');
     expect((await loadBroken((t) => t.replace('conditions: { customerId: "${principal.customerId}" }', 'conditions: { customerId: "${principal.customer}" }'))).line).toBe(line);
-  });
-});
-
-describe('the gate', () => {
-  it('refuses to build a schema with a field that declares no action', () => {
-    const builder = new SchemaBuilder<{}>({ plugins: [GatePlugin] });
-    builder.queryType({ fields: (t) => ({ secret: t.string({ resolve: () => 'x' }) }) });
-    expect(() => builder.toSchema()).toThrow(/Query\.secret declares no policy action/);
-  });
-
-  it('builds one where every field has an action or is public', () => {
-    const builder = new SchemaBuilder<{}>({ plugins: [GatePlugin] });
-    builder.queryType({ fields: (t) => ({ hello: t.string({ action: 'public', resolve: () => 'x' }) }) });
-    expect(() => builder.toSchema()).not.toThrow();
   });
 });
 
