@@ -111,6 +111,30 @@ describe('a broken policy file is refused with its file and line', async () => {
     const line = lineOf(original, 'conditions: { customerId: "${principal.customerId}" }');
     expect((await loadBroken((t) => t.replace('conditions: { customerId: "${principal.customerId}" }', 'conditions: { customerId: "${principal.customer}" }'))).line).toBe(line);
   });
+
+  /** The line of `needle` in the edited file: where the refusal must point. */
+  const refusedAt = async (edit: (text: string) => string, needle: string) => expect((await loadBroken(edit)).line).toBe(lineOf(edit(original), needle));
+  const cardRule = '  - effect: deny\n    roles: [advisor, compliance, auditor, service]\n    actions: [account.read]\n    subject: Account\n    fields: [cardNumber]';
+
+  it('an action no field of the schema declares', async () => {
+    await refusedAt((t) => t.replace('actions: [product.read]', 'actions: [product.sell]'), 'actions: [product.sell]');
+  });
+
+  it('a purpose the file does not declare, in unlessPurposes', async () => {
+    await refusedAt((t) => t.replace('risk-control, audit, regulatory-reporting]', 'risk-control, audits, regulatory-reporting]'), 'audits');
+  });
+
+  it('fields hidden by a rule that is not a deny rule', async () => {
+    await refusedAt((t) => t.replace(cardRule, cardRule.replace('effect: deny', 'effect: allow')), 'fields: [cardNumber]');
+  });
+
+  it('fields hidden under conditions (hiding applies to the whole type)', async () => {
+    await refusedAt((t) => t.replace(cardRule, `${cardRule}\n    conditions: { kind: CUSTOMER }`), 'conditions: { kind: CUSTOMER }');
+  });
+
+  it('a mask on a deny rule', async () => {
+    await refusedAt((t) => t.replace(cardRule, `${cardRule}\n    mask: {cardNumber: bankCard}`), 'mask: {cardNumber: bankCard}');
+  });
 });
 
 it('lists every policy file under its module folder', async () => {
