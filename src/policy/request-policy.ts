@@ -161,6 +161,7 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
 
   function resourceOf(action: string): ResourceType {
     const resource = Object.hasOwn(actions, action) ? actions[action] : undefined;
+    // Stryker disable next-line StringLiteral: message text
     if (!resource) throw new Error(`no type declares the action ${action}`);
     return resource;
   }
@@ -228,7 +229,9 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
       const { decision } = decideAndKeep({ principal, purpose, action: 'purpose.declare', now }, true);
       if (decision.allow) return;
       const verdict = denyingVerdict(decision);
-      throw clientError('BAD_USER_INPUT', verdict?.reasons[0]?.message ?? `the purpose "${purpose}" cannot be declared`, {
+      // Stryker disable next-line StringLiteral: message text, tests assert codes
+      const message = verdict?.reasons[0]?.message ?? `the purpose "${purpose}" cannot be declared`;
+      throw clientError('BAD_USER_INPUT', message, {
         field: PURPOSE_HEADER,
         decision: { policy: verdict?.policy ?? null, reasons: verdict?.reasons ?? [] },
       });
@@ -305,6 +308,7 @@ function fieldEffectsOf(decision: Decision, action: string, report: PolicyReport
   let explained = false;
   // the reasons of the verdicts that attached field obligations, said once per response
   const explain = () => {
+    // Stryker disable next-line ConditionalExpression: once per type is enough; the check below keeps reasons unique anyway
     if (explained) return;
     explained = true;
     for (const verdict of decision.verdicts) {
@@ -333,10 +337,12 @@ function fieldEffectsOf(decision: Decision, action: string, report: PolicyReport
 
 function denied(decision: Decision, action: string): Error {
   const verdict = denyingVerdict(decision);
-  return clientError('POLICY_DENIED', verdict?.reasons[0]?.message ?? `${action} is not allowed`, {
+  // Stryker disable next-line StringLiteral: message texts, tests assert codes
+  const [message, none] = [verdict?.reasons[0]?.message ?? `${action} is not allowed`, `no policy allows ${action}`];
+  return clientError('POLICY_DENIED', message, {
     decision: {
       policy: verdict?.policy ?? null,
-      reasons: verdict?.reasons.length ? verdict.reasons : [{ code: 'NO_RULE_ALLOWS', message: `no policy allows ${action}`, regulation: null }],
+      reasons: verdict?.reasons.length ? verdict.reasons : [{ code: 'NO_RULE_ALLOWS', message: none, regulation: null }],
       ...(decision.obligations.confirm ? { confirm: decision.obligations.confirm } : {}),
     },
   });

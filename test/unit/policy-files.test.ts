@@ -47,6 +47,8 @@ async function loadBroken(edit: (text: string) => string, name = 'access.v1.yaml
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(PolicyFileError);
+  // every refusal says what is wrong, not only where
+  expect((error as PolicyFileError).detail.trim()).not.toBe('');
   return error as PolicyFileError;
 }
 
@@ -83,57 +85,56 @@ describe('a broken policy file is refused with its file and line', async () => {
     expect(error.line).toBe(lineOf(original, 'actions: [customer.read, customer.assessRisk, disclosure.acknowledge]'));
   });
 
+  /**
+   * Refused at the line of `needle` in the edited file, and naming `what` (the value at fault) so
+   * compliance can find it.
+   */
+  const refusedAt = async (edit: (text: string) => string, needle: string, what?: string) => {
+    const error = await loadBroken(edit);
+    expect(error.line).toBe(lineOf(edit(original), needle));
+    if (what) expect(error.detail).toContain(what);
+  };
+  const swap = (from: string, to: string) => (t: string) => t.replace(from, to);
+  const cardRule = '  - effect: deny\n    roles: [advisor, compliance, auditor, service]\n    actions: [account.read]\n    subject: Account\n    fields: [cardNumber]';
+
   it('a rule naming a field, attribute, subject or mask that does not exist', async () => {
-    const maskLine = lineOf(original, 'mask: { idNumber: idNumber, phone: mobile }');
-    expect((await loadBroken((t) => t.replace('mask: { idNumber: idNumber, phone: mobile }', 'mask: { salary: idNumber, phone: mobile }'))).line).toBe(maskLine);
-    expect((await loadBroken((t) => t.replace('mask: { idNumber: idNumber, phone: mobile }', 'mask: { idNumber: nosuchmask, phone: mobile }'))).line).toBe(maskLine);
-    const attrLine = lineOf(original, 'conditions: { institutionId: "${principal.institutionId}" }');
-    expect((await loadBroken((t) => t.replace('conditions: { institutionId: "${principal.institutionId}" }', 'conditions: { branchId: "${principal.institutionId}" }'))).line).toBe(attrLine);
-    expect((await loadBroken((t) => t.replace('subject: RiskAlert', 'subject: Alert'))).line).toBe(lineOf(original, 'subject: RiskAlert'));
+    await refusedAt(swap('mask: { idNumber: idNumber, phone: mobile }', 'mask: { salary: idNumber, phone: mobile }'), 'mask: { salary', 'salary');
+    await refusedAt(swap('mask: { idNumber: idNumber, phone: mobile }', 'mask: { idNumber: nosuchmask, phone: mobile }'), 'nosuchmask', 'nosuchmask');
+    await refusedAt(swap('conditions: { institutionId: "${principal.institutionId}" }', 'conditions: { branchId: "${principal.institutionId}" }'), 'branchId', 'branchId');
+    await refusedAt(swap('subject: RiskAlert', 'subject: Alert'), 'subject: Alert', '"Alert"');
   });
 
   it('a variable inside an operator, which would be compared literally', async () => {
-    const line = lineOf(original, 'conditions: { customerId: "${principal.customerId}" }');
-    expect((await loadBroken((t) => t.replace('conditions: { customerId: "${principal.customerId}" }', 'conditions: { customerId: { $ne: "${principal.customerId}" } }'))).line).toBe(line);
+    await refusedAt(swap('conditions: { customerId: "${principal.customerId}" }', 'conditions: { customerId: { $ne: "${principal.customerId}" } }'), '$ne');
   });
 
-  it('an action about another resource than the rule\'s subject, which would never apply', async () => {
-    const line = lineOf(original, 'actions: [transaction.read]');
-    expect((await loadBroken((t) => t.replace('actions: [transaction.read]', 'actions: [account.read]'))).line).toBe(line);
+  it("an action about another resource than the rule's subject, which would never apply", async () => {
+    await refusedAt(swap('actions: [transaction.read]', 'actions: [account.read]'), 'actions: [account.read]', 'account.read');
+  });
+
+  it('an action no field of the schema declares', async () => {
+    await refusedAt(swap('actions: [product.read]', 'actions: [product.sell]'), 'actions: [product.sell]', 'product.sell');
   });
 
   it('a purpose the file does not declare', async () => {
-    const line = lineOf(original, 'purposes: [marketing]');
-    expect((await loadBroken((t) => t.replace('purposes: [marketing]', 'purposes: [marketting]'))).line).toBe(line);
+    await refusedAt(swap('purposes: [marketing]', 'purposes: [marketting]'), 'marketting', 'marketting');
+    await refusedAt(swap('risk-control, audit, regulatory-reporting]', 'risk-control, audits, regulatory-reporting]'), 'audits', 'audits');
   });
 
   it('a condition naming a principal attribute that does not exist', async () => {
-    const line = lineOf(original, 'conditions: { customerId: "${principal.customerId}" }');
-    expect((await loadBroken((t) => t.replace('conditions: { customerId: "${principal.customerId}" }', 'conditions: { customerId: "${principal.customer}" }'))).line).toBe(line);
-  });
-
-  /** The line of `needle` in the edited file: where the refusal must point. */
-  const refusedAt = async (edit: (text: string) => string, needle: string) => expect((await loadBroken(edit)).line).toBe(lineOf(edit(original), needle));
-  const cardRule = '  - effect: deny\n    roles: [advisor, compliance, auditor, service]\n    actions: [account.read]\n    subject: Account\n    fields: [cardNumber]';
-
-  it('an action no field of the schema declares', async () => {
-    await refusedAt((t) => t.replace('actions: [product.read]', 'actions: [product.sell]'), 'actions: [product.sell]');
-  });
-
-  it('a purpose the file does not declare, in unlessPurposes', async () => {
-    await refusedAt((t) => t.replace('risk-control, audit, regulatory-reporting]', 'risk-control, audits, regulatory-reporting]'), 'audits');
+    await refusedAt(swap('conditions: { customerId: "${principal.customerId}" }', 'conditions: { customerId: "${principal.customer}" }'), '${principal.customer}', '${principal.customer}');
   });
 
   it('fields hidden by a rule that is not a deny rule', async () => {
-    await refusedAt((t) => t.replace(cardRule, cardRule.replace('effect: deny', 'effect: allow')), 'fields: [cardNumber]');
+    await refusedAt(swap(cardRule, cardRule.replace('effect: deny', 'effect: allow')), 'fields: [cardNumber]');
   });
 
   it('fields hidden under conditions (hiding applies to the whole type)', async () => {
-    await refusedAt((t) => t.replace(cardRule, `${cardRule}\n    conditions: { kind: CUSTOMER }`), 'conditions: { kind: CUSTOMER }');
+    await refusedAt(swap(cardRule, `${cardRule}\n    conditions: { kind: CUSTOMER }`), 'conditions: { kind: CUSTOMER }');
   });
 
   it('a mask on a deny rule', async () => {
-    await refusedAt((t) => t.replace(cardRule, `${cardRule}\n    mask: {cardNumber: bankCard}`), 'mask: {cardNumber: bankCard}');
+    await refusedAt(swap(cardRule, `${cardRule}\n    mask: {cardNumber: bankCard}`), 'mask: {cardNumber: bankCard}');
   });
 });
 
