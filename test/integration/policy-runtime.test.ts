@@ -1,0 +1,112 @@
+import type { GraphQLError } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { openDatabase } from '../../src/db/database.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { recordActivation } from '../../src/policy/lifecycle.ts';
+import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.ts';
+import type { PolicyRequest } from '../../src/policy/types.ts';
+import { freshDatabase } from '../support/database.ts';
+import { catalogue, modules } from '../support/modules.ts';
+
+// The policy runtime as the gateway and the CLI use it: what is in force, what listings say, and
+// what a module without a version in force decides.
+
+const dir = loadConfig({}).policiesDir;
+const customerRead = (now: Date): PolicyRequest => ({ principal: { id: 'c7', roles: ['customer'], customerId: '7', scopes: [] }, purpose: null, action: 'customer.read', now });
+const codeOf = (error: unknown) => (error as GraphQLError).extensions;
+
+describe('the policy runtime', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let runtime: PolicyRuntime;
+
+  beforeAll(async () => {
+    db = await freshDatabase();
+    runtime = await startPolicyRuntime({ db, dir, modules, catalogue, watch: false, log: () => {} });
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await db?.drop();
+  });
+
+  it('lists every version by module then version, with the activation in effect that gave it its mode', async () => {
+    const before = runtime.list(new Date());
+    expect(before.map((l) => `${l.module}@${l.version}`)).toEqual(
+      [...before].sort((a, b) => a.module.localeCompare(b.module) || a.version - b.version).map((l) => `${l.module}@${l.version}`),
+    );
+    expect(before.filter((l) => l.module === 'access').map((l) => [l.version, l.mode, l.activatedBy])).toEqual([
+      [1, 'INACTIVE', null],
+      [2, 'INACTIVE', null],
+      [3, 'INACTIVE', null],
+      [4, 'ENFORCE', 'fingate:bootstrap'],
+    ]);
+    const shadowed = await runtime.activate({ module: 'access', version: 3, mode: 'SHADOW', by: 'alice' });
+    // scheduled: not in effect yet, so not what the listing shows
+    await runtime.activate({ module: 'access', version: 2, mode: 'SHADOW', by: 'bob', effectiveFrom: new Date(Date.now() + 3_600_000) });
+    const access = runtime.list(new Date()).filter((l) => l.module === 'access');
+    expect(access.map((l) => [l.version, l.mode, l.activatedBy])).toEqual([
+      [1, 'INACTIVE', null],
+      [2, 'INACTIVE', null],
+      [3, 'SHADOW', 'alice'],
+      [4, 'ENFORCE', 'fingate:bootstrap'],
+    ]);
+    expect(access[2]).toMatchObject({ effectiveFrom: shadowed.effectiveFrom, activatedAt: shadowed.activatedAt });
+    expect(access[1]).toMatchObject({ effectiveFrom: null, activatedAt: null });
+  });
+
+  it("gives a module's history alone, or every module's", () => {
+    expect(new Set(runtime.history('access').map((a) => a.module))).toEqual(new Set(['access']));
+    expect(runtime.history('access').map((a) => [a.version, a.activatedBy])).toEqual([
+      [4, 'fingate:bootstrap'],
+      [3, 'alice'],
+      [2, 'bob'],
+    ]);
+    expect(new Set(runtime.history().map((a) => a.module)).size).toBeGreaterThan(1);
+  });
+
+  it('decides a shadow version in place of its own module only', () => {
+    const set = runtime.at(new Date());
+    const shadow = set.shadows.find((s) => s.module === 'access')!;
+    expect(shadow.policy.id).toBe('access@3');
+    const enforced = set.decide(customerRead(new Date())).verdicts.map((v) => v.policy);
+    const shadowed = set.decideWithShadow(shadow, customerRead(new Date())).verdicts.map((v) => v.policy);
+    expect(shadowed).toEqual(enforced.map((p) => (p === 'access@4' ? 'access@3' : p)));
+  });
+
+  it('takes an activation a moment in the past as now, and refuses one further back', async () => {
+    const now = Date.now();
+    const recent = await runtime.activate({ module: 'access', version: 3, mode: 'SHADOW', by: 'alice', effectiveFrom: new Date(now - 500) });
+    expect(recent.effectiveFrom.getTime()).toBeGreaterThanOrEqual(now);
+    const old = await runtime.activate({ module: 'access', version: 3, mode: 'SHADOW', by: 'alice', effectiveFrom: new Date(now - 5_000) }).catch((e: unknown) => e);
+    expect(codeOf(old)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.effectiveFrom' });
+  });
+
+  it('denies every request while a module has no version in force, naming it', async () => {
+    expect(runtime.at(new Date()).data('licensing')).toBeDefined();
+    await runtime.activate({ module: 'licensing', version: 1, mode: 'INACTIVE', by: 'alice', force: true });
+    const set = runtime.at(new Date());
+    expect(set.missing).toEqual(['licensing']);
+    const decision = set.decide(customerRead(new Date()));
+    expect(decision.allow).toBe(false);
+    expect(decision.verdicts).toEqual([{ policy: 'licensing@none', effect: 'deny', reasons: [expect.objectContaining({ code: 'POLICY_MISSING' })] }]);
+    expect(set.decideWithShadow(set.shadows[0]!, customerRead(new Date())).allow).toBe(false);
+    expect(() => set.data('licensing')).toThrow();
+    expect(set.data('access')).toBeDefined();
+  });
+});
+
+describe('a runtime on an embedded database', () => {
+  it('sees within a second an activation another client of the database recorded', async () => {
+    const db = await openDatabase({ memory: true });
+    await migrate(db.sql);
+    const runtime = await startPolicyRuntime({ db, dir, modules, catalogue, watch: false, log: () => {} });
+    try {
+      const file = runtime.store.get('access@3')!.file;
+      await recordActivation(db.sql, { module: 'access', version: 3, sha256: file.sha256, mode: 'SHADOW', activatedBy: 'cli', effectiveFrom: new Date() });
+      await vi.waitFor(() => expect(runtime.at(new Date()).shadows.map((s) => s.policy.id)).toEqual(['access@3']), { timeout: 1_000, interval: 50 });
+    } finally {
+      await runtime.close();
+      await db.close();
+    }
+  });
+});
