@@ -1,59 +1,11 @@
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { createRequestPolicy, PURPOSE_HEADER } from '../../src/policy/request-policy.ts';
-import type { VersionSet } from '../../src/policy/runtime.ts';
-import type { Decision, Observer, PolicyRequest } from '../../src/policy/types.ts';
+import { PURPOSE_HEADER } from '../../src/policy/request-policy.ts';
+import type { Decision, Observer } from '../../src/policy/types.ts';
+import { allow, deny, tablePolicy as requestPolicy } from '../support/decision-table.ts';
 
 // One request's decisions, kept for the decision stream, under a version set whose modules answer
 // from a table: what the request layer does with decisions, whatever the policies say.
-
-const allow = (obligations: Decision['obligations'] = {}, policy = 'access@1'): Decision => ({
-  allow: true,
-  verdicts: [{ policy, effect: 'allow', reasons: [{ code: 'ROLE_ALLOWS', message: 'allowed', regulation: null }] }],
-  obligations,
-});
-const deny = (policy = 'access@1', code = 'NOT_PERMITTED'): Decision => ({
-  allow: false,
-  verdicts: [{ policy, effect: 'deny', reasons: [{ code, message: 'denied', regulation: null }] }],
-  obligations: {},
-});
-
-interface Setup {
-  decisions: Record<string, Decision>;
-  shadow?: Record<string, Decision>;
-  observer?: Observer;
-  purpose?: string | null;
-}
-
-function requestPolicy({ decisions, shadow, observer, purpose = null }: Setup) {
-  const asked: string[] = [];
-  const answer = (table: Record<string, Decision>, request: PolicyRequest) => table[request.action] ?? deny();
-  const versions: VersionSet = {
-    ids: ['access@1'],
-    policies: [{ id: 'access@1', sha256: 'a'.repeat(64) }],
-    facts: [],
-    observers: observer ? [{ module: 'audit', observe: observer, config: undefined }] : [],
-    shadows: shadow ? [{ module: 'access', policy: { id: 'access@2', compiled: { decide: () => ({ effect: 'abstain', reasons: [], obligations: {} }) } } }] : [],
-    missing: [],
-    decide(request) {
-      asked.push(request.resource ? `${request.action}#${request.resource.id}` : request.action);
-      return answer(decisions, request);
-    },
-    decideWithShadow: (_shadow, request) => answer(shadow ?? decisions, request),
-    data: () => undefined as never,
-  };
-  const policy = createRequestPolicy({
-    versions,
-    principal: { id: 'u1', roles: ['advisor'], scopes: [] },
-    purpose,
-    now: new Date('2026-06-01T00:00:00Z'),
-    requestId: 'r1',
-    facts: {},
-    actions: { 'customer.read': 'Customer', 'account.read': 'Account', 'account.transfer': 'Account' },
-    timeZone: 'Asia/Shanghai',
-  });
-  return { policy, asked };
-}
 
 const codeOf = (f: () => unknown) => {
   try {

@@ -1,0 +1,141 @@
+import SchemaBuilder from '@pothos/core';
+import { execute, parse, type ExecutionResult } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { matches } from '../../src/policy/condition.ts';
+import GatePlugin, { permitOf, type GateContext } from '../../src/policy/gate.ts';
+import type { Decision } from '../../src/policy/types.ts';
+import { allow, deny, tablePolicy } from '../support/decision-table.ts';
+
+// The resolvers the gate wraps, run on a small schema: what each field asks the request's policy,
+// what its resolver gets, and what the decision stream learns from what it returns.
+
+type Row = { id: string; name: string; phone: string };
+const rows: Row[] = [
+  { id: '1', name: 'Li Lei', phone: '13800001234' },
+  { id: '2', name: 'Han Meimei', phone: '13900005678' },
+];
+const attributes = (row: Row) => ({ id: row.id, customerId: row.id });
+
+function schema() {
+  const builder = new SchemaBuilder<{ Context: GateContext }>({ plugins: [GatePlugin] });
+  // what the records the permit covers are, as a data function would filter them
+  const covered = (args: object) => rows.filter((row) => matches(permitOf(args).rows, attributes(row)));
+  const Customer = builder.objectRef<Row>('Customer').implement({
+    action: 'customer.read',
+    resource: 'Customer',
+    records: { attributes },
+    fields: (t) => ({
+      id: t.exposeID('id', { action: 'public' }),
+      name: t.exposeString('name', { personal: 'name' }),
+      phone: t.string({ personal: 'phone', resolve: (row) => Promise.resolve(row.phone) }),
+      permit: t.string({ action: 'public', resolve: () => 'public fields get no permit' }),
+    }),
+  });
+  builder.queryType({
+    fields: (t) => ({
+      customer: t.field({ type: Customer, nullable: true, args: { id: t.arg.id({ required: true }) }, resolve: (_, args) => covered(args).find((r) => r.id === args.id) ?? null }),
+      customers: t.field({ type: [Customer], resolve: (_, args) => covered(args) }),
+      // a list with holes: a record gone between reading its key and loading it
+      someCustomers: t.field({ type: t.listRef(Customer, { nullable: true }), resolve: (_, args) => [...covered(args), null] }),
+    }),
+  });
+  builder.mutationType({
+    fields: (t) => ({
+      rename: t.field({
+        type: Customer,
+        nullable: true,
+        action: 'customer.update',
+        resource: 'Customer',
+        args: { id: t.arg.id({ required: true }), fail: t.arg.boolean() },
+        resolve: async (_, args) => {
+          const permit = permitOf(args);
+          const row = rows.find((r) => r.id === args.id)!;
+          permit.records!.decide({ type: 'Customer', id: row.id, attributes: attributes(row), facts: {} });
+          if (args.fail) throw new Error('the write failed');
+          return row;
+        },
+      }),
+    }),
+  });
+  return builder.toSchema();
+}
+
+const built = schema();
+
+async function run(query: string, decisions: Record<string, Decision>, signal?: AbortSignal) {
+  const { policy } = tablePolicy({ decisions });
+  const result = (await execute({ schema: built, document: parse(query), contextValue: { policy, signal } })) as ExecutionResult;
+  return { result, policy, codes: (result.errors ?? []).map((e) => e.extensions?.code) };
+}
+
+const own = (id: string) => allow({ rows: { op: 'eq', field: 'customerId', value: id } });
+
+describe('the gate, resolving fields', () => {
+  it('resolves public fields without deciding anything', async () => {
+    const { result, policy } = await run('{ customers { id permit } }', { 'customer.read': allow() });
+    expect(result).toEqual({ data: { customers: [{ id: '1', permit: 'public fields get no permit' }, { id: '2', permit: 'public fields get no permit' }] } });
+    expect(policy.stream().decisions.map((d) => d.action)).toEqual(['customer.read']);
+  });
+
+  it('hands each resolver the permit of its action, limiting the rows it reads', async () => {
+    const { result, policy } = await run('{ customers { id name } }', { 'customer.read': own('2') });
+    expect(result).toEqual({ data: { customers: [{ id: '2', name: 'Han Meimei' }] } });
+    expect(policy.stream().decisions[0]).toMatchObject({ action: 'customer.read', resourceIds: ['2'] });
+  });
+
+  it('notes the records of a list with holes, and keeps the holes', async () => {
+    const { result, policy } = await run('{ someCustomers { id } }', { 'customer.read': own('1') });
+    expect(result).toEqual({ data: { someCustomers: [{ id: '1' }, null] } });
+    expect(policy.stream().decisions[0]!.resourceIds).toEqual(['1']);
+  });
+
+  it('notes the record a to-one field returned, and none for null', async () => {
+    const found = await run('{ customer(id: "1") { id } }', { 'customer.read': allow() });
+    expect(found.policy.stream().decisions[0]!.resourceIds).toEqual(['1']);
+    const missing = await run('{ customer(id: "3") { id } }', { 'customer.read': allow() });
+    expect(missing.result.data).toEqual({ customer: null });
+    expect(missing.policy.stream().decisions[0]!.resourceIds).toEqual([]);
+  });
+
+  it('answers a denied field with POLICY_DENIED and resolves nothing under it', async () => {
+    const { result, codes } = await run('{ customer(id: "1") { id name } }', { 'customer.read': deny() });
+    expect(result.data).toEqual({ customer: null });
+    expect(codes).toEqual(['POLICY_DENIED']);
+  });
+
+  it('hides and masks the fields its read obliges, and leaves the rest', async () => {
+    const { result, policy } = await run('{ customers { name phone } }', { 'customer.read': allow({ hide: ['name'], mask: { phone: { keepStart: 3, keepEnd: 4 } } }) });
+    expect(result).toEqual({ data: { customers: [{ name: null, phone: '138****1234' }, { name: null, phone: '139****5678' }] } });
+    expect(policy.report()).toMatchObject({ hidden: ['customers.0.name', 'customers.1.name'], masked: ['customers.0.phone', 'customers.1.phone'] });
+  });
+
+  it('starts no field once the request has passed its deadline', async () => {
+    const { result, codes } = await run('{ customers { id } }', { 'customer.read': allow() }, AbortSignal.abort(Object.assign(new Error('too late'), { extensions: { code: 'TIMEOUT' } })));
+    expect(result.data).toEqual({ customers: null });
+    expect(codes).toEqual(['TIMEOUT']);
+  });
+});
+
+describe('the gate, resolving writes', () => {
+  it('reads the payload again under the read permit and notes it', async () => {
+    const { result, policy } = await run('mutation { rename(id: "1") { id name } }', { 'customer.update': allow(), 'customer.read': allow() });
+    expect(result).toEqual({ data: { rename: { id: '1', name: 'Li Lei' } } });
+    const read = policy.stream().decisions.find((d) => d.action === 'customer.read' && !d.input.resource);
+    expect(read?.resourceIds).toEqual(['1']);
+  });
+
+  it('answers NOT_FOUND for a payload the caller may not read', async () => {
+    const { result, codes } = await run('mutation { rename(id: "1") { id } }', { 'customer.update': allow(), 'customer.read': own('2') });
+    expect(result.data).toEqual({ rename: null });
+    expect(codes).toEqual(['NOT_FOUND']);
+  });
+
+  it('marks what a failed write decided as failed, and keeps reads decided before it', async () => {
+    const { codes, policy } = await run('mutation { rename(id: "1", fail: true) { id } }', { 'customer.update': allow(), 'customer.read': allow() });
+    expect(codes).toEqual([undefined]);
+    expect(policy.stream().decisions.map((d) => [d.action, d.input.resource?.id ?? null, d.failed])).toEqual([
+      ['customer.update', null, true],
+      ['customer.update', '1', true],
+    ]);
+  });
+});
