@@ -1,5 +1,5 @@
 import SchemaBuilder from '@pothos/core';
-import { execute, parse, type ExecutionResult } from 'graphql';
+import { execute, parse, type ExecutionResult, type GraphQLObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { matches } from '../../src/policy/condition.ts';
 import GatePlugin, { permitOf, type GateContext } from '../../src/policy/gate.ts';
@@ -9,7 +9,7 @@ import { allow, deny, tablePolicy } from '../support/decision-table.ts';
 // The resolvers the gate wraps, run on a small schema: what each field asks the request's policy,
 // what its resolver gets, and what the decision stream learns from what it returns.
 
-type Row = { id: string; name: string; phone: string };
+type Row = { id: string; name: string; phone: string; email?: string };
 const rows: Row[] = [
   { id: '1', name: 'Li Lei', phone: '13800001234' },
   { id: '2', name: 'Han Meimei', phone: '13900005678' },
@@ -20,6 +20,7 @@ function schema() {
   const builder = new SchemaBuilder<{ Context: GateContext }>({ plugins: [GatePlugin] });
   // what the records the permit covers are, as a data function would filter them
   const covered = (args: object) => rows.filter((row) => matches(permitOf(args).rows, attributes(row)));
+  const Region = builder.enumType('Region', { values: ['NORTH', 'SOUTH'] as const });
   const Customer = builder.objectRef<Row>('Customer').implement({
     action: 'customer.read',
     resource: 'Customer',
@@ -29,6 +30,10 @@ function schema() {
       name: t.exposeString('name', { personal: 'name' }),
       phone: t.string({ personal: 'phone', resolve: (row) => Promise.resolve(row.phone) }),
       permit: t.string({ action: 'public', resolve: () => 'public fields get no permit' }),
+      tags: t.stringList({ resolve: () => ['vip'] }),
+      // a property read under an action of its own: the gate decides it
+      email: t.exposeString('email', { nullable: true, action: 'customer.update' }),
+      region: t.field({ type: Region, resolve: () => 'NORTH' as const }),
     }),
   });
   builder.queryType({
@@ -113,6 +118,21 @@ describe('the gate, resolving fields', () => {
     const { result, codes } = await run('{ customers { id } }', { 'customer.read': allow() }, AbortSignal.abort(Object.assign(new Error('too late'), { extensions: { code: 'TIMEOUT' } })));
     expect(result.data).toEqual({ customers: null });
     expect(codes).toEqual(['TIMEOUT']);
+  });
+});
+
+describe('the gate, building the schema', () => {
+  const fields = (built.getType('Customer') as GraphQLObjectType).getFields();
+
+  it('reads scalars, lists of them and enums under their type\'s action', () => {
+    for (const name of ['name', 'phone', 'tags', 'region']) expect(fields[name]!.extensions).toMatchObject({ action: 'customer.read' });
+    expect(fields.phone!.extensions).toMatchObject({ personal: 'phone' });
+    expect(fields.tags!.extensions).not.toHaveProperty('gate');
+  });
+
+  it('marks as plain the properties read as they are, which need no resolver of their own', () => {
+    const plain = Object.values(fields).filter((f) => f.extensions.plain).map((f) => f.name);
+    expect(plain).toEqual(['id', 'name']);
   });
 });
 
