@@ -1,3 +1,5 @@
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
@@ -8,6 +10,7 @@ import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime
 import type { PolicyRequest } from '../../src/policy/types.ts';
 import { freshDatabase } from '../support/database.ts';
 import { catalogue, modules } from '../support/modules.ts';
+import { temporaryDir } from '../support/temp.ts';
 
 // The policy runtime as the gateway and the CLI use it: what is in force, what listings say, and
 // what a module without a version in force decides.
@@ -92,6 +95,30 @@ describe('the policy runtime', () => {
     expect(set.decideWithShadow(set.shadows[0]!, customerRead(new Date())).allow).toBe(false);
     expect(() => set.data('licensing')).toThrow();
     expect(set.data('access')).toBeDefined();
+  });
+});
+
+describe('an activated version edited on disk', () => {
+  it('is refused, naming it, and its module denies everything until a new version is activated', async () => {
+    const db = await freshDatabase();
+    const copy = await temporaryDir('fingate-policies');
+    await cp(dir, copy, { recursive: true });
+    try {
+      await (await startPolicyRuntime({ db, dir: copy, modules, catalogue, watch: false, log: () => {} })).close();
+      const file = join(copy, 'access', 'access.v4.yaml');
+      await writeFile(file, `${await readFile(file, 'utf8')}\n# edited after its activation\n`);
+      const runtime = await startPolicyRuntime({ db, dir: copy, modules, catalogue, watch: false, log: () => {} });
+      try {
+        expect(runtime.store.get('access@4')).toBeUndefined();
+        expect(runtime.store.errors().map((e) => e.detail).join('\n')).toContain('access@4');
+        expect(runtime.store.get('access@3')).toBeDefined();
+        expect(runtime.at(new Date()).missing).toEqual(['access']);
+      } finally {
+        await runtime.close();
+      }
+    } finally {
+      await db.drop();
+    }
   });
 });
 
