@@ -36,6 +36,59 @@ describe('the example cases beside the policies (fingate policy test)', async ()
   }
 });
 
+describe('a case file the policy does not meet (fingate policy test)', () => {
+  /** Runs a case file written into a fresh folder; the problems of each case by what differs. */
+  async function run(text: string) {
+    const file = join(await temporaryDir('fingate-cases'), 'access.v1.test.yaml');
+    await writeFile(file, text);
+    return (await runCaseFile(file, store)).map((r) => [r.name, r.policy, r.problems.map((p) => p.slice(0, p.indexOf(':')))]);
+  }
+  const customer = '{ id: u-7, roles: [customer], customerId: "7" }';
+  const advisor = '{ id: u-a, roles: [advisor], institutionId: "2" }';
+
+  it('reports each difference by what differs: effect, reasons, rows, hidden and masked fields, alerts, confirmations', async () => {
+    const results = await run(`policy: access@1
+now: "2026-11-29T02:00:00.000Z"
+cases:
+  - name: effect and reasons
+    principal: ${customer}
+    action: customer.read
+    expect: { effect: deny, reasons: [SOMETHING_ELSE] }
+  - name: rows
+    principal: ${advisor}
+    action: customer.read
+    expect: { effect: allow, obligations: { rows: { include: [{ institutionId: "3" }], exclude: [{ institutionId: "2" }] } } }
+  - name: fields
+    principal: ${advisor}
+    action: customer.read
+    expect: { effect: allow, obligations: { hide: [name], mask: [] } }
+  - name: alerts and confirmations
+    principal: ${customer}
+    action: account.transfer
+    resource: { type: Account, id: "70", attributes: { id: "70", customerId: "7", kind: CUSTOMER } }
+    expect: { effect: allow, obligations: { alerts: [LARGE_VALUE], confirm: [RISK_WARNING] } }
+  - name: met
+    principal: ${customer}
+    action: customer.read
+    expect: { effect: allow, reasons: [OWN_RECORD], obligations: { rows: { include: [{ customerId: "7" }], exclude: [{ customerId: "8" }] }, hide: [], mask: [] } }
+`);
+    expect(results).toEqual([
+      ['effect and reasons', 'access@1', ['effect', 'reasons']],
+      ['rows', 'access@1', ['rows', 'rows']],
+      ['fields', 'access@1', ['hide', 'mask']],
+      ['alerts and confirmations', 'access@1', ['alerts', 'confirm']],
+      ['met', 'access@1', []],
+    ]);
+  });
+
+  it('reports a file naming a version that is not loaded, or not matching the case format, as one problem', async () => {
+    const now = 'now: "2026-11-29T02:00:00.000Z"';
+    const one = `cases:\n  - { name: one, principal: ${customer}, action: customer.read, expect: { effect: allow } }`;
+    expect(await run(`policy: access@99\n${now}\n${one}`)).toEqual([['(file)', 'access@99', [expect.any(String)]]]);
+    expect(await run(`policy: access\n${now}\n${one}`)).toEqual([['(file)', '?', ['policy']]]);
+  });
+});
+
 /** Writes a broken copy of access.v1.yaml into a fresh policies folder and loads it. */
 async function loadBroken(edit: (text: string) => string, name = 'access.v1.yaml'): Promise<PolicyFileError> {
   const root = await temporaryDir('fingate-policy');
