@@ -186,6 +186,24 @@ describe('a broken policy file is refused with its file and line', async () => {
     await refusedAt(swap(cardRule, `${cardRule}\n    conditions: { kind: CUSTOMER }`), 'conditions: { kind: CUSTOMER }');
   });
 
+  it('a module that does not match the file name, naming the module', async () => {
+    await refusedAt(swap('module: access', 'module: privacy'), 'module: privacy', 'privacy');
+  });
+
+  it('a file outside its module folder, naming the folder it belongs in', async () => {
+    const error = await loadBroken(swap('module: access', 'module: privacy'), 'privacy.v1.yaml');
+    expect([error.line, error.detail]).toEqual([1, expect.stringContaining('policies/privacy/')]);
+  });
+
+  it('a Rego source named in a file whose engine runs none', async () => {
+    await refusedAt((t) => `${t}\nrego: { source: access.v1.rego }\n`, 'rego: {', 'casl');
+  });
+
+  it('a file that is not a YAML mapping', async () => {
+    const error = await loadBroken(() => '- module: access\n- version: 1\n');
+    expect(error.line).toBe(1);
+  });
+
   it('a mask on a deny rule', async () => {
     await refusedAt(swap(cardRule, `${cardRule}\n    mask: {cardNumber: bankCard}`), 'mask: {cardNumber: bankCard}');
   });
