@@ -148,8 +148,12 @@ describe('activations', () => {
     return Object.fromEntries(lines.filter((l) => l.startsWith(`${module}@`)).map((l) => l.split(/\s+/).slice(0, 2)));
   };
 
-  it('lists every loaded version with the mode it runs in', async () => {
+  it('lists every loaded version with the mode it runs in, since when and by whom', async () => {
     expect(await modes('access')).toEqual({ 'access@1': 'INACTIVE', 'access@2': 'INACTIVE', 'access@3': 'INACTIVE', 'access@4': 'ENFORCE', 'access@5': 'INACTIVE' });
+    const { lines } = await policy('list');
+    const columns = (id: string) => lines.find((l) => l.startsWith(`${id} `))!.trim().split(/\s+/);
+    expect(columns('access@4')).toEqual(['access@4', 'ENFORCE', expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/), 'fingate:bootstrap']);
+    expect(columns('access@1')).toEqual(['access@1', 'INACTIVE', '-']);
   }, 60_000);
 
   it('enforces a version now, by the operator named, and records it in the history', async () => {
