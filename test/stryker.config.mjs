@@ -15,7 +15,7 @@ export default {
   testRunner: 'vitest',
   vitest: { configFile: 'test/vitest.config.ts' },
   checkers: ['typescript'],
-  tsconfigFile: 'tsconfig.json',
+  tsconfigFile: 'test/tsconfig.mutate.json',
   // each mutant runs only the tests that executed its code in the first, full run
   coverageAnalysis: 'perTest',
   // Code that runs only while modules load, or only in a test file's beforeAll (starting a gateway,
