@@ -160,9 +160,11 @@ export async function startPolicyRuntime({ db, dir, modules, catalogue, watch = 
     history: (module) => activations.filter((a) => module === undefined || a.module === module),
     async activate({ module, version, mode, effectiveFrom, by, force = false, observe }) {
       const loaded = store.get(`${module}@${version}`);
-      // Stryker disable next-line StringLiteral: message text, tests assert codes
-      const notLoaded = `no valid policy file ${module}@${version} is loaded`;
-      if (!loaded) throw clientError('BAD_USER_INPUT', notLoaded, { field: 'input.version' });
+      if (!loaded) {
+        // Stryker disable next-line StringLiteral: message text, tests assert codes
+        const message = `no valid policy file ${module}@${version} is loaded`;
+        throw clientError('BAD_USER_INPUT', message, { field: 'input.version' });
+      }
       // history is never rewritten: an activation takes effect now or later, and not before its file says
       const now = Date.now();
       if (effectiveFrom && effectiveFrom.getTime() < now - 1000) {
