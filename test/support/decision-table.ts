@@ -18,7 +18,7 @@ export const deny = (policy = 'access@1', code = 'NOT_PERMITTED'): Decision => (
 });
 
 export interface DecisionTable {
-  /** The decision for each action; any other action is denied. */
+  /** The decision for each action (`action#id` for one record of it); any other action is denied. */
   decisions: Record<string, Decision>;
   /** A shadow version `access@2` deciding from this table. */
   shadow?: Record<string, Decision>;
@@ -29,7 +29,7 @@ export interface DecisionTable {
 /** The request policy, and the decisions asked for (`action`, or `action#id` for a record). */
 export function tablePolicy({ decisions, shadow, observer, purpose = null }: DecisionTable): { policy: RequestPolicy; asked: string[] } {
   const asked: string[] = [];
-  const answer = (table: Record<string, Decision>, request: PolicyRequest) => table[request.action] ?? deny();
+  const answer = (table: Record<string, Decision>, request: PolicyRequest) => table[`${request.action}#${request.resource?.id}`] ?? table[request.action] ?? deny();
   const versions: VersionSet = {
     ids: ['access@1'],
     policies: [{ id: 'access@1', sha256: 'a'.repeat(64) }],

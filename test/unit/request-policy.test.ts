@@ -1,20 +1,12 @@
-import type { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { PURPOSE_HEADER } from '../../src/policy/request-policy.ts';
 import type { Decision, Observer } from '../../src/policy/types.ts';
 import { allow, deny, tablePolicy as requestPolicy } from '../support/decision-table.ts';
+import { extensionsOf } from '../support/errors.ts';
 
 // One request's decisions, kept for the decision stream, under a version set whose modules answer
 // from a table: what the request layer does with decisions, whatever the policies say.
 
-const codeOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (error) {
-    return { code: (error as GraphQLError).extensions?.code, ...(error as GraphQLError).extensions };
-  }
-  return undefined;
-};
 const path = (...keys: string[]) => keys.reduce<{ prev: unknown; key: string; typename: undefined } | undefined>((prev, key) => ({ prev, key, typename: undefined }), undefined) as never;
 const customer = { type: 'Customer' as const, attributes: { id: '1' }, facts: {} };
 
@@ -43,14 +35,14 @@ describe('the decisions of one request', () => {
 
   it('deny with POLICY_DENIED naming the denying policy and its reasons, or NO_RULE_ALLOWS when no policy gives one', () => {
     const { policy } = requestPolicy({ decisions: { 'customer.read': deny('licensing@3', 'UNLICENSED'), 'account.read': { allow: false, verdicts: [], obligations: {} } } });
-    expect(codeOf(() => policy.permit('customer.read', 'Customer'))).toMatchObject({ code: 'POLICY_DENIED', decision: { policy: 'licensing@3', reasons: [{ code: 'UNLICENSED' }] } });
-    expect(codeOf(() => policy.permit('account.read', 'Account'))).toMatchObject({ code: 'POLICY_DENIED', decision: { policy: null, reasons: [{ code: 'NO_RULE_ALLOWS' }] } });
+    expect(extensionsOf(() => policy.permit('customer.read', 'Customer'))).toMatchObject({ code: 'POLICY_DENIED', decision: { policy: 'licensing@3', reasons: [{ code: 'UNLICENSED' }] } });
+    expect(extensionsOf(() => policy.permit('account.read', 'Account'))).toMatchObject({ code: 'POLICY_DENIED', decision: { policy: null, reasons: [{ code: 'NO_RULE_ALLOWS' }] } });
   });
 
   it('show no field of a type whose read is denied (fail closed)', () => {
     const { policy } = requestPolicy({ decisions: { 'customer.read': deny() } });
     const effects = policy.fieldEffects('customer.read', 'Customer')!;
-    expect(codeOf(() => effects.apply('email', path('customer', 'email'), () => 'a@b.cn'))).toMatchObject({ code: 'POLICY_DENIED' });
+    expect(extensionsOf(() => effects.apply('email', path('customer', 'email'), () => 'a@b.cn'))).toMatchObject({ code: 'POLICY_DENIED' });
   });
 
   it('leave fields alone when nothing hides or masks them', () => {
@@ -100,9 +92,9 @@ describe('the decisions of one request', () => {
 
   it('refuse a purpose the caller may not declare with BAD_USER_INPUT naming the header and the policy', () => {
     const { policy } = requestPolicy({ decisions: { 'purpose.declare': deny('access@1', 'PURPOSE_NOT_ALLOWED') }, purpose: 'marketing' });
-    expect(codeOf(() => policy.checkPurpose())).toMatchObject({ code: 'BAD_USER_INPUT', field: PURPOSE_HEADER, decision: { policy: 'access@1', reasons: [{ code: 'PURPOSE_NOT_ALLOWED' }] } });
+    expect(extensionsOf(() => policy.checkPurpose())).toMatchObject({ code: 'BAD_USER_INPUT', field: PURPOSE_HEADER, decision: { policy: 'access@1', reasons: [{ code: 'PURPOSE_NOT_ALLOWED' }] } });
     const declared = requestPolicy({ decisions: { 'purpose.declare': allow() }, purpose: 'marketing' }).policy;
-    expect(codeOf(() => declared.checkPurpose())).toBeUndefined();
+    expect(extensionsOf(() => declared.checkPurpose())).toBeUndefined();
     const none = requestPolicy({ decisions: {} });
     none.policy.checkPurpose();
     expect(none.asked).toEqual([]);
@@ -143,8 +135,7 @@ describe('the record decisions of writes', () => {
     const observer: Observer = { transaction: async (_tx, stream) => void seen.push(stream.decisions.map((d) => `${d.action}#${d.input.resource?.id ?? '-'}`)) };
     const { policy } = requestPolicy({ decisions: { 'account.transfer': allow(), 'customer.read': allow() }, observer });
     const permit = policy.permit('account.transfer', 'Account');
-    policy.permit('customer.read', 'Customer')
-      .records!.decide({ ...customer, id: '9' });
+    policy.permit('customer.read', 'Customer').records!.decide({ ...customer, id: '9' });
     permit.records!.decide({ ...customer, type: 'Account', id: '1' });
     await permit.records!.observe({} as never);
     await permit.records!.observe({} as never);
@@ -154,9 +145,10 @@ describe('the record decisions of writes', () => {
 
   it('answer a record outside the permit\'s rows as not found, and a denied one with POLICY_DENIED', () => {
     const rows = { op: 'eq' as const, field: 'customerId', value: '7' };
-    const { policy } = requestPolicy({ decisions: { 'account.transfer': allow({ rows }) } });
+    const { policy } = requestPolicy({ decisions: { 'account.transfer': allow({ rows }), 'account.transfer#2': deny('aml@2', 'SUSPICIOUS') } });
     const permit = policy.permit('account.transfer', 'Account');
-    expect(codeOf(() => permit.records!.decide({ ...customer, type: 'Account', id: '1', attributes: { customerId: '8' } }))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(extensionsOf(() => permit.records!.decide({ ...customer, type: 'Account', id: '1', attributes: { customerId: '8' } }))).toMatchObject({ code: 'NOT_FOUND' });
     expect(permit.records!.decide({ ...customer, type: 'Account', id: '1', attributes: { customerId: '7' } })).toEqual({ rows });
+    expect(extensionsOf(() => permit.records!.decide({ ...customer, type: 'Account', id: '2', attributes: { customerId: '7' } }))).toMatchObject({ code: 'POLICY_DENIED', decision: { policy: 'aml@2' } });
   });
 });
