@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/ids.ts';
+import { policyCommand } from '../../src/policy/commands.ts';
 import { run } from '../support/cli.ts';
 import { realServer } from '../support/database.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
@@ -101,25 +102,64 @@ describe('policyReplay (compliance, before activatePolicy)', () => {
 });
 
 describe.skipIf(!realServer)('fingate policy replay (needs a PostgreSQL server the CLI can reach)', () => {
-  const env = () => ({ DATABASE_URL: gw.db.url, FINGATE_POLICIES_DIR: dir });
+  /** Runs `fingate policy replay <args>` in this process, on the gateway's database, collecting what it prints. */
+  const policyReplay = async (...args: string[]) => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { DATABASE_URL: gw.db.url, FINGATE_POLICIES_DIR: dir });
+    delete process.env.FINGATE_PLUGINS;
+    const lines: string[] = [];
+    try {
+      const code = await policyCommand(['replay', ...args], (line) => lines.push(...line.split('\n')));
+      return { code, lines };
+    } finally {
+      process.env = saved;
+    }
+  };
+  const columns = (line: string | undefined) => line?.trim().split(/\s{2,}/);
 
-  it('prints the flips and exits 0 for a tightening draft', async () => {
-    const result = await run(['policy', 'replay', 'access', '3', '--since', '1h'], env());
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/allow → deny\s+3/);
-    expect(result.stdout).toMatch(/customer\.read\s+ADVISOR_ACCESS_SUSPENDED/);
+  it('prints the counts, the flips by action and reason and each changed record, and exits 0 for a tightening draft', async () => {
+    const { code, lines } = await policyReplay('access', '3', '--since', '1h');
+    expect(code).toBe(0);
+    expect(lines[0]).toMatch(/^access@3 in place of the recorded access versions, decisions from \S+ to \S+$/);
+    expect(lines.slice(3, 5).map(columns)).toEqual([
+      ['allow → deny', '3'],
+      ['deny → allow', '0'],
+    ]);
+    const byAction = lines.indexOf('by action and reason:');
+    expect(columns(lines[byAction + 1])).toEqual(['customer.read', 'ADVISOR_ACCESS_SUSPENDED', 'allow→deny 3', 'deny→allow 0']);
+    expect(lines[byAction + 2]).toBe('changed records:');
+    const changes = lines.slice(byAction + 3).map(columns);
+    expect(changes).toHaveLength(3);
+    for (const change of changes) {
+      expect(change).toEqual([expect.stringMatching(/^seq \d+$/), expect.stringMatching(/^\d{4}-/), 'customer.read', 'advisor-r', 'Customer', 'ALLOW → DENY', 'ADVISOR_ACCESS_SUSPENDED']);
+    }
+  });
+
+  it('says how many of the changed records it lists when --limit cuts them short', async () => {
+    const { lines } = await policyReplay('access', '3', '--since', '1h', '--limit', '1');
+    const first = lines.indexOf('changed records (first 1):');
+    expect(first).toBeGreaterThan(0);
+    expect(lines.slice(first + 1)).toHaveLength(1);
+  });
+
+  it('prints neither groups nor records when nothing flips', async () => {
+    const { code, lines } = await policyReplay('access', '2', '--since', '1h');
+    expect(code).toBe(0);
+    expect(lines.some((l) => l.startsWith('by action') || l.startsWith('changed records'))).toBe(false);
   });
 
   it('exits 1 on any deny→allow flip, unless given --allow-loosening', async () => {
-    const refused = await run(['policy', 'replay', 'access', '4', '--since', '1h'], env());
+    const refused = await policyReplay('access', '4', '--since', '1h');
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(/deny → allow\s+2/);
-    expect(refused.stdout).toMatch(/LOOSENING/);
-    expect((await run(['policy', 'replay', 'access', '4', '--since', '1h', '--allow-loosening'], env())).code).toBe(0);
+    expect(columns(refused.lines[4])).toEqual(['deny → allow', '2']);
+    expect(refused.lines.at(-1)).toMatch(/^LOOSENING: 2 /);
+    const accepted = await policyReplay('access', '4', '--since', '1h', '--allow-loosening');
+    expect(accepted.code).toBe(0);
+    expect(accepted.lines.some((l) => l.startsWith('LOOSENING'))).toBe(false);
   });
 
-  it('refuses a malformed --since in one line, exit 1', async () => {
-    const result = await run(['policy', 'replay', 'access', '3', '--since', 'last week'], env());
+  it('refuses a malformed --since in one line, exit 1, as a child process', async () => {
+    const result = await run(['policy', 'replay', 'access', '3', '--since', 'last week'], { DATABASE_URL: gw.db.url, FINGATE_POLICIES_DIR: dir });
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/--since/);

@@ -4,11 +4,12 @@
 
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/database.ts';
 import { StartupError } from '../../src/errors.ts';
 import { policyCommand, recordOperatorCommand } from '../../src/policy/commands.ts';
 import { emptyServerDatabase, realServer } from '../support/database.ts';
+import { needsOpa, opa } from '../support/opa.ts';
 import { copyOfPolicies, writeAccessV5 } from '../support/policies.ts';
 import { temporaryDir } from '../support/temp.ts';
 
@@ -110,6 +111,55 @@ describe('test', () => {
       await rm(cases);
     }
   }, 120_000);
+
+  it('reports a policy file that does not load as an error naming it, and fails', async () => {
+    const broken = join(dir, 'access', 'access.v6.yaml');
+    await writeFile(broken, 'module: access\nversion: 6\n');
+    try {
+      const { code, lines } = await policy('test');
+      expect(code).toBe(1);
+      expect(lines.filter((l) => l.startsWith('error '))).toEqual([expect.stringContaining(join('access', 'access.v6.yaml'))]);
+      expect(lines.at(-1)).toBe('1 failing');
+    } finally {
+      await rm(broken);
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!opa)(`Rego versions, with the OPA CLI${needsOpa}`, () => {
+  /** Runs `work` with `file` of the suitability module edited by `edit`, then restores it. */
+  const editing = async <T>(file: string, edit: (text: string) => string, work: () => Promise<T>): Promise<T> => {
+    const path = join(dir, 'suitability', file);
+    const original = await readFile(path, 'utf8');
+    await writeFile(path, edit(original));
+    try {
+      return await work();
+    } finally {
+      await writeFile(path, original);
+    }
+  };
+
+  it('test runs their Rego unit tests too, and fails when one fails', async () => {
+    const passing = await policy('test');
+    expect(passing.lines).toContainEqual(expect.stringMatching(/^PASS: \d+\/\d+$/));
+    const failing = await editing('suitability.v2_test.rego', (rego) => `${rego}\ntest_always_fails if {\n\tfalse\n}\n`, () => policy('test'));
+    expect(failing.code).toBe(1);
+    expect(failing.lines).toContainEqual(expect.stringMatching(/test_always_fails: FAIL/));
+    expect(failing.lines.at(-1)).toBe('1 failing');
+  }, 120_000);
+
+  it('build --check lists each as fresh, and exits 1 naming the version whose source changed since its build', async () => {
+    const fresh = await policy('build', '--check');
+    expect(fresh.code).toBe(0);
+    expect(fresh.lines.some((l) => l.startsWith('fresh   suitability@2  '))).toBe(true);
+    expect(fresh.lines.every((l) => /^fresh {3}[a-z-]+@\d+  wasm sha256 [0-9a-f]{12}$/.test(l))).toBe(true);
+    const stale = await editing('suitability.v2.rego', (rego) => `${rego}\n# edited after its build\n`, () => policy('build', '--check'));
+    expect(stale.code).toBe(1);
+    const at = stale.lines.findIndex((l) => l.startsWith('stale   suitability@2  '));
+    const differences = stale.lines.slice(at + 1).filter((l) => l.startsWith('        '));
+    expect(differences.length).toBeGreaterThan(0);
+    expect(stale.lines.filter((l) => !differences.includes(l) && l !== stale.lines[at])).toEqual(fresh.lines.filter((l) => !l.includes(' suitability@2 ')));
+  }, 120_000);
 });
 
 describe('diff', () => {
@@ -203,9 +253,11 @@ describe('activations', () => {
 
   it('refuses a malformed version, instant or unknown version before changing anything', async () => {
     const history = (await policy('history', 'access')).lines;
-    await expect(policy('activate', 'access', 'five')).rejects.toBeInstanceOf(StartupError);
-    await expect(policy('activate', 'access')).rejects.toBeInstanceOf(StartupError);
-    await expect(policy('shadow', 'access', '5', '--from', 'tomorrow')).rejects.toBeInstanceOf(StartupError);
+    // each usage line names the command refused
+    await expect(policy('activate', 'access', 'five')).rejects.toThrow(/^usage: fingate policy activate </);
+    await expect(policy('shadow', 'access')).rejects.toThrow(/^usage: fingate policy shadow </);
+    await expect(policy('deactivate', 'access', '5x')).rejects.toThrow(/^usage: fingate policy deactivate </);
+    await expect(policy('shadow', 'access', '5', '--from', 'tomorrow')).rejects.toThrow(/^--from /);
     await expect(policy('activate', 'access', '9')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     expect((await policy('history', 'access')).lines).toEqual(history);
   });
@@ -243,21 +295,31 @@ describe('replay', () => {
     const [minutes] = await window('--since', '45m');
     expect(Math.abs(minutes! - (Date.now() - 45 * 60_000))).toBeLessThan(60_000);
     expect(await window('--since', '2026-01-02T03:04:05Z', '--until', '2026-01-03')).toEqual([Date.parse('2026-01-02T03:04:05Z'), Date.parse('2026-01-03')]);
+    expect(await window('--since', '2026-01-02T03:04:05+08:00', '--until', '2026-01-02T23:00:00.5-0130')).toEqual([Date.parse('2026-01-01T19:04:05Z'), Date.parse('2026-01-03T00:30:00.5Z')]);
   });
 
   it('refuses a malformed window, limit or version', async () => {
-    for (const since of ['last week', '7w', '2026-13-45', '']) {
+    for (const since of ['last week', '7w', 'x7d', '7dx', '2026-13-45', 'x2026-01-02', '2026-01-02x', '2026-01-02T03:04:05+8:00', '2026-01-02T03:04:05+08:0x', '']) {
       await expect(policy('replay', 'access', '5', '--since', since)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: '--since' } });
     }
     await expect(policy('replay', 'access', '5', '--limit=-1')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: '--limit' } });
     await expect(policy('replay', 'access', '5', '--limit', '2.5')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: '--limit' } });
-    for (const version of ['0', 'five', '']) await expect(policy('replay', 'access', version)).rejects.toBeInstanceOf(StartupError);
+    for (const version of ['0', 'five', 'x5', '5x', '']) await expect(policy('replay', 'access', version)).rejects.toBeInstanceOf(StartupError);
+    // well-formed but not loaded: the replay itself refuses it
+    await expect(policy('replay', 'access', '12')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect((await policy('replay', 'access', '5', '--limit', '0')).code).toBe(0);
   });
 });
 
 describe('usage', () => {
   it('exits 2 for an unknown command and 0 for none', async () => {
-    expect((await policy('enable', 'access', '5')).code).toBe(2);
-    expect((await policy()).code).toBe(0);
+    const usage = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect((await policy('enable', 'access', '5')).code).toBe(2);
+      expect((await policy()).code).toBe(0);
+      expect(usage.mock.calls.map(([text]) => String(text).split('\n')[0])).toEqual(['usage: fingate policy <command>', 'usage: fingate policy <command>']);
+    } finally {
+      usage.mockRestore();
+    }
   });
 });

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { newInstitution, newProduct } from '../support/catalogue.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { newCustomer, openAccount } from '../support/ledger.ts';
 import { catalogue, modules } from '../support/modules.ts';
+import { needsOpa, opa } from '../support/opa.ts';
 import { copyOfPolicies } from '../support/policies.ts';
 
 /*
@@ -24,14 +24,6 @@ import { copyOfPolicies } from '../support/policies.ts';
  */
 
 const fixture = fileURLToPath(new URL('../fixtures/policies/suitability/', import.meta.url));
-const opa = (() => {
-  try {
-    execFileSync(process.env.OPA ?? 'opa', ['version'], { stdio: 'ignore' });
-    return process.env.OPA ?? 'opa';
-  } catch {
-    return undefined;
-  }
-})();
 
 let dir: string;
 let gw: TestGateway;
@@ -52,7 +44,7 @@ describe('a suitability version that adds a rule by Rego and data alone (the fix
     expect(results.flatMap((r) => r.problems)).toEqual([]);
   });
 
-  it.skipIf(!opa)(`passes its Rego unit tests, version 2's among them${opa ? '' : ' (skipped: no OPA CLI)'}`, async () => {
+  it.skipIf(!opa)(`passes its Rego unit tests, version 2's among them${needsOpa}`, async () => {
     const result = await runOpaTests({ dir: join(fixture, '..'), opa: opa! });
     expect(result.output).toMatch(/test_seventy_year_old_may_not_buy_r5: PASS/);
     expect(result.ok).toBe(true);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { compileWith } from '../../src/policy/engines.ts';
 import { loadRegoPolicy, parseRegoDecision } from '../../src/policy/rego.ts';
 import type { ModuleDecision, PolicyFile, PolicyModule, PolicyRequest } from '../../src/policy/types.ts';
 import { catalogue } from '../support/modules.ts';
+import { needsOpa, opa } from '../support/opa.ts';
 import { temporaryDir } from '../support/temp.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -19,16 +19,6 @@ const suitabilityFile = join(policies, 'suitability/suitability.v1.yaml');
 const garbageWasm = join(root, 'test/fixtures/rego/garbage.wasm');
 const modules = new Map([['suitability', suitabilityPolicy()]]) as ReadonlyMap<string, PolicyModule>;
 
-/** The OPA CLI, if this machine has one: $OPA, else `opa` on PATH. */
-const opa = ((candidate) => {
-  try {
-    execFileSync(candidate, ['version'], { stdio: 'ignore' });
-    return candidate;
-  } catch {
-    return null;
-  }
-})(process.env.OPA ?? 'opa');
-const needsOpa = opa ? '' : ' (skipped: no OPA CLI; set OPA to an opa v1.22.3 binary)';
 
 const NOW = new Date('2026-11-29T02:00:00.000Z');
 const validProfile = (tolerance: string, more: object = {}) => ({
