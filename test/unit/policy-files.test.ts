@@ -115,18 +115,28 @@ describe('a broken policy file is refused with its file and line', async () => {
     expect(error.line).toBeGreaterThanOrEqual(lineOf(original, 'engine: casl'));
   });
 
-  it('an unknown module', async () => {
+  it('an unknown module, naming the modules there are', async () => {
     const error = await loadBroken((t) => t.replace('module: access', 'module: acess'), 'acess.v1.yaml');
     expect(error.line).toBe(lineOf(original, 'module: access'));
+    expect(error.detail).toContain('"acess"');
+    for (const known of ['access', 'privacy', 'suitability']) expect(error.detail).toMatch(new RegExp(`[ (]${known}[,)]`));
   });
 
-  it('an unknown engine, or the wrong one for the module', async () => {
+  it('an unknown engine, or the wrong one for the module, naming the one it runs on', async () => {
     expect((await loadBroken((t) => t.replace('engine: casl', 'engine: cedar'))).line).toBe(lineOf(original, 'engine: casl'));
-    expect((await loadBroken((t) => t.replace('engine: casl', 'engine: rego'))).line).toBe(lineOf(original, 'engine: casl'));
+    const wrong = await loadBroken((t) => t.replace('engine: casl', 'engine: rego'));
+    expect([wrong.line, wrong.detail]).toEqual([lineOf(original, 'engine: casl'), expect.stringContaining('"casl"')]);
   });
 
-  it('a version that does not match the file name', async () => {
-    expect((await loadBroken((t) => t.replace('version: 1', 'version: 2'))).line).toBe(lineOf(original, 'version: 1'));
+  it('a version that does not match the file name, naming it', async () => {
+    const error = await loadBroken((t) => t.replace('version: 1', 'version: 2'));
+    expect([error.line, error.detail]).toEqual([lineOf(original, 'version: 1'), expect.stringContaining('version 2')]);
+  });
+
+  it('a file that cannot be read', async () => {
+    const error = await loadPolicyFile(join(dir, 'access', 'access.v99.yaml'), modules, catalogue).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PolicyFileError);
+    expect([(error as PolicyFileError).line, (error as PolicyFileError).detail]).toEqual([1, expect.stringContaining('ENOENT')]);
   });
 
   it('a duplicate key', async () => {

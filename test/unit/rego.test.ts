@@ -1,4 +1,4 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -145,6 +145,20 @@ describe('loading a Rego policy file', () => {
     const error = await loadPolicyFile(file, modules, catalogue).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PolicyFileError);
     expect((error as PolicyFileError).detail).toMatch(/suitability\.v1\.wasm does not match its recorded hash/);
+    expect((error as PolicyFileError).line).toBe(lineOf(await readFile(file, 'utf8'), 'wasmSha256:'));
+  });
+
+  it('refuses a file whose Rego source or wasm is missing, at the line naming it', async () => {
+    for (const [missing, key] of [
+      ['suitability.v1.rego', 'source:'],
+      ['suitability.v1.wasm', 'wasm:'],
+    ] as const) {
+      const { folder, file } = await copyOfSuitability();
+      await rm(join(folder, missing));
+      const error = await loadPolicyFile(file, modules, catalogue).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PolicyFileError);
+      expect([(error as PolicyFileError).line, (error as PolicyFileError).detail]).toEqual([lineOf(await readFile(file, 'utf8'), key), expect.stringContaining(missing)]);
+    }
   });
 
   it('refuses data the Rego could not use, at the line of the value', async () => {
