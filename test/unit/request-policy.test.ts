@@ -75,13 +75,19 @@ describe('the decisions of one request', () => {
     });
   });
 
-  it('give a reason once when it obliged fields of several types', () => {
+  it('give a reason once when it obliged fields of several types, and once per policy giving it', () => {
     const why = { code: 'PURPOSE_REQUIRED', message: 'needs a purpose', regulation: null };
-    const hiding = (field: string): Decision => ({ ...allow({ hide: [field] }), verdicts: [{ policy: 'privacy@1', effect: 'abstain', reasons: [why] }] });
-    const { policy } = requestPolicy({ decisions: { 'customer.read': hiding('name'), 'account.read': hiding('cardNumber') } });
+    const minimal = { code: 'MINIMAL_NECESSARY', message: 'not needed for it', regulation: null };
+    const hiding = (field: string, ...policies: string[]): Decision => ({ ...allow({ hide: [field] }), verdicts: policies.map((p) => ({ policy: p, effect: 'abstain', reasons: [why, minimal] })) });
+    const { policy } = requestPolicy({ decisions: { 'customer.read': hiding('name', 'privacy@1'), 'account.read': hiding('cardNumber', 'privacy@1', 'cards@2') } });
     policy.fieldEffects('customer.read', 'Customer')!.apply('name', path('customer', 'name'), () => 'Li Lei');
     policy.fieldEffects('account.read', 'Account')!.apply('cardNumber', path('account', 'cardNumber'), () => '6222');
-    expect(policy.report().reasons).toEqual([{ policy: 'privacy@1', ...why }]);
+    expect(policy.report().reasons).toEqual([
+      { policy: 'privacy@1', ...why },
+      { policy: 'privacy@1', ...minimal },
+      { policy: 'cards@2', ...why },
+      { policy: 'cards@2', ...minimal },
+    ]);
   });
 
   it('give no reasons when the fields read are neither hidden nor masked', () => {
@@ -98,6 +104,21 @@ describe('the decisions of one request', () => {
     const none = requestPolicy({ decisions: {} });
     none.policy.checkPurpose();
     expect(none.asked).toEqual([]);
+  });
+
+  it('give each decision in the stream the field paths of its action, and which of its fields it hid or masked', () => {
+    const { policy } = requestPolicy({ decisions: { 'customer.read': allow({ hide: ['name'], mask: { name: { keepStart: 1, keepEnd: 0 }, phone: { keepStart: 3, keepEnd: 4 } } }), 'account.read': allow() } });
+    policy.permit('customer.read', 'Customer');
+    policy.permit('account.read', 'Account');
+    const field = (action: string, path: string, leaf = true) => ({ action, path, type: 'T', field: path.split('.').at(-1)!, leaf });
+    policy.describe(
+      [field('customer.read', 'customers', false), field('customer.read', 'customers.name'), field('customer.read', 'customers.phone'), field('customer.read', 'customers.email'), field('account.read', 'customers.accounts.phone')],
+      { name: 'Customers', hash: 'h' },
+    );
+    expect(policy.stream().decisions.map(({ action, fieldPaths, hidden, masked }) => ({ action, fieldPaths, hidden, masked }))).toEqual([
+      { action: 'customer.read', fieldPaths: ['customers', 'customers.name', 'customers.phone', 'customers.email'], hidden: ['customers.name'], masked: ['customers.phone'] },
+      { action: 'account.read', fieldPaths: ['customers.accounts.phone'], hidden: [], masked: [] },
+    ]);
   });
 
   it('note a shadow version only where it decides otherwise: another outcome or other obligations', () => {
