@@ -272,6 +272,7 @@ const permitOnly = new WeakMap<Permit, object>();
 function withPermit(args: object, permit: Permit): object {
   for (const _ in args) return { ...args, [PERMIT]: permit };
   let only = permitOnly.get(permit);
+  // Stryker disable next-line ConditionalExpression: a cache; without it each row gets an equal object of its own
   if (!only) permitOnly.set(permit, (only = Object.freeze({ [PERMIT]: permit })));
   return only;
 }
