@@ -97,6 +97,47 @@ describe('the policy runtime', () => {
   });
 });
 
+describe('a module with ten versions', () => {
+  it('enforces its newest on a new database and lists its versions in number order, not by file name', async () => {
+    const db = await freshDatabase();
+    const copy = await temporaryDir('fingate-policies');
+    await cp(dir, copy, { recursive: true });
+    const v4 = await readFile(join(copy, 'access', 'access.v4.yaml'), 'utf8');
+    for (const version of [5, 6, 7, 8, 9, 10]) await writeFile(join(copy, 'access', `access.v${version}.yaml`), v4.replace('version: 4', `version: ${version}`));
+    const runtime = await startPolicyRuntime({ db, dir: copy, modules, catalogue, watch: false, log: () => {} });
+    try {
+      const access = runtime.list(new Date()).filter((l) => l.module === 'access');
+      expect(access.map((l) => l.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(access.filter((l) => l.mode === 'ENFORCE').map((l) => l.version)).toEqual([10]);
+    } finally {
+      await runtime.close();
+      await db.drop();
+    }
+  });
+});
+
+describe('scheduled activations', () => {
+  it('refuse taking the enforced version away before its scheduled replacement takes effect, and allow it from then on', async () => {
+    const db = await freshDatabase();
+    const runtime = await startPolicyRuntime({ db, dir, modules, catalogue, watch: false, log: () => {} });
+    try {
+      const inAnHour = new Date(Date.now() + 3_600_000);
+      const inTwoHours = new Date(Date.now() + 7_200_000);
+      await runtime.activate({ module: 'privacy', version: 1, mode: 'ENFORCE', by: 'alice', effectiveFrom: inTwoHours });
+      // privacy@2 is enforced now: deactivated in an hour, nothing would be enforced for the hour before privacy@1
+      await expect(runtime.activate({ module: 'privacy', version: 2, mode: 'INACTIVE', by: 'alice', effectiveFrom: inAnHour })).rejects.toMatchObject({
+        extensions: { code: 'BAD_USER_INPUT', field: 'input.mode' },
+      });
+      await runtime.activate({ module: 'privacy', version: 2, mode: 'INACTIVE', by: 'alice', effectiveFrom: inTwoHours });
+      const later = runtime.at(new Date(inTwoHours.getTime() + 1)).ids;
+      expect([later.includes('privacy@1'), later.includes('privacy@2')]).toEqual([true, false]);
+    } finally {
+      await runtime.close();
+      await db.drop();
+    }
+  });
+});
+
 describe('an activated version edited on disk', () => {
   it('is refused, naming it, and its module denies everything until a new version is activated', async () => {
     const db = await freshDatabase();
