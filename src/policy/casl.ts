@@ -176,11 +176,12 @@ function interpolate(conditions: RuleData['conditions'], principal: Principal): 
   return out;
 }
 
-// Resource attributes arrive as strings (PostgreSQL keys and enums); so do rule values.
+// Resource attributes arrive as strings (PostgreSQL keys and enums); so do rule values, which YAML
+// may have read as numbers.
 function normalize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalize);
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v)]));
-  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
+  return typeof value === 'number' ? String(value) : value;
 }
 
 function decideWith(ability: Ability, file: PolicyFile<CaslBody>, request: PolicyRequest, catalogue: Catalogue): ModuleDecision {
