@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { suitabilityPolicy, type SuitabilityBody } from '../../plugins/suitability.ts';
 import { buildRegoPolicies, compileRego, runOpaTests } from '../../src/policy/build.ts';
 import { loadPolicyFile, PolicyFileError, type LoadedPolicy } from '../../src/policy/file.ts';
-import { compileWith } from '../../src/policy/engines.ts';
+import { compileWith, regoInput } from '../../src/policy/engines.ts';
 import { loadRegoPolicy, parseRegoDecision } from '../../src/policy/rego.ts';
 import type { ModuleDecision, PolicyFile, PolicyModule, PolicyRequest } from '../../src/policy/types.ts';
 import { catalogue } from '../support/modules.ts';
@@ -201,6 +201,28 @@ describe('a Rego entrypoint that misbehaves', async () => {
     expect(() => loadRegoPolicy(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]), {})).toThrow(/cannot load the Rego wasm: not an OPA policy wasm/);
     expect(() => loadRegoPolicy(new Uint8Array([1, 2, 3]), {})).toThrow(/cannot load the Rego wasm/);
     expect(() => compileWith(suitabilityPolicy() as PolicyModule, file, { catalogue })).toThrow(/needs its compiled wasm/);
+  });
+
+  it('refuses to compile without data.actions, without a wasm or with a broken one, pointing at what is wrong', () => {
+    const refusal = (f: PolicyFile, wasm?: Uint8Array) => {
+      try {
+        compileWith(suitabilityPolicy() as PolicyModule, f, { wasm, catalogue });
+      } catch (error) {
+        return { path: (error as { path?: unknown }).path, message: (error as Error).message };
+      }
+      return undefined;
+    };
+    const noActions = { ...file, body: { ...file.body, data: { ...file.body.data, actions: undefined } } } as unknown as PolicyFile;
+    expect(refusal(noActions, wasm)).toEqual({ path: ['data'], message: expect.stringContaining('data.actions') });
+    expect(refusal(file as PolicyFile)).toEqual({ path: ['rego', 'wasm'], message: expect.stringContaining('wasm') });
+    expect(refusal(file as PolicyFile, new Uint8Array([1, 2, 3]))).toEqual({ path: ['rego', 'wasm'], message: expect.stringMatching(/^cannot load the Rego wasm/) });
+    expect(() => compileWith({ ...(suitabilityPolicy() as PolicyModule), engine: 'prolog' }, file as PolicyFile, { wasm, catalogue })).toThrow(/unknown engine "prolog"/);
+  });
+
+  it('gives Rego a request without a record as a null resource, and no args or facts as empty objects', () => {
+    const { resource, args, facts, ...rest } = purchase();
+    expect(regoInput(rest)).toMatchObject({ resource: null, args: {}, facts: {}, now: rest.now.toISOString() });
+    expect(regoInput({ ...rest, resource, args, facts })).toMatchObject({ resource, args, facts });
   });
 
   it('parses only the documented decision shape', () => {
