@@ -45,20 +45,20 @@ function evaluate(policy: ActivePolicy, request: PolicyRequest): ModuleDecision 
  */
 export function combine(votes: readonly { id: string; decision: ModuleDecision }[]): Decision {
   const verdicts: Verdict[] = [];
-  let allows = 0;
-  let denies = 0;
+  let allowed = false;
+  let denied = false;
   for (const { id, decision } of votes) {
     if (decision.effect === 'abstain' && decision.reasons.length === 0 && isEmpty(decision.obligations)) continue;
     verdicts.push({ policy: id, effect: decision.effect, reasons: decision.reasons });
-    if (decision.effect === 'allow') allows++;
-    else if (decision.effect === 'deny') denies++;
+    if (decision.effect === 'allow') allowed = true;
+    else if (decision.effect === 'deny') denied = true;
   }
-  if (denies > 0 || allows === 0) {
+  if (denied || !allowed) {
     // a denial still says what the caller could do about it (e.g. a confirmation to give)
     const confirm = votes.flatMap((v) => (v.decision.effect === 'deny' ? (v.decision.obligations.confirm ?? []) : []));
     return { allow: false, verdicts, obligations: confirm.length ? { confirm } : {} };
   }
-  return { allow: true, verdicts, obligations: mergeObligations(votes.filter((v) => v.decision.effect !== 'deny').map((v) => v.decision.obligations)) };
+  return { allow: true, verdicts, obligations: mergeObligations(votes.map((v) => v.decision.obligations)) };
 }
 
 const isEmpty = (obligations: object) => Object.keys(obligations).length === 0;

@@ -54,6 +54,7 @@ describe('combining decisions', () => {
     expect(decision.verdicts.find((v) => v.effect === 'deny')).toMatchObject({ policy: 'broken@3', reasons: [{ code: 'POLICY_ERROR' }] });
     // what went wrong inside is for the operator's log, not the caller
     expect(JSON.stringify(decision)).not.toContain('boom');
+    expect(vi.mocked(console.error).mock.calls.map((call) => [String(call[0]).includes('broken@3'), (call[1] as Error).message])).toEqual([[true, 'boom']]);
   });
 
   it('denies when a module returns garbage instead of a decision', () => {
@@ -92,10 +93,27 @@ describe('combining decisions', () => {
     expect(combine([{ id: 'privacy@1', decision: masks }]).allow).toBe(false);
   });
 
+  it('reports an abstaining module that gave reasons or obligations among the verdicts, and leaves out one that said nothing', () => {
+    const masks = { effect: 'abstain' as const, reasons: [], obligations: { mask: { phone: { keepStart: 3, keepEnd: 4 } } } };
+    const explains = { effect: 'abstain' as const, reasons: [reason('NOT_MINE')], obligations: {} };
+    const decision = combine([
+      { id: 'access@1', decision: allow() },
+      { id: 'privacy@1', decision: masks },
+      { id: 'aml@2', decision: explains },
+      { id: 'audit@1', decision: abstain },
+    ]);
+    expect(decision.verdicts.map((v) => [v.policy, v.effect])).toEqual([
+      ['access@1', 'allow'],
+      ['privacy@1', 'abstain'],
+      ['aml@2', 'abstain'],
+    ]);
+  });
+
   it('keeps the confirmation a denying module asks for, and drops everything an allow would grant', () => {
     const decision = combine([
       { id: 'access@1', decision: allow({ mask: { idNumber: { keepStart: 3, keepEnd: 4 } } }) },
       { id: 'suitability@1', decision: deny('RISK_LEVEL_ABOVE_TOLERANCE', { confirm: [reason('CONFIRM_RISK_MISMATCH')] }) },
+      { id: 'disclosure@1', decision: allow({ confirm: [reason('CONFIRM_DISCLOSURE')] }) },
     ]);
     expect(decision.obligations).toEqual({ confirm: [reason('CONFIRM_RISK_MISMATCH')] });
   });
