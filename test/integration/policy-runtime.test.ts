@@ -1,10 +1,10 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import { recordActivation } from '../../src/policy/lifecycle.ts';
+import { bootstrapActivations, recordActivation } from '../../src/policy/lifecycle.ts';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.ts';
 import type { PolicyRequest } from '../../src/policy/types.ts';
 import { freshDatabase } from '../support/database.ts';
@@ -94,6 +94,54 @@ describe('the policy runtime', () => {
     expect(set.decideWithShadow(set.shadows[0]!, customerRead(new Date())).allow).toBe(false);
     expect(() => set.data('licensing')).toThrow();
     expect(set.data('access')).toBeDefined();
+  });
+});
+
+describe('runtimes sharing a database, as instances of the gateway do', () => {
+  it('bootstrap each module once when they start together, and see within a second what another activates', async () => {
+    const db = await freshDatabase();
+    const logs: string[] = [];
+    const start = () => startPolicyRuntime({ db, dir, modules, catalogue, watch: false, log: (m) => logs.push(m) });
+    const [a, b] = await Promise.all([start(), start()]);
+    try {
+      const firstStarts = logs.filter((l) => l.endsWith('(first start)'));
+      expect(firstStarts).toHaveLength(new Set(firstStarts).size);
+      expect(firstStarts).toContain('policy: activated access@4 (first start)');
+      expect(b.history().filter((h) => h.activatedBy === 'fingate:bootstrap')).toHaveLength(firstStarts.length);
+      await a.activate({ module: 'access', version: 3, mode: 'SHADOW', by: 'alice' });
+      await vi.waitFor(() => expect(b.at(new Date()).shadows.map((s) => s.policy.id)).toEqual(['access@3']), { timeout: 1_000, interval: 20 });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await db.drop();
+    }
+  });
+
+  it('bootstrap once when their bootstraps run at the same moment', async () => {
+    const db = await freshDatabase();
+    try {
+      const newest = [{ module: 'access', version: 4, sha256: 'a'.repeat(64) }, { module: 'privacy', version: 2, sha256: 'b'.repeat(64) }];
+      const created = await Promise.all([1, 2, 3].map(() => bootstrapActivations(db.sql, newest)));
+      expect(created.flat().map((a) => a.module).sort()).toEqual(['access', 'privacy']);
+      expect((await db.sql`select module from policy_activations order by module`).map((r) => r.module)).toEqual(['access', 'privacy']);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('see the first activation of a module that another, deployed with its files, bootstraps', async () => {
+    const db = await freshDatabase();
+    const without = await temporaryDir('fingate-policies');
+    await cp(dir, without, { recursive: true });
+    await rm(join(without, 'privacy'), { recursive: true });
+    const a = await startPolicyRuntime({ db, dir: without, modules, catalogue, watch: false, log: () => {} });
+    try {
+      expect(a.history('privacy')).toEqual([]);
+      await (await startPolicyRuntime({ db, dir, modules, catalogue, watch: false, log: () => {} })).close();
+      await vi.waitFor(() => expect(a.history('privacy').map((h) => [h.version, h.activatedBy])).toEqual([[2, 'fingate:bootstrap']]), { timeout: 1_000, interval: 20 });
+    } finally {
+      await a.close();
+      await db.drop();
+    }
   });
 });
 
