@@ -120,7 +120,9 @@ describe('runtimes sharing a database, as instances of the gateway do', () => {
     const db = await freshDatabase();
     try {
       const newest = [{ module: 'access', version: 4, sha256: 'a'.repeat(64) }, { module: 'privacy', version: 2, sha256: 'b'.repeat(64) }];
-      const created = await Promise.all([1, 2, 3].map(() => bootstrapActivations(db.sql, newest)));
+      // connections open first, so the bootstraps start together rather than as each one connects
+      await Promise.all(Array.from({ length: 8 }, () => db.sql`select pg_sleep(0.05)`));
+      const created = await Promise.all(Array.from({ length: 8 }, () => bootstrapActivations(db.sql, newest)));
       expect(created.flat().map((a) => a.module).sort()).toEqual(['access', 'privacy']);
       expect((await db.sql`select module from policy_activations order by module`).map((r) => r.module)).toEqual(['access', 'privacy']);
     } finally {
