@@ -51,7 +51,8 @@ export async function loadPolicyStore(dir: string, modules: readonly PolicyModul
     // the last good version of a file that is now broken (or gone) keeps serving
     for (const [id, loaded] of policies) if (!next.has(id)) next.set(id, loaded);
     policies = next;
-    errors = problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+    // in file order already: one problem per file, files read in path order
+    errors = problems;
   }
 
   await reload();

@@ -1,6 +1,6 @@
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { caseFiles, runCaseFile } from '../../src/policy/cases.ts';
 import { loadPolicyFile, PolicyFileError } from '../../src/policy/file.ts';
@@ -216,6 +216,57 @@ describe('a broken policy file is refused with its file and line', async () => {
 
   it('a mask on a deny rule', async () => {
     await refusedAt(swap(cardRule, `${cardRule}\n    mask: {cardNumber: bankCard}`), 'mask: {cardNumber: bankCard}');
+  });
+});
+
+describe('the policy store', () => {
+  /** A store over a private copy of the policies folder, with `pinned` as the activated hashes. */
+  const copy = async (pinned?: (id: string) => string | undefined) => {
+    const root = await temporaryDir('fingate-policy-store');
+    await cp(dir, root, { recursive: true });
+    return { root, store: await loadPolicyStore(root, configured, catalogue, pinned), file: (name: string) => join(root, 'access', name) };
+  };
+  const readV1 = () => readFile(join(dir, 'access', 'access.v1.yaml'), 'utf8');
+
+  it('serves the new content of a version not activated once reloaded, and the last good one of a file that broke', async () => {
+    const { store, file } = await copy();
+    const before = store.get('access@1')!.file.sha256;
+    await writeFile(file('access.v1.yaml'), `${await readV1()}\n# reviewed again\n`);
+    await store.reload();
+    const edited = store.get('access@1')!.file.sha256;
+    expect(edited).not.toBe(before);
+    await writeFile(file('access.v1.yaml'), 'module: access\n');
+    await store.reload();
+    expect(store.get('access@1')!.file.sha256).toBe(edited);
+    expect(store.errors().map((e) => [e.file.endsWith('access.v1.yaml'), e.line])).toEqual([[true, 1]]);
+  });
+
+  it('refuses an activated version whose file changed, naming the version to add instead', async () => {
+    const { store } = await copy((id) => (id === 'access@1' ? 'f'.repeat(64) : undefined));
+    expect(store.get('access@1')).toBeUndefined();
+    const [error] = store.errors();
+    expect([error!.file.endsWith(join('access', 'access.v1.yaml')), error!.line]).toEqual([true, 1]);
+    expect(error!.detail).toContain('access@1');
+    expect(error!.detail).toContain('ffffffffffff…');
+    expect(error!.detail).toContain('add version 2');
+  });
+
+  it('reloads by itself when watched, and no more once it stops watching', async () => {
+    const { store, file } = await copy();
+    let changes = 0;
+    const stop = store.watch(() => changes++);
+    try {
+      const v4 = await readFile(file('access.v4.yaml'), 'utf8');
+      await writeFile(file('access.v8.yaml'), v4.replace('version: 4', 'version: 8'));
+      await vi.waitFor(() => expect(store.get('access@8')).toBeDefined(), { timeout: 5_000, interval: 20 });
+      expect(changes).toBeGreaterThan(0);
+    } finally {
+      stop();
+    }
+    const v4 = await readFile(file('access.v4.yaml'), 'utf8');
+    await writeFile(file('access.v9.yaml'), v4.replace('version: 4', 'version: 9'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(store.get('access@9')).toBeUndefined();
   });
 });
 
