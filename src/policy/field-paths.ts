@@ -22,7 +22,7 @@ export interface FieldPath {
   leaf: boolean;
 }
 
-const cache = new WeakMap<DocumentNode, Map<string, readonly FieldPath[]>>();
+const cache = new WeakMap<DocumentNode, Map<string | null, readonly FieldPath[]>>();
 
 /**
  * The guarded fields an operation reads, from its document alone: a scalar under its type's read
@@ -34,7 +34,7 @@ const cache = new WeakMap<DocumentNode, Map<string, readonly FieldPath[]>>();
 export function fieldPathsOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): readonly FieldPath[] {
   let byOperation = cache.get(document);
   if (!byOperation) cache.set(document, (byOperation = new Map()));
-  const key = operationName ?? '';
+  const key = operationName ?? null;
   let found = byOperation.get(key);
   if (!found) byOperation.set(key, (found = walkOperation(schema, document, operationName)));
   return found;
@@ -59,7 +59,7 @@ function walkOperation(schema: GraphQLSchema, document: DocumentNode, operationN
         continue;
       }
       const name = selection.name.value;
-      if (name.startsWith('__') || isAbstractType(type) && !('getFields' in type)) continue;
+      // meta fields (__typename) are in no type's fields, and a union has none
       const field = 'getFields' in type ? type.getFields()[name] : undefined;
       if (!field) continue;
       const path = prefix ? `${prefix}.${name}` : name;
