@@ -29,6 +29,7 @@ export function useDecisionStream({
             await deliver(stream, policy.versions.observers, observers);
           } catch (error) {
             logError(error, stream.requestId);
+            // Stryker disable next-line StringLiteral: message text, tests assert codes
             setResult({ errors: [new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] });
             return;
           }

@@ -10,9 +10,11 @@ import { balanceOf, newCustomer, openAccount } from '../support/ledger.ts';
 
 let gw: TestGateway;
 let compliance: string;
+/** What the gateway logged for operators: each error with the id of its request. */
+const logged: { error: unknown; requestId: string }[] = [];
 
 beforeAll(async () => {
-  gw = await startGateway({ customers: 20 });
+  gw = await startGateway({ customers: 20, logError: (error, requestId) => void logged.push({ error, requestId }) });
   compliance = await gw.token({ roles: ['compliance'] });
 });
 afterAll(() => gw?.close());
@@ -53,9 +55,14 @@ describe('when the audit insert fails', () => {
     const [{ name }] = await gw.db.sql<[{ name: string }]>`select name from customers where id = ${who}`;
     const breaker = await gw.token({ roles: ['customer'], customerId: toGlobalId('Customer', who), sub: 'audit-breaker' });
     const others = await Promise.all(Array.from({ length: 8 }, (_, i) => gw.customerToken(String(i + 1))));
-    const [refused, ...served] = await Promise.all([breaker, ...others].map((token) => gw.request(`{ me { id name idNumber } }`, { token })));
+    const requestId = `breaker-${randomUUID()}`;
+    const [refused, ...served] = await Promise.all(
+      [breaker, ...others].map((token, i) => gw.request(`{ me { id name idNumber } }`, { token, headers: i === 0 ? { 'x-request-id': requestId } : {} })),
+    );
     expect(refused!.data ?? null).toBeNull();
     expect(refused!.errors?.map((e) => e.extensions.code)).toEqual(['INTERNAL_SERVER_ERROR']);
+    // the operator's log has what the caller does not: the cause, under the request's id
+    expect(logged.filter((l) => l.requestId === requestId).map((l) => String(l.error))).toContainEqual(expect.stringContaining('audit store unavailable'));
     expect(JSON.stringify(refused)).not.toContain(name);
     for (const response of served) {
       expect(response.errors).toBeUndefined();

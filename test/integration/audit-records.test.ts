@@ -48,6 +48,15 @@ const years = (event: AuditEvent) => (Date.parse(event.retainUntil) - Date.parse
 const customerId = (key: string) => toGlobalId('Customer', key);
 
 describe('reads of personal data are recorded once per request and resource type', () => {
+  it('under the operation the request ran, of a document holding several', async () => {
+    const document = `query Name { me { name } } query Phone { me { phone } }`;
+    const { response, events } = await recorded(document, { token: alice.token, operationName: 'Phone' });
+    expect(response.errors).toBeUndefined();
+    expect(events.map((e) => [e.operation, e.action, e.fields])).toEqual([['Phone', 'customer.read', ['me', 'me.phone']]]);
+    const other = await recorded(document, { token: alice.token, operationName: 'Name' });
+    expect(other.events.map((e) => [e.operation, e.fields, e.operationHash])).toEqual([['Name', ['me', 'me.name'], events[0]!.operationHash]]);
+  });
+
   it('customer(id:): who, why, which record, which fields were read and masked, under which versions', async () => {
     const [ours] = await gw.db.sql<[{ id: string }]>`select id from customers where institution_id = ${institution} order by id limit 1`;
     const { response, events } = await recorded(`query One($id: ID!) { customer(id: $id) { name idNumber phone investorType } }`, {

@@ -8,6 +8,8 @@ export interface GraphQLResponse<T = any> {
 
 export interface RequestOptions {
   variables?: Record<string, unknown>;
+  /** Which operation of a document with several to run. */
+  operationName?: string;
   /** A bearer token; omitted sends no Authorization header. */
   token?: string;
   /** Sent as `x-access-purpose`. */
@@ -16,7 +18,7 @@ export interface RequestOptions {
 }
 
 /** POSTs one GraphQL operation over real HTTP, as a front end would. */
-export async function postGraphQL<T = any>(url: string, query: string, { variables, token, purpose, headers = {} }: RequestOptions = {}): Promise<GraphQLResponse<T>> {
+export async function postGraphQL<T = any>(url: string, query: string, { variables, operationName, token, purpose, headers = {} }: RequestOptions = {}): Promise<GraphQLResponse<T>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: {
@@ -26,7 +28,7 @@ export async function postGraphQL<T = any>(url: string, query: string, { variabl
       ...(purpose ? { 'x-access-purpose': purpose } : {}),
       ...headers,
     },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query, variables, operationName }),
   });
   return { status: response.status, ...((await response.json()) as object) };
 }
