@@ -78,6 +78,16 @@ describe('combining decisions', () => {
     expect(matches(decision.obligations.rows!, { customerId: '7', institutionId: '3' })).toBe(false);
   });
 
+  it('adds up the alerts and confirmations of every module, and leaves out kinds no module gave', () => {
+    const alert = (rule: string) => ({ kind: 'SUITABILITY_OVERRIDE', rule, reason: 'r' });
+    const decision = combine([
+      { id: 'suitability@1', decision: allow({ alerts: [alert('a')], confirm: [reason('C1')], hide: undefined }) },
+      { id: 'aml@2', decision: allow({ alerts: [alert('b')], confirm: [reason('C2')] }) },
+    ]);
+    expect(Object.keys(decision.obligations).sort()).toEqual(['alerts', 'confirm']);
+    expect(decision.obligations).toEqual({ alerts: [alert('a'), alert('b')], confirm: [reason('C1'), reason('C2')] });
+  });
+
   it('merges masks most-restrictive-wins, and lets a hide beat a mask of the same field', () => {
     const decision = combine([
       { id: 'access@1', decision: allow({ mask: { idNumber: { keepStart: 6, keepEnd: 4 }, phone: { keepStart: 3, keepEnd: 4 } } }) },
