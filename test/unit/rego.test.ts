@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { suitabilityPolicy, type SuitabilityBody } from '../../plugins/suitability.ts';
-import { buildRegoPolicies, compileRego, runOpaTests } from '../../src/policy/build.ts';
+import { buildRegoPolicies, compileRego, PolicyBuildError, runOpaTests } from '../../src/policy/build.ts';
 import { loadPolicyFile, PolicyFileError, type LoadedPolicy } from '../../src/policy/file.ts';
 import { compileWith, regoInput } from '../../src/policy/engines.ts';
 import { loadRegoPolicy, parseRegoDecision } from '../../src/policy/rego.ts';
@@ -263,6 +263,51 @@ describe('building Rego policies', () => {
     expect(after.split('\n').filter((line, i) => line !== before.split('\n')[i])).toEqual([`  sourceSha256: ${updated!.sourceSha256}`]);
     await expect(loadPolicyFile(file, modules, catalogue)).resolves.toMatchObject({ file: { id: 'suitability@1' } });
     expect((await buildRegoPolicies({ dir, opa: opa!, check: true }))[0]!.status).toBe('fresh');
+  });
+
+  it.skipIf(!opa)(`reports a missing or rebuilt-differently wasm as stale, and a build writes it back${needsOpa}`, async () => {
+    const { dir, folder } = await copyOfSuitability();
+    const wasm = join(folder, 'suitability.v1.wasm');
+    const committed = await readFile(wasm);
+    await rm(wasm);
+    const [missing] = await buildRegoPolicies({ dir, opa: opa!, check: true });
+    expect(missing).toMatchObject({ status: 'stale', differences: ['suitability.v1.wasm is missing'] });
+    expect((await buildRegoPolicies({ dir, opa: opa!, check: false }))[0]!.status).toBe('updated');
+    expect(Buffer.from(await readFile(wasm)).equals(committed)).toBe(true);
+    await writeFile(wasm, Buffer.concat([committed, Buffer.from([0])]));
+    const [different] = await buildRegoPolicies({ dir, opa: opa!, check: true });
+    expect(different).toMatchObject({ status: 'stale', differences: ['suitability.v1.wasm differs from a fresh build of suitability.v1.rego'] });
+  });
+
+  it.skipIf(!opa)(`fails a version without Rego unit tests, naming the file to write${needsOpa}`, async () => {
+    const { dir, folder } = await copyOfSuitability();
+    await rm(join(folder, 'suitability.v1_test.rego'));
+    const result = await runOpaTests({ dir, opa: opa! });
+    expect(result.ok).toBe(false);
+    expect(result.runs.map((r) => [r.id, r.ok])).toEqual([
+      ['suitability@1', false],
+      ['suitability@2', true],
+    ]);
+    expect(result.runs[0]!.output).toContain('suitability.v1_test.rego');
+  });
+
+  it('refuses, before running OPA, a Rego file it cannot read: malformed, without its rego section, a hash or its source', async () => {
+    const noOpa = join(tmpdir(), 'no-such-opa');
+    const refused = async (edit: (text: string) => string, remove?: string) => {
+      const { dir, folder, file } = await copyOfSuitability();
+      await writeFile(file, edit(await readFile(file, 'utf8')));
+      if (remove) await rm(join(folder, remove));
+      const error = await buildRegoPolicies({ dir, opa: noOpa, check: true }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PolicyBuildError);
+      expect((error as PolicyBuildError).file).toBe(file);
+      return (error as PolicyBuildError).detail;
+    };
+    expect(await refused((t) => t.replace('engine: rego', 'engine: [rego'))).toMatch(/^line \d+: /);
+    expect(await refused((t) => t.replace(/^rego:/m, 'regos:'))).toMatch(/rego: section/);
+    expect(await refused((t) => t.replace(/^( *)wasmSha256: .*$/m, ''))).toMatch(/rego\.wasmSha256 is missing/);
+    expect(await refused((t) => t.replace(/^( *)sourceSha256: .*$/m, ''))).toMatch(/rego\.sourceSha256 is missing/);
+    expect(await refused((t) => t.replace(/^( *)source: .*$/m, '$1source: 7'))).toMatch(/^rego\.source: /);
+    expect(await refused((t) => t, 'suitability.v1.rego')).toMatch(/suitability\.v1\.rego is missing/);
   });
 
   it.skipIf(!opa)(`reports a source that does not compile, naming it${needsOpa}`, async () => {
