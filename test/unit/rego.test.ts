@@ -288,7 +288,7 @@ describe('building Rego policies', () => {
       ['suitability@1', false],
       ['suitability@2', true],
     ]);
-    expect(result.runs[0]!.output).toContain('suitability.v1_test.rego');
+    expect(result.runs[0]!.output).toBe('suitability@1: no Rego unit tests: write suitability.v1_test.rego beside suitability.v1.rego\n');
   });
 
   it('refuses, before running OPA, a Rego file it cannot read: malformed, without its rego section, a hash or its source', async () => {
