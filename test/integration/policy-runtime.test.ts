@@ -2,7 +2,7 @@ import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/database.ts';
+import { openDatabase, type Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { bootstrapActivations, recordActivation } from '../../src/policy/lifecycle.ts';
 import { startPolicyRuntime, type PolicyRuntime } from '../../src/policy/runtime.ts';
@@ -97,80 +97,86 @@ describe('the policy runtime', () => {
   });
 });
 
+/** A runtime over `policies` (the project's by default), as the CLI starts one: no file watching. */
+const runtimeOn = (db: Database, policies = dir, log: (message: string) => void = () => {}) => startPolicyRuntime({ db, dir: policies, modules, catalogue, watch: false, log });
+
+/** Runs `work` on a new database, and with the runtimes it started, closing and dropping them after. */
+async function onFreshDatabase(work: (db: Database, started: PolicyRuntime[]) => Promise<void>): Promise<void> {
+  const db = await freshDatabase();
+  const started: PolicyRuntime[] = [];
+  try {
+    await work(db, started);
+  } finally {
+    await Promise.all(started.map((r) => r.close()));
+    await db.drop();
+  }
+}
+
+/** A private copy of the policies folder, changed by `edit`. */
+async function policiesCopy(edit: (copy: string) => Promise<void> = async () => {}): Promise<string> {
+  const copy = await temporaryDir('fingate-policies');
+  await cp(dir, copy, { recursive: true });
+  await edit(copy);
+  return copy;
+}
+
 describe('runtimes sharing a database, as instances of the gateway do', () => {
-  it('bootstrap each module once when they start together, and see within a second what another activates', async () => {
-    const db = await freshDatabase();
-    const logs: string[] = [];
-    const start = () => startPolicyRuntime({ db, dir, modules, catalogue, watch: false, log: (m) => logs.push(m) });
-    const [a, b] = await Promise.all([start(), start()]);
-    try {
+  it('bootstrap each module once when they start together, and see within a second what another activates', () =>
+    onFreshDatabase(async (db, started) => {
+      const logs: string[] = [];
+      const [a, b] = await Promise.all([runtimeOn(db, dir, (m) => logs.push(m)), runtimeOn(db, dir, (m) => logs.push(m))]);
+      started.push(a!, b!);
       const firstStarts = logs.filter((l) => l.endsWith('(first start)'));
       expect(firstStarts).toHaveLength(new Set(firstStarts).size);
       expect(firstStarts).toContain('policy: activated access@4 (first start)');
-      expect(b.history().filter((h) => h.activatedBy === 'fingate:bootstrap')).toHaveLength(firstStarts.length);
-      await a.activate({ module: 'access', version: 3, mode: 'SHADOW', by: 'alice' });
-      await vi.waitFor(() => expect(b.at(new Date()).shadows.map((s) => s.policy.id)).toEqual(['access@3']), { timeout: 1_000, interval: 20 });
-    } finally {
-      await Promise.all([a.close(), b.close()]);
-      await db.drop();
-    }
-  });
+      expect(b!.history().filter((h) => h.activatedBy === 'fingate:bootstrap')).toHaveLength(firstStarts.length);
+      await a!.activate({ module: 'access', version: 3, mode: 'SHADOW', by: 'alice' });
+      await vi.waitFor(() => expect(b!.at(new Date()).shadows.map((s) => s.policy.id)).toEqual(['access@3']), { timeout: 1_000, interval: 20 });
+    }));
 
-  it('bootstrap once when their bootstraps run at the same moment', async () => {
-    const db = await freshDatabase();
-    try {
-      const newest = [{ module: 'access', version: 4, sha256: 'a'.repeat(64) }, { module: 'privacy', version: 2, sha256: 'b'.repeat(64) }];
+  it('bootstrap once when their bootstraps run at the same moment', () =>
+    onFreshDatabase(async (db) => {
+      const newest = [
+        { module: 'access', version: 4, sha256: 'a'.repeat(64) },
+        { module: 'privacy', version: 2, sha256: 'b'.repeat(64) },
+      ];
       // connections open first, so the bootstraps start together rather than as each one connects
       await Promise.all(Array.from({ length: 8 }, () => db.sql`select pg_sleep(0.05)`));
       const created = await Promise.all(Array.from({ length: 8 }, () => bootstrapActivations(db.sql, newest)));
       expect(created.flat().map((a) => a.module).sort()).toEqual(['access', 'privacy']);
       expect((await db.sql`select module from policy_activations order by module`).map((r) => r.module)).toEqual(['access', 'privacy']);
-    } finally {
-      await db.drop();
-    }
-  });
+    }));
 
-  it('see the first activation of a module that another, deployed with its files, bootstraps', async () => {
-    const db = await freshDatabase();
-    const without = await temporaryDir('fingate-policies');
-    await cp(dir, without, { recursive: true });
-    await rm(join(without, 'privacy'), { recursive: true });
-    const a = await startPolicyRuntime({ db, dir: without, modules, catalogue, watch: false, log: () => {} });
-    try {
+  it('see the first activation of a module that another, deployed with its files, bootstraps', () =>
+    onFreshDatabase(async (db, started) => {
+      const a = await runtimeOn(db, await policiesCopy((copy) => rm(join(copy, 'privacy'), { recursive: true })));
+      started.push(a);
       expect(a.history('privacy')).toEqual([]);
-      await (await startPolicyRuntime({ db, dir, modules, catalogue, watch: false, log: () => {} })).close();
+      await (await runtimeOn(db)).close();
       await vi.waitFor(() => expect(a.history('privacy').map((h) => [h.version, h.activatedBy])).toEqual([[2, 'fingate:bootstrap']]), { timeout: 1_000, interval: 20 });
-    } finally {
-      await a.close();
-      await db.drop();
-    }
-  });
+    }));
 });
 
 describe('a module with ten versions', () => {
-  it('enforces its newest on a new database and lists its versions in number order, not by file name', async () => {
-    const db = await freshDatabase();
-    const copy = await temporaryDir('fingate-policies');
-    await cp(dir, copy, { recursive: true });
-    const v4 = await readFile(join(copy, 'access', 'access.v4.yaml'), 'utf8');
-    for (const version of [5, 6, 7, 8, 9, 10]) await writeFile(join(copy, 'access', `access.v${version}.yaml`), v4.replace('version: 4', `version: ${version}`));
-    const runtime = await startPolicyRuntime({ db, dir: copy, modules, catalogue, watch: false, log: () => {} });
-    try {
+  it('enforces its newest on a new database and lists its versions in number order, not by file name', () =>
+    onFreshDatabase(async (db, started) => {
+      const copy = await policiesCopy(async (copy) => {
+        const v4 = await readFile(join(copy, 'access', 'access.v4.yaml'), 'utf8');
+        for (const version of [5, 6, 7, 8, 9, 10]) await writeFile(join(copy, 'access', `access.v${version}.yaml`), v4.replace('version: 4', `version: ${version}`));
+      });
+      const runtime = await runtimeOn(db, copy);
+      started.push(runtime);
       const access = runtime.list(new Date()).filter((l) => l.module === 'access');
       expect(access.map((l) => l.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(access.filter((l) => l.mode === 'ENFORCE').map((l) => l.version)).toEqual([10]);
-    } finally {
-      await runtime.close();
-      await db.drop();
-    }
-  });
+    }));
 });
 
 describe('scheduled activations', () => {
-  it('refuse taking the enforced version away before its scheduled replacement takes effect, and allow it from then on', async () => {
-    const db = await freshDatabase();
-    const runtime = await startPolicyRuntime({ db, dir, modules, catalogue, watch: false, log: () => {} });
-    try {
+  it('refuse taking the enforced version away before its scheduled replacement takes effect, and allow it from then on', () =>
+    onFreshDatabase(async (db, started) => {
+      const runtime = await runtimeOn(db);
+      started.push(runtime);
       const inAnHour = new Date(Date.now() + 3_600_000);
       const inTwoHours = new Date(Date.now() + 7_200_000);
       await runtime.activate({ module: 'privacy', version: 1, mode: 'ENFORCE', by: 'alice', effectiveFrom: inTwoHours });
@@ -181,35 +187,23 @@ describe('scheduled activations', () => {
       await runtime.activate({ module: 'privacy', version: 2, mode: 'INACTIVE', by: 'alice', effectiveFrom: inTwoHours });
       const later = runtime.at(new Date(inTwoHours.getTime() + 1)).ids;
       expect([later.includes('privacy@1'), later.includes('privacy@2')]).toEqual([true, false]);
-    } finally {
-      await runtime.close();
-      await db.drop();
-    }
-  });
+    }));
 });
 
 describe('an activated version edited on disk', () => {
-  it('is refused, naming it, and its module denies everything until a new version is activated', async () => {
-    const db = await freshDatabase();
-    const copy = await temporaryDir('fingate-policies');
-    await cp(dir, copy, { recursive: true });
-    try {
-      await (await startPolicyRuntime({ db, dir: copy, modules, catalogue, watch: false, log: () => {} })).close();
+  it('is refused, naming it, and its module denies everything until a new version is activated', () =>
+    onFreshDatabase(async (db, started) => {
+      const copy = await policiesCopy();
+      await (await runtimeOn(db, copy)).close();
       const file = join(copy, 'access', 'access.v4.yaml');
       await writeFile(file, `${await readFile(file, 'utf8')}\n# edited after its activation\n`);
-      const runtime = await startPolicyRuntime({ db, dir: copy, modules, catalogue, watch: false, log: () => {} });
-      try {
-        expect(runtime.store.get('access@4')).toBeUndefined();
-        expect(runtime.store.errors().map((e) => e.detail).join('\n')).toContain('access@4');
-        expect(runtime.store.get('access@3')).toBeDefined();
-        expect(runtime.at(new Date()).missing).toEqual(['access']);
-      } finally {
-        await runtime.close();
-      }
-    } finally {
-      await db.drop();
-    }
-  });
+      const runtime = await runtimeOn(db, copy);
+      started.push(runtime);
+      expect(runtime.store.get('access@4')).toBeUndefined();
+      expect(runtime.store.errors().map((e) => e.detail).join('\n')).toContain('access@4');
+      expect(runtime.store.get('access@3')).toBeDefined();
+      expect(runtime.at(new Date()).missing).toEqual(['access']);
+    }));
 });
 
 describe('a runtime on an embedded database', () => {
