@@ -136,8 +136,11 @@ describe('masks', () => {
     expect(applyMask('王小明', { keepStart: 0, keepEnd: 1 })).toBe('**明');
   });
 
-  it('stars a value too short to keep anything and leaves null alone', () => {
+  it('stars a value too short to keep anything, or only just long enough to show it all, and leaves null and undefined alone', () => {
     expect(applyMask('123', { keepStart: 3, keepEnd: 4 })).toBe('***');
+    expect(applyMask('1234567', { keepStart: 3, keepEnd: 4 })).toBe('*******');
+    expect(applyMask('12345678', { keepStart: 3, keepEnd: 4 })).toBe('123*5678');
     expect(applyMask(null, { keepStart: 3, keepEnd: 4 })).toBeNull();
+    expect(applyMask(undefined, { keepStart: 3, keepEnd: 4 })).toBeUndefined();
   });
 });
