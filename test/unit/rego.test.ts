@@ -1,10 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { suitabilityPolicy, type SuitabilityBody } from '../../plugins/suitability.ts';
-import { buildRegoPolicies, compileRego, PolicyBuildError, runOpaTests } from '../../src/policy/build.ts';
+import { buildRegoPolicies, compileRego, PolicyBuildError, runOpaTests, tarEntry } from '../../src/policy/build.ts';
 import { loadPolicyFile, PolicyFileError, type LoadedPolicy } from '../../src/policy/file.ts';
 import { compileWith, regoInput } from '../../src/policy/engines.ts';
 import { loadRegoPolicy, parseRegoDecision } from '../../src/policy/rego.ts';
@@ -195,6 +197,14 @@ describe('a Rego entrypoint that misbehaves', async () => {
   it('keeps deciding after a throw (each evaluation starts from a clean heap)', () => {
     for (const kind of ['conflict', 'garbage', 'none']) expect(() => decide(request(kind))).toThrow();
     expect(decide(request('valid')).effect).toBe('allow');
+  });
+
+  it.skipIf(!opa)(`refuses a policy wasm with other than one entrypoint${needsOpa}`, async () => {
+    const dir = await temporaryDir('fingate-rego');
+    await writeFile(join(dir, 'two.rego'), 'package two\n\na := 1\n\nb := 2\n');
+    execFileSync(opa!, ['build', '-t', 'wasm', '-e', 'two/a', '-e', 'two/b', '-o', 'bundle.tar.gz', 'two.rego'], { cwd: dir, stdio: 'ignore' });
+    const two = tarEntry(gunzipSync(await readFile(join(dir, 'bundle.tar.gz'))), 'policy.wasm')!;
+    expect(() => loadRegoPolicy(two, {})).toThrow(/exactly one entrypoint, this one has 2 \(two\/a, two\/b\)/);
   });
 
   it('refuses bytes that are not a policy wasm', () => {
