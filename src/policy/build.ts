@@ -68,6 +68,7 @@ export async function buildRegoPolicies({ dir, opa, check = false }: RegoToolOpt
     const sourceBytes = await readFile(policy.source).catch(() => {
       throw new PolicyBuildError(policy.file, `Rego source ${basename(policy.source)} is missing`);
     });
+    // Stryker disable next-line ConditionalExpression: a cache; without it the same source is compiled again
     if (!builds.has(policy.source)) builds.set(policy.source, compileRego(opa, policy.source, policy.module));
     const wasm = await builds.get(policy.source)!;
     const committed = await readFile(policy.wasm).catch(() => null);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -320,10 +320,39 @@ describe('building Rego policies', () => {
     expect(await refused((t) => t, 'suitability.v1.rego')).toMatch(/suitability\.v1\.rego is missing/);
   });
 
-  it.skipIf(!opa)(`reports a source that does not compile, naming it${needsOpa}`, async () => {
+  it.skipIf(!opa)(`reports a source that does not compile, naming it and with what OPA said${needsOpa}`, async () => {
     const { dir, folder } = await copyOfSuitability();
     await writeFile(join(folder, 'suitability.v1.rego'), 'package fingate.suitability\n\ndecision := \n');
-    await expect(buildRegoPolicies({ dir, opa: opa!, check: true })).rejects.toThrow(/suitability\.v1\.rego: opa build failed/);
+    await expect(buildRegoPolicies({ dir, opa: opa!, check: true })).rejects.toThrow(/suitability\.v1\.rego: opa build failed:\n[\s\S]*rego_parse_error/);
+  });
+
+  it.skipIf(!opa)(`writes both hashes of a file that has placeholders for them, and it loads${needsOpa}`, async () => {
+    const { dir, file } = await copyOfSuitability();
+    await writeFile(file, (await readFile(file, 'utf8')).replace(/^( *)(sourceSha256|wasmSha256): .*$/gm, '$1$2: pending'));
+    const [updated] = await buildRegoPolicies({ dir, opa: opa!, check: false });
+    expect(updated).toMatchObject({ status: 'updated', differences: [expect.stringMatching(/^rego\.sourceSha256 is "pending"/), expect.stringMatching(/^rego\.wasmSha256 is "pending"/)] });
+    await expect(loadPolicyFile(file, modules, catalogue)).resolves.toMatchObject({ file: { id: 'suitability@1' } });
+  });
+
+  it.skipIf(!opa)(`leaves nothing behind in the temp directory${needsOpa}`, async () => {
+    const { dir } = await copyOfSuitability();
+    const own = await temporaryDir('fingate-rego-tmp');
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = own;
+    try {
+      await buildRegoPolicies({ dir, opa: opa!, check: true });
+      await runOpaTests({ dir, opa: opa! });
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    expect(await readdir(own)).toEqual([]);
+  });
+
+  it('says how to get OPA when the path names a file that cannot run', async () => {
+    const notRunnable = join(await temporaryDir('fingate-rego'), 'opa');
+    await writeFile(notRunnable, 'not a program');
+    await expect(buildRegoPolicies({ dir: policies, opa: notRunnable, check: true })).rejects.toThrow(/go install github\.com\/open-policy-agent\/opa@v\d/);
   });
 
   it.skipIf(!opa)(`passes the Rego unit tests beside the sources${needsOpa}`, async () => {
