@@ -185,6 +185,20 @@ describe('diff', () => {
     expect(lines.slice(rego + 2).some((l) => l.startsWith('+'))).toBe(true);
   });
 
+  it('says so when two Rego versions name sources of the same content', async () => {
+    const folder = join(dir, 'suitability');
+    await writeFile(join(folder, 'suitability.v9.rego'), await readFile(join(folder, 'suitability.v2.rego'), 'utf8'));
+    await writeFile(join(folder, 'suitability.v9.yaml'), (await readFile(join(folder, 'suitability.v2.yaml'), 'utf8')).replace('source: suitability.v2.rego', 'source: suitability.v9.rego'));
+    try {
+      const { lines } = await policy('diff', 'suitability', '2', '9');
+      expect(lines.at(-1)).toBe('Rego sources are identical');
+      expect(lines).toContain('+  source: suitability.v9.rego');
+    } finally {
+      await rm(join(folder, 'suitability.v9.rego'));
+      await rm(join(folder, 'suitability.v9.yaml'));
+    }
+  });
+
   it('refuses a missing version or argument with one line', async () => {
     await expect(policy('diff', 'access', '4', '9')).rejects.toBeInstanceOf(StartupError);
     await expect(policy('diff', 'access', '9', '4')).rejects.toBeInstanceOf(StartupError);
