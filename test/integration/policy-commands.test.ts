@@ -284,6 +284,29 @@ describe('operators’ commands without a transaction of their own', () => {
   });
 });
 
+describe('operators’ commands while no audit observer is in force', () => {
+  it('still run, and warn that they are not in the audit trail', async () => {
+    const audit = (await policy('list')).lines.find((l) => l.startsWith('audit@') && l.includes(' ENFORCE '))!.split(/\s+/)[0]!;
+    const warnings = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      // taking audit away is itself recorded, by the audit version it takes away
+      expect((await policy('deactivate', 'audit', audit.split('@')[1]!, '--force')).code).toBe(0);
+      expect(warnings).not.toHaveBeenCalled();
+      expect((await policy('shadow', 'access', '3')).code).toBe(0);
+      await onDatabase((db) => recordOperatorCommand(db, { argv: ['seed'], name: 'fingate seed', action: 'data.seed', resourceType: null, resourceIds: [] }));
+      expect(warnings.mock.calls.map(([text]) => String(text))).toEqual([
+        expect.stringMatching(/^warning: no audit observer is in force; this activation is not in the audit trail/),
+        expect.stringMatching(/^warning: no audit observer is in force; fingate seed is not in the audit trail/),
+      ]);
+      expect(await operatorRecords('data.seed')).toEqual([]);
+    } finally {
+      warnings.mockRestore();
+      await policy('deactivate', 'access', '3');
+      await policy('activate', 'audit', audit.split('@')[1]!);
+    }
+  });
+});
+
 describe('replay', () => {
   it('reports the window it replayed, counted back from now', async () => {
     const { code, lines } = await policy('replay', 'access', '5', '--since', '2h');
