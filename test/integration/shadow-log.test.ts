@@ -79,6 +79,23 @@ describe('the shadow log', () => {
     ]);
   });
 
+  it('writes what it holds when closed, and nothing it is given after', async () => {
+    const own = await freshDatabase();
+    const log = createShadowLog(own.sql, { intervalMs: 20, log: () => {} });
+    const count = async () => (await own.sql<{ n: number }[]>`select count(*)::int as n from policy_shadow_outcomes`)[0]!.n;
+    try {
+      const disagreement = stream([decision({ shadow: [{ policy: 'access@5', outcome: 'deny', obligations: {} }] })]);
+      log.request(disagreement);
+      await log.close();
+      expect(await count()).toBe(1);
+      log.request(disagreement);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(await count()).toBe(1);
+    } finally {
+      await own.drop();
+    }
+  });
+
   it('reports a write that fails and goes on, never failing the request that fed it', async () => {
     const problems: string[] = [];
     const broken = await freshDatabase();
