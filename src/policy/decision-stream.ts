@@ -52,6 +52,7 @@ const hashes = new WeakMap<DocumentNode, string>();
 /** The operation's name and the sha256 of its document (computed once per document). */
 function operationOf(document: DocumentNode, operationName: string | null | undefined): { name: string | null; hash: string } {
   let hash = hashes.get(document);
+  // Stryker disable next-line ConditionalExpression: a cache; without it the same hash is computed again
   if (!hash) hashes.set(document, (hash = createHash('sha256').update(print(document)).digest('hex')));
   const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName));
   const name = operation?.kind === Kind.OPERATION_DEFINITION ? (operation.name?.value ?? null) : null;

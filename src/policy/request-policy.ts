@@ -226,6 +226,8 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
     versions,
     checkPurpose() {
       if (purpose === null) return;
+      // type-level: it concerns no record (no write's mark or transaction hook ever takes it in)
+      // Stryker disable next-line BooleanLiteral: decided before any write, it is never a write's either way
       const { decision } = decideAndKeep({ principal, purpose, action: 'purpose.declare', now }, true);
       if (decision.allow) return;
       const verdict = denyingVerdict(decision);
