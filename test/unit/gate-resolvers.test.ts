@@ -42,6 +42,13 @@ function schema() {
       customers: t.field({ type: [Customer], resolve: (_, args) => covered(args) }),
       // a list with holes: a record gone between reading its key and loading it
       someCustomers: t.field({ type: t.listRef(Customer, { nullable: true }), resolve: (_, args) => [...covered(args), null] }),
+      brokenCustomer: t.field({
+        type: Customer,
+        nullable: true,
+        resolve: async () => {
+          throw new Error('the read failed');
+        },
+      }),
     }),
   });
   builder.mutationType({
@@ -148,6 +155,12 @@ describe('the gate, resolving writes', () => {
     const { result, codes } = await run('mutation { rename(id: "1") { id } }', { 'customer.update': allow(), 'customer.read': own('2') });
     expect(result.data).toEqual({ rename: null });
     expect(codes).toEqual(['NOT_FOUND']);
+  });
+
+  it('marks nothing as failed when a read fails: a read changes nothing to undo', async () => {
+    const { codes, policy } = await run('{ customers { id } brokenCustomer { id } }', { 'customer.read': allow() });
+    expect(codes).toEqual([undefined]);
+    expect(policy.stream().decisions.map((d) => [d.action, d.failed])).toEqual([['customer.read', false]]);
   });
 
   it('marks what a failed write decided as failed, and keeps reads decided before it', async () => {
