@@ -1,6 +1,7 @@
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { loadConfig } from '../../src/config.ts';
 import { caseFiles, runCaseFile } from '../../src/policy/cases.ts';
 import { loadPolicyFile, PolicyFileError } from '../../src/policy/file.ts';
@@ -25,6 +26,11 @@ describe('the policy files', () => {
   it('leave out of that schema a module that takes no policy files (an observer without a body)', () => {
     const watcher = { name: 'watcher', engine: 'observer', description: 'counts requests', observe: { request() {} } } as never;
     expect(policyFileJsonSchema([...configured, watcher])).toBe(policyFileJsonSchema(configured));
+  });
+
+  it('cannot be made for a module whose policy files are not a mapping, naming it', () => {
+    const odd = { name: 'odd', engine: 'data', description: 'a list, not a mapping', body: z.array(z.string()) } as never;
+    expect(() => policyFileJsonSchema([...configured, odd])).toThrow(/^module odd: /);
   });
 });
 
