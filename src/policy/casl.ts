@@ -210,6 +210,7 @@ const abstain: ModuleDecision = { effect: 'abstain', reasons: [], obligations: {
 function reasonOf(ability: Ability, rule: { origin: object; inverted: boolean } | null, request: PolicyRequest, type: string): Reason {
   const data = rule ? ability.origin.get(rule.origin) : undefined;
   if (data?.reason) return data.reason;
+  // Stryker disable next-line StringLiteral: message text, tests assert codes
   const roles = request.principal.roles.join(', ');
   if (rule && !rule.inverted) {
     // Stryker disable next-line StringLiteral: message text, tests assert codes

@@ -279,15 +279,10 @@ function withPermit(args: object, permit: Permit): object {
 
 /** Notes the keys of the records a field returned (a record, a list of them, or a page). */
 function noteRecords(policy: RequestPolicy, action: string, records: RecordSource | undefined, value: unknown): unknown {
-  if (value === null || value === undefined || typeof value !== 'object') return value;
-  // a to-one relation: one record, no arrays
-  if (!Array.isArray(value) && !Array.isArray((value as { rows?: unknown }).rows)) {
-    const key = keyOf(records, value);
-    if (key !== undefined) policy.returned(action, [key]);
-    return value;
-  }
-  const rows = rowsOf(value);
-  if (rows.length) policy.returned(action, rows.map((row) => keyOf(records, row)).filter((k): k is string => k !== undefined));
+  const keys = rowsOf(value)
+    .map((row) => keyOf(records, row))
+    .filter((k): k is string => k !== undefined);
+  if (keys.length) policy.returned(action, keys);
   return value;
 }
 

@@ -231,7 +231,7 @@ export function createRequestPolicy({ versions, principal, purpose, now, request
       const { decision } = decideAndKeep({ principal, purpose, action: 'purpose.declare', now }, true);
       if (decision.allow) return;
       const verdict = denyingVerdict(decision);
-      // Stryker disable next-line StringLiteral: message text, tests assert codes
+      // Stryker disable next-line StringLiteral,LogicalOperator: message text, tests assert codes
       const message = verdict?.reasons[0]?.message ?? `the purpose "${purpose}" cannot be declared`;
       throw clientError('BAD_USER_INPUT', message, {
         field: PURPOSE_HEADER,
@@ -312,6 +312,7 @@ function fieldEffectsOf(decision: Decision, action: string, report: PolicyReport
   const explain = () => {
     // Stryker disable next-line ConditionalExpression: once per type is enough; the check below keeps reasons unique anyway
     if (explained) return;
+    // Stryker disable next-line BooleanLiteral: the same cache
     explained = true;
     for (const verdict of decision.verdicts) {
       if (verdict.effect !== 'abstain') continue;

@@ -53,6 +53,9 @@ describe('the policy runtime', () => {
     ]);
     expect(access[2]).toMatchObject({ effectiveFrom: shadowed.effectiveFrom, activatedAt: shadowed.activatedAt });
     expect(access[1]).toMatchObject({ effectiveFrom: null, activatedAt: null });
+    // activated again: the listing gives the latest activation in effect
+    await runtime.activate({ module: 'access', version: 3, mode: 'SHADOW', by: 'carol' });
+    expect(runtime.list(new Date()).find((l) => l.module === 'access' && l.version === 3)?.activatedBy).toBe('carol');
   });
 
   it("gives a module's history alone, or every module's", () => {
@@ -60,6 +63,8 @@ describe('the policy runtime', () => {
     expect(runtime.history('access').map((a) => [a.version, a.activatedBy])).toEqual([
       [4, 'fingate:bootstrap'],
       [3, 'alice'],
+      [3, 'carol'],
+      // by when they take effect: bob's is scheduled an hour ahead
       [2, 'bob'],
     ]);
     expect(new Set(runtime.history().map((a) => a.module)).size).toBeGreaterThan(1);
@@ -134,6 +139,17 @@ describe('runtimes sharing a database, as instances of the gateway do', () => {
       await vi.waitFor(() => expect(b!.at(new Date()).shadows.map((s) => s.policy.id)).toEqual(['access@3']), { timeout: 1_000, interval: 20 });
     }));
 
+  it('stop following activations once closed', () =>
+    onFreshDatabase(async (db, started) => {
+      const a = await runtimeOn(db);
+      const b = await runtimeOn(db);
+      started.push(a);
+      await b.close();
+      await a.activate({ module: 'access', version: 3, mode: 'SHADOW', by: 'alice' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(b.at(new Date()).shadows).toEqual([]);
+    }));
+
   it('bootstrap once when their bootstraps run at the same moment', () =>
     onFreshDatabase(async (db) => {
       const newest = [
@@ -197,10 +213,13 @@ describe('an activated version edited on disk', () => {
       await (await runtimeOn(db, copy)).close();
       const file = join(copy, 'access', 'access.v4.yaml');
       await writeFile(file, `${await readFile(file, 'utf8')}\n# edited after its activation\n`);
-      const runtime = await runtimeOn(db, copy);
+      const logs: string[] = [];
+      const runtime = await runtimeOn(db, copy, (m) => logs.push(m));
       started.push(runtime);
       expect(runtime.store.get('access@4')).toBeUndefined();
       expect(runtime.store.errors().map((e) => e.detail).join('\n')).toContain('access@4');
+      // and operators read it in the log at start
+      expect(logs).toEqual([expect.stringMatching(/^policy: .*access\.v4\.yaml.*access@4/)]);
       expect(runtime.store.get('access@3')).toBeDefined();
       expect(runtime.at(new Date()).missing).toEqual(['access']);
     }));

@@ -22,19 +22,20 @@ export interface DecisionTable {
   decisions: Record<string, Decision>;
   /** A shadow version `access@2` deciding from this table. */
   shadow?: Record<string, Decision>;
-  observer?: Observer;
+  /** Observers of the request's decisions, in order. */
+  observers?: Observer[];
   purpose?: string | null;
 }
 
 /** The request policy, and the decisions asked for (`action`, or `action#id` for a record). */
-export function tablePolicy({ decisions, shadow, observer, purpose = null }: DecisionTable): { policy: RequestPolicy; asked: string[] } {
+export function tablePolicy({ decisions, shadow, observers = [], purpose = null }: DecisionTable): { policy: RequestPolicy; asked: string[] } {
   const asked: string[] = [];
   const answer = (table: Record<string, Decision>, request: PolicyRequest) => table[`${request.action}#${request.resource?.id}`] ?? table[request.action] ?? deny();
   const versions: VersionSet = {
     ids: ['access@1'],
     policies: [{ id: 'access@1', sha256: 'a'.repeat(64) }],
     facts: [],
-    observers: observer ? [{ module: 'audit', observe: observer, config: undefined }] : [],
+    observers: observers.map((observe, i) => ({ module: `observer${i}`, observe, config: undefined })),
     shadows: shadow ? [{ module: 'access', policy: { id: 'access@2', compiled: { decide: () => ({ effect: 'abstain', reasons: [], obligations: {} }) } } }] : [],
     missing: [],
     decide(request) {

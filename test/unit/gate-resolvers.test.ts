@@ -36,10 +36,25 @@ function schema() {
       region: t.field({ type: Region, resolve: () => 'NORTH' as const }),
     }),
   });
+  // a page of customers, as schema/relay.ts arranges it: the field returning it decides their read
+  const Edge = builder.objectRef<{ node: Row }>('CustomerEdge').implement({
+    action: 'public',
+    fields: (t) => ({ node: t.expose('node', { type: Customer, action: 'public' }), cursor: t.string({ action: 'public', resolve: (edge) => edge.node.id }) }),
+  });
+  const Page = builder.objectRef<{ rows: Row[]; first?: Row }>('CustomerConnection').implement({
+    action: 'public',
+    connectionOf: 'Customer',
+    fields: (t) => ({
+      edges: t.field({ type: [Edge], resolve: (page) => page.rows.map((node) => ({ node })) }),
+      // a property, but a record this field decides itself
+      first: t.expose('first', { type: Customer, nullable: true }),
+    }),
+  });
   builder.queryType({
     fields: (t) => ({
       customer: t.field({ type: Customer, nullable: true, args: { id: t.arg.id({ required: true }) }, resolve: (_, args) => covered(args).find((r) => r.id === args.id) ?? null }),
       customers: t.field({ type: [Customer], resolve: (_, args) => covered(args) }),
+      page: t.field({ type: Page, resolve: (_, args) => ({ rows: covered(args) }) }),
       // a list with holes: a record gone between reading its key and loading it
       someCustomers: t.field({ type: t.listRef(Customer, { nullable: true }), resolve: (_, args) => [...covered(args), null] }),
       brokenCustomer: t.field({
@@ -72,11 +87,10 @@ function schema() {
   return builder.toSchema();
 }
 
-const built = schema();
-
+// built in each test, not once for the file: mutation testing sees only what a test runs
 async function run(query: string, decisions: Record<string, Decision>, signal?: AbortSignal) {
   const { policy } = tablePolicy({ decisions });
-  const result = (await execute({ schema: built, document: parse(query), contextValue: { policy, signal } })) as ExecutionResult;
+  const result = (await execute({ schema: schema(), document: parse(query), contextValue: { policy, signal } })) as ExecutionResult;
   return { result, policy, codes: (result.errors ?? []).map((e) => e.extensions?.code) };
 }
 
@@ -129,17 +143,30 @@ describe('the gate, resolving fields', () => {
 });
 
 describe('the gate, building the schema', () => {
-  const fields = (built.getType('Customer') as GraphQLObjectType).getFields();
+  const fields = (type = 'Customer') => (schema().getType(type) as GraphQLObjectType).getFields();
 
   it('reads scalars, lists of them and enums under their type\'s action', () => {
-    for (const name of ['name', 'phone', 'tags', 'region']) expect(fields[name]!.extensions).toMatchObject({ action: 'customer.read' });
-    expect(fields.phone!.extensions).toMatchObject({ personal: 'phone' });
-    expect(fields.tags!.extensions).not.toHaveProperty('gate');
+    const customer = fields();
+    for (const name of ['name', 'phone', 'tags', 'region']) expect(customer[name]!.extensions).toMatchObject({ action: 'customer.read' });
+    expect(customer.phone!.extensions).toMatchObject({ personal: 'phone' });
+    expect(customer.tags!.extensions).not.toHaveProperty('gate');
   });
 
   it('marks as plain the properties read as they are, which need no resolver of their own', () => {
-    const plain = Object.values(fields).filter((f) => f.extensions.plain).map((f) => f.name);
-    expect(plain).toEqual(['id', 'name']);
+    const plain = (type: string) => Object.values(fields(type)).filter((f) => f.extensions.plain).map((f) => f.name);
+    // not email (a property, but decided under an action of its own), nor computed fields
+    expect(plain('Customer')).toEqual(['id', 'name']);
+    // an edge's node: a public property holding a record a list field decided
+    expect(plain('CustomerEdge')).toEqual(['node']);
+    // public but computed, and a property decided under its records' read action
+    expect(plain('CustomerConnection')).toEqual([]);
+    expect(plain('Query')).toEqual([]);
+  });
+
+  it('decides a page of records once, under their read action, and notes the records on it', async () => {
+    const { result, policy } = await run('{ page { edges { cursor node { id name } } } }', { 'customer.read': own('1') });
+    expect(result).toEqual({ data: { page: { edges: [{ cursor: '1', node: { id: '1', name: 'Li Lei' } }] } } });
+    expect(policy.stream().decisions.map((d) => [d.action, d.resourceIds])).toEqual([['customer.read', ['1']]]);
   });
 });
 

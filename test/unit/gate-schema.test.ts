@@ -59,6 +59,13 @@ describe('the gate refuses to build a schema', () => {
     refused(schemaWith({ type: { action: 'customer.read.all' } }), /^Customer: /);
   });
 
+  it('with an interface read under something that is not resource.verb', () => {
+    const builder = new SchemaBuilder<{}>({ plugins: [GatePlugin] });
+    const Node = builder.interfaceRef<Row>('Node').implement({ action: 'nodes', fields: idOnly } as never);
+    builder.queryType({ fields: (t) => ({ node: t.field({ type: Node, action: 'public', resolve: () => ({ id: '1' }) }) }) });
+    refused(() => builder.toSchema(), /^Node: /);
+  });
+
   it('with a type read under an action that names no resource type, or an unknown one', () => {
     refused(schemaWith({ type: { resource: undefined, fields: idOnly } }), /^Customer /);
     refused(schemaWith({ type: { resource: 'Client' as ResourceType } }), /^Customer /);
@@ -104,6 +111,16 @@ describe('the catalogue of a schema', () => {
   it('lists every action a field decides with the resource type it covers, and the personal fields of each type', () => {
     const schema = schemaWith({ type: { records }, mutation: { action: 'customer.update', resource: 'Customer' } })();
     expect(catalogueOf(schema)).toEqual({ actions: { 'customer.read': 'Customer', 'customer.update': 'Customer' }, personal: { Customer: { phone: 'phone' } } });
+  });
+
+  it('lists the read action of a type that only a write returns, and not a public type\'s', () => {
+    const schema = schemaWith({
+      type: { records },
+      field: { action: 'public' },
+      mutation: { action: 'customer.update', resource: 'Customer' },
+      define: (b) => b.objectRef<Row>('Branch').implement({ action: 'public', resource: 'Institution', fields: idOnly } as never),
+    })();
+    expect(catalogueOf(schema).actions).toEqual({ 'customer.read': 'Customer', 'customer.update': 'Customer' });
   });
 
   it('refuses an action that covers the rows of two resource types', () => {

@@ -75,6 +75,14 @@ describe('the decisions of one request', () => {
     });
   });
 
+  it('give the reasons of a verdict that only masked a field', () => {
+    const why = { code: 'MINIMIZED', message: 'minimized', regulation: 'PIPL 6' };
+    const decision: Decision = { allow: true, verdicts: [{ policy: 'privacy@1', effect: 'abstain', reasons: [why] }], obligations: { mask: { phone: { keepStart: 3, keepEnd: 4 } } } };
+    const { policy } = requestPolicy({ decisions: { 'customer.read': decision } });
+    expect(policy.fieldEffects('customer.read', 'Customer')!.apply('phone', path('customers', '0', 'phone'), () => '13800001234')).toBe('138****1234');
+    expect(policy.report().reasons).toEqual([{ policy: 'privacy@1', ...why }]);
+  });
+
   it('give a reason once when it obliged fields of several types, and once per policy giving it', () => {
     const why = { code: 'PURPOSE_REQUIRED', message: 'needs a purpose', regulation: null };
     const minimal = { code: 'MINIMAL_NECESSARY', message: 'not needed for it', regulation: null };
@@ -154,7 +162,8 @@ describe('the record decisions of writes', () => {
   it('hand the transaction hook the record decisions of its action not yet written, once', async () => {
     const seen: string[][] = [];
     const observer: Observer = { transaction: async (_tx, stream) => void seen.push(stream.decisions.map((d) => `${d.action}#${d.input.resource?.id ?? '-'}`)) };
-    const { policy } = requestPolicy({ decisions: { 'account.transfer': allow(), 'customer.read': allow() }, observer });
+    // an observer without a transaction hook beside it changes nothing
+    const { policy } = requestPolicy({ decisions: { 'account.transfer': allow(), 'customer.read': allow() }, observers: [{}, observer] });
     const permit = policy.permit('account.transfer', 'Account');
     policy.permit('customer.read', 'Customer').records!.decide({ ...customer, id: '9' });
     permit.records!.decide({ ...customer, type: 'Account', id: '1' });
