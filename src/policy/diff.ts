@@ -13,7 +13,8 @@ export function unifiedDiff(before: string, after: string, { context = 3, from =
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) {
+    // past the end of one text its line is undefined, equal to no line of the other
+    if (a[i] === b[j]) {
       lines.push({ kind: ' ', text: a[i++]! });
       j++;
     } else if (i < a.length && (j >= b.length || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
@@ -30,9 +31,6 @@ export function unifiedDiff(before: string, after: string, { context = 3, from =
     const start = Math.max(k - context, shownUpTo + 1);
     if (start > shownUpTo + 1 && shownUpTo >= 0) out.push('…');
     for (let n = start; n <= Math.min(k + context, lines.length - 1); n++) {
-      if (n <= shownUpTo) continue;
-      // stop the context at the next change: it prints its own
-      if (n > k && lines[n]!.kind !== ' ') break;
       out.push(`${lines[n]!.kind}${lines[n]!.text}`);
       shownUpTo = n;
     }

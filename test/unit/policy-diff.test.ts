@@ -62,5 +62,12 @@ describe('unifiedDiff', () => {
     expect(unifiedDiff('a\nb\nc', 'a\nc\nd').split('\n').slice(2)).toEqual([' a', '-b', ' c', '+d', '']);
     expect(unifiedDiff('a\nb', 'x\na\nb').split('\n').slice(2)).toEqual(['+x', ' a', ' b', '']);
     expect(unifiedDiff('x\ny\na', 'a').split('\n').slice(2)).toEqual(['-x', '-y', ' a', '']);
+    expect(unifiedDiff('x\na\nb', 'a\nb').split('\n').slice(2)).toEqual(['-x', ' a', ' b', '']);
+    expect(unifiedDiff('c', 'a\nb\nb\nc').split('\n').slice(2)).toEqual(['+a', '+b', '+b', ' c', '']);
+    expect(unifiedDiff('a\nb', 'a').split('\n').slice(2)).toEqual([' a', '-b', '']);
+  });
+
+  it('marks the gap after a first change on the first line', () => {
+    expect(unifiedDiff('a\nb\nc', 'b\nc\nx', { context: 0 }).split('\n').slice(2)).toEqual(['-a', '…', '+x', '']);
   });
 });
