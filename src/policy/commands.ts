@@ -76,14 +76,14 @@ const commands: Record<string, (args: string[], out: Out) => Promise<number>> = 
     const files = args.length ? args : await policyFiles(policiesDir());
     const modules = new Map((await configuredModules()).map((m) => [m.name, m]));
     const catalogue = await schemaCatalogue();
-    let failed = 0;
+    let failed = false;
     for (const file of files) {
       try {
         const { file: loaded } = await loadPolicyFile(file, modules, catalogue);
         out(`ok    ${show(file)} (${loaded.id}, sha256 ${loaded.sha256.slice(0, 12)})`);
       } catch (error) {
         if (!(error instanceof PolicyFileError)) throw error;
-        failed++;
+        failed = true;
         out(`error ${show(error.file)}:${error.line}: ${error.detail}`);
       }
     }

@@ -160,6 +160,22 @@ describe.skipIf(!opa)(`Rego versions, with the OPA CLI${needsOpa}`, () => {
     expect(stale.lines[at + 1]).toMatch(/^ {8}\S/);
     expect(stale.lines.filter((l) => l.startsWith('fresh '))).toEqual(fresh.lines.filter((l) => !l.includes(' suitability@2 ')));
   }, 120_000);
+
+  it('build compiles a version whose source changed and records its hashes, after which --check finds it fresh', async () => {
+    const yaml = join(dir, 'suitability', 'suitability.v2.yaml');
+    const original = await readFile(yaml, 'utf8');
+    const edited = await editing('suitability.v2.rego', (rego) => `${rego}\n# edited after its build\n`, async () => {
+      const built = await policy('build');
+      return { built, check: await policy('build', '--check'), yaml: await readFile(yaml, 'utf8') };
+    });
+    expect(edited.built.code).toBe(0);
+    expect(edited.built.lines.filter((l) => !l.startsWith('fresh '))).toEqual([expect.stringMatching(/^updated suitability@2 /), expect.stringMatching(/^ {8}\S/)]);
+    expect(edited.check.code).toBe(0);
+    expect(edited.yaml).not.toBe(original);
+    // the source restored, a build gives back the committed file byte for byte
+    expect((await policy('build')).code).toBe(0);
+    expect(await readFile(yaml, 'utf8')).toBe(original);
+  }, 180_000);
 });
 
 describe('diff', () => {
