@@ -215,10 +215,10 @@ describe('diff', () => {
     }
   });
 
-  it('refuses a missing version or argument with one line', async () => {
-    await expect(policy('diff', 'access', '4', '9')).rejects.toBeInstanceOf(StartupError);
-    await expect(policy('diff', 'access', '9', '4')).rejects.toBeInstanceOf(StartupError);
-    await expect(policy('diff', 'access', '4')).rejects.toBeInstanceOf(StartupError);
+  it('refuses a missing version or argument with one line naming it', async () => {
+    await expect(policy('diff', 'access', '4', '9')).rejects.toThrow(expect.objectContaining({ constructor: StartupError, message: expect.stringContaining('access.v9.yaml') }));
+    await expect(policy('diff', 'access', '9', '4')).rejects.toThrow(expect.objectContaining({ constructor: StartupError, message: expect.stringContaining('access.v9.yaml') }));
+    await expect(policy('diff', 'access', '4')).rejects.toThrow(expect.objectContaining({ constructor: StartupError, message: expect.stringMatching(/^usage: fingate policy diff /) }));
   });
 });
 
@@ -256,8 +256,8 @@ describe('activations', () => {
   });
 
   it('refuses a rollback with no earlier enforced version', async () => {
-    await expect(policy('rollback', 'privacy')).rejects.toBeInstanceOf(StartupError);
-    await expect(policy('rollback')).rejects.toBeInstanceOf(StartupError);
+    await expect(policy('rollback', 'privacy')).rejects.toThrow(expect.objectContaining({ constructor: StartupError, message: expect.stringMatching(/^privacy /) }));
+    await expect(policy('rollback')).rejects.toThrow(expect.objectContaining({ constructor: StartupError, message: expect.stringMatching(/^usage: fingate policy rollback /) }));
   });
 
   it('shadows a version and stops shadowing it', async () => {
@@ -357,7 +357,9 @@ describe('replay', () => {
     }
     await expect(policy('replay', 'access', '5', '--limit=-1')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: '--limit' } });
     await expect(policy('replay', 'access', '5', '--limit', '2.5')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: '--limit' } });
-    for (const version of ['0', 'five', 'x5', '5x', '']) await expect(policy('replay', 'access', version)).rejects.toBeInstanceOf(StartupError);
+    for (const version of ['0', 'five', 'x5', '5x', '']) {
+      await expect(policy('replay', 'access', version)).rejects.toThrow(expect.objectContaining({ constructor: StartupError, message: expect.stringMatching(/^usage: fingate policy replay /) }));
+    }
     // well-formed but not loaded: the replay itself refuses it
     await expect(policy('replay', 'access', '12')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     expect((await policy('replay', 'access', '5', '--limit', '0')).code).toBe(0);
