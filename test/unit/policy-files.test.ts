@@ -204,6 +204,12 @@ describe('a broken policy file is refused with its file and line', async () => {
 
   it('a module that does not match the file name, naming the module', async () => {
     await refusedAt(swap('module: access', 'module: privacy'), 'module: privacy', 'privacy');
+    // wherever the key stands in the mapping
+    await refusedAt((t) => `${t.replace('module: access\n', '')}module: privacy\n`, 'module: privacy', 'privacy');
+  });
+
+  it('a header key that is missing, at the mapping it is missing from, past the comments above it', async () => {
+    await refusedAt(swap('version: 1\n', ''), 'module: access', 'version');
   });
 
   it('a file outside its module folder, naming the folder it belongs in', async () => {
@@ -217,7 +223,7 @@ describe('a broken policy file is refused with its file and line', async () => {
 
   it('a file that is not a YAML mapping', async () => {
     const error = await loadBroken(() => '- module: access\n- version: 1\n');
-    expect(error.line).toBe(1);
+    expect([error.line, error.detail]).toEqual([1, expect.stringContaining('mapping')]);
   });
 
   it('a mask on a deny rule', async () => {
