@@ -21,7 +21,12 @@ function schema() {
   // what the records the permit covers are, as a data function would filter them
   const covered = (args: object) => rows.filter((row) => matches(permitOf(args).rows, attributes(row)));
   const Region = builder.enumType('Region', { values: ['NORTH', 'SOUTH'] as const });
+  // node(id:), as schema/relay.ts declares it: public, its records read under the action the id names
+  const Node = builder.interfaceRef<Row>('Node').implement({ action: 'public', resolveType: () => 'Customer', fields: (t) => ({ id: t.exposeID('id') }) });
+  // a write's answer that holds no records: nothing to read again
+  const Ack = builder.objectRef<{ ok: boolean }>('Ack').implement({ action: 'public', fields: (t) => ({ ok: t.exposeBoolean('ok') }) });
   const Customer = builder.objectRef<Row>('Customer').implement({
+    interfaces: [Node],
     action: 'customer.read',
     resource: 'Customer',
     records: { attributes },
@@ -55,6 +60,13 @@ function schema() {
       customer: t.field({ type: Customer, nullable: true, args: { id: t.arg.id({ required: true }) }, resolve: (_, args) => covered(args).find((r) => r.id === args.id) ?? null }),
       customers: t.field({ type: [Customer], resolve: (_, args) => covered(args) }),
       page: t.field({ type: Page, resolve: (_, args) => ({ rows: covered(args) }) }),
+      node: t.field({
+        type: Node,
+        nullable: true,
+        args: { id: t.arg.id({ required: true }) },
+        action: () => 'customer.read',
+        resolve: (_, args) => covered(args).find((r) => r.id === args.id) ?? null,
+      }),
       // a list with holes: a record gone between reading its key and loading it
       someCustomers: t.field({ type: t.listRef(Customer, { nullable: true }), resolve: (_, args) => [...covered(args), null] }),
       brokenCustomer: t.field({
@@ -68,6 +80,7 @@ function schema() {
   });
   builder.mutationType({
     fields: (t) => ({
+      touch: t.field({ type: Ack, action: 'customer.update', resource: 'Customer', resolve: () => ({ ok: true }) }),
       rename: t.field({
         type: Customer,
         nullable: true,
@@ -135,6 +148,16 @@ describe('the gate, resolving fields', () => {
     expect(policy.report()).toMatchObject({ hidden: ['customers.0.name', 'customers.1.name'], masked: ['customers.0.phone', 'customers.1.phone'] });
   });
 
+  it('decides node(id:) under the action its id names, and notes the record', async () => {
+    const { result, policy } = await run('{ node(id: "1") { id ... on Customer { name } } }', { 'customer.read': own('1') });
+    expect(result).toEqual({ data: { node: { id: '1', name: 'Li Lei' } } });
+    expect(policy.stream().decisions.map((d) => [d.action, d.resourceIds])).toEqual([['customer.read', ['1']]]);
+    // decided at node, though the document names no customer field: its path says where
+    expect(policy.stream().decisions[0]!.fieldPaths).toContain('node');
+    const other = await run('{ node(id: "2") { id } }', { 'customer.read': own('1') });
+    expect(other.result).toEqual({ data: { node: null } });
+  });
+
   it('starts no field once the request has passed its deadline', async () => {
     const { result, codes } = await run('{ customers { id } }', { 'customer.read': allow() }, AbortSignal.abort(Object.assign(new Error('too late'), { extensions: { code: 'TIMEOUT' } })));
     expect(result.data).toEqual({ customers: null });
@@ -176,6 +199,12 @@ describe('the gate, resolving writes', () => {
     expect(result).toEqual({ data: { rename: { id: '1', name: 'Li Lei' } } });
     const read = policy.stream().decisions.find((d) => d.action === 'customer.read' && !d.input.resource);
     expect(read?.resourceIds).toEqual(['1']);
+  });
+
+  it('answers a write whose payload holds no records without reading anything again', async () => {
+    const { result, policy } = await run('mutation { touch { ok } }', { 'customer.update': allow() });
+    expect(result).toEqual({ data: { touch: { ok: true } } });
+    expect(policy.stream().decisions.map((d) => d.action)).toEqual(['customer.update']);
   });
 
   it('answers NOT_FOUND for a payload the caller may not read', async () => {
