@@ -223,6 +223,26 @@ describe('an activated version edited on disk', () => {
       expect(runtime.store.get('access@3')).toBeDefined();
       expect(runtime.at(new Date()).missing).toEqual(['access']);
     }));
+
+  it('is enforced again, without a restart, once the file is restored while the runtime watches', () =>
+    onFreshDatabase(async (db, started) => {
+      const copy = await policiesCopy();
+      await (await runtimeOn(db, copy)).close();
+      const file = join(copy, 'access', 'access.v4.yaml');
+      const original = await readFile(file, 'utf8');
+      await writeFile(file, `${original}\n# edited after its activation\n`);
+      const logs: string[] = [];
+      const runtime = await startPolicyRuntime({ db, dir: copy, modules, catalogue, watch: true, log: (m) => logs.push(m) });
+      started.push(runtime);
+      expect(runtime.at(new Date()).missing).toEqual(['access']);
+      await writeFile(file, original);
+      await vi.waitFor(() => expect(runtime.at(new Date()).missing).toEqual([]), { timeout: 5_000, interval: 50 });
+      expect(runtime.at(new Date()).ids).toContain('access@4');
+      // a file broken while it watches is in the log for operators
+      logs.length = 0;
+      await writeFile(join(copy, 'access', 'access.v3.yaml'), 'module: [access\n');
+      await vi.waitFor(() => expect(logs).toContainEqual(expect.stringMatching(/^policy: .*access\.v3\.yaml/)), { timeout: 5_000, interval: 50 });
+    }));
 });
 
 describe('a runtime on an embedded database', () => {
