@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isMap, isScalar, LineCounter, parse, parseDocument, type Document, type Scalar } from 'yaml';
+import { StartupError } from '../errors.ts';
 import { regoSchema, sha256 } from './file.ts';
 
 /** A Rego policy file that cannot be built or tested, naming the file (and line, when it has one). */
@@ -251,7 +252,8 @@ function runOpa(opa: string, args: string[], cwd: string): Promise<OpaRun> {
     execFile(opa, args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = (error as NodeJS.ErrnoException | null)?.code;
       if (code === 'ENOENT' || code === 'EACCES') {
-        reject(new Error(`the OPA CLI was not found at "${opa}": set OPA to an opa v1.22.3 binary (the version that built the committed wasm), e.g. after go install github.com/open-policy-agent/opa@v1.22.3, OPA=$(go env GOPATH)/bin/opa`));
+        // an operator's setup, not a bug: one line, as for any other missing tool
+        reject(new StartupError(`the OPA CLI was not found at "${opa}": set OPA to an opa v1.22.3 binary (the version that built the committed wasm), e.g. after go install github.com/open-policy-agent/opa@v1.22.3, OPA=$(go env GOPATH)/bin/opa`));
         return;
       }
       resolve({ ok: error === null, stdout, stderr });

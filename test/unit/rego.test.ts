@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { suitabilityPolicy, type SuitabilityBody } from '../../plugins/suitability.ts';
+import { StartupError } from '../../src/errors.ts';
 import { buildRegoPolicies, compileRego, PolicyBuildError, runOpaTests, tarEntry } from '../../src/policy/build.ts';
 import { loadPolicyFile, PolicyFileError, type LoadedPolicy } from '../../src/policy/file.ts';
 import { compileWith, regoInput } from '../../src/policy/engines.ts';
@@ -247,8 +248,9 @@ describe('a Rego entrypoint that misbehaves', async () => {
 });
 
 describe('building Rego policies', () => {
-  it('says how to get OPA when the CLI is missing', async () => {
-    await expect(buildRegoPolicies({ dir: policies, opa: join(tmpdir(), 'no-such-opa'), check: true })).rejects.toThrow(/go install github\.com\/open-policy-agent\/opa@v\d/);
+  it('says how to get OPA when the CLI is missing, as an operator error the CLI prints in one line', async () => {
+    const missing = buildRegoPolicies({ dir: policies, opa: join(tmpdir(), 'no-such-opa'), check: true });
+    await expect(missing).rejects.toThrow(expect.objectContaining({ constructor: StartupError, message: expect.stringMatching(/go install github\.com\/open-policy-agent\/opa@v\d/) }));
   });
 
   it.skipIf(!opa)(`reports the committed wasm as fresh in check mode${needsOpa}`, async () => {
