@@ -197,7 +197,7 @@ export async function startPolicyRuntime({ db, dir, modules, catalogue, watch = 
 function pollActivations(db: Database, known: () => readonly Activation[], onNew: () => void, log: (message: string) => void): () => Promise<void> {
   let polling = false;
   const timer = setInterval(() => {
-    // Stryker disable next-line ConditionalExpression,BooleanLiteral: polls overlapping on a slow database only read twice
+    // Stryker disable next-line ConditionalExpression: polls overlapping on a slow database only read twice
     if (polling) return;
     // Stryker disable next-line BooleanLiteral: the same
     polling = true;

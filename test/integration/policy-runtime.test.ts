@@ -102,8 +102,8 @@ describe('the policy runtime', () => {
   });
 });
 
-/** A runtime over `policies` (the project's by default), as the CLI starts one: no file watching. */
-const runtimeOn = (db: Database, policies = dir, log: (message: string) => void = () => {}) => startPolicyRuntime({ db, dir: policies, modules, catalogue, watch: false, log });
+/** A runtime over `policies` (the project's by default), as the CLI starts one: no file watching unless asked. */
+const runtimeOn = (db: Database, policies = dir, log: (message: string) => void = () => {}, watch = false) => startPolicyRuntime({ db, dir: policies, modules, catalogue, watch, log });
 
 /** Runs `work` on a new database, and with the runtimes it started, closing and dropping them after. */
 async function onFreshDatabase(work: (db: Database, started: PolicyRuntime[]) => Promise<void>): Promise<void> {
@@ -207,12 +207,19 @@ describe('scheduled activations', () => {
 });
 
 describe('an activated version edited on disk', () => {
+  /** A copy of the policies whose access@4, enforced by a first start on `db`, was edited after. */
+  const editedAfterActivation = async (db: Database) => {
+    const copy = await policiesCopy();
+    await (await runtimeOn(db, copy)).close();
+    const file = join(copy, 'access', 'access.v4.yaml');
+    const original = await readFile(file, 'utf8');
+    await writeFile(file, `${original}\n# edited after its activation\n`);
+    return { copy, file, original };
+  };
+
   it('is refused, naming it, and its module denies everything until a new version is activated', () =>
     onFreshDatabase(async (db, started) => {
-      const copy = await policiesCopy();
-      await (await runtimeOn(db, copy)).close();
-      const file = join(copy, 'access', 'access.v4.yaml');
-      await writeFile(file, `${await readFile(file, 'utf8')}\n# edited after its activation\n`);
+      const { copy } = await editedAfterActivation(db);
       const logs: string[] = [];
       const runtime = await runtimeOn(db, copy, (m) => logs.push(m));
       started.push(runtime);
@@ -226,13 +233,9 @@ describe('an activated version edited on disk', () => {
 
   it('is enforced again, without a restart, once the file is restored while the runtime watches', () =>
     onFreshDatabase(async (db, started) => {
-      const copy = await policiesCopy();
-      await (await runtimeOn(db, copy)).close();
-      const file = join(copy, 'access', 'access.v4.yaml');
-      const original = await readFile(file, 'utf8');
-      await writeFile(file, `${original}\n# edited after its activation\n`);
+      const { copy, file, original } = await editedAfterActivation(db);
       const logs: string[] = [];
-      const runtime = await startPolicyRuntime({ db, dir: copy, modules, catalogue, watch: true, log: (m) => logs.push(m) });
+      const runtime = await runtimeOn(db, copy, (m) => logs.push(m), true);
       started.push(runtime);
       expect(runtime.at(new Date()).missing).toEqual(['access']);
       await writeFile(file, original);
